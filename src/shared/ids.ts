@@ -1,0 +1,22 @@
+// The identifiers every layer agrees on: methods, models, built-in datasets, backends.
+
+export const METHOD_IDS = ['sgd', 'scheduled-sgd', 'restart', 'ssa', 'sgd-sa'] as const;
+export type MethodId = (typeof METHOD_IDS)[number];
+
+/** Models this build can construct. The rest of DESIGN.md's list arrives with the networks issue. */
+export const MODEL_IDS = ['mlp', 'lenet5', 'convnet'] as const;
+export type ModelId = (typeof MODEL_IDS)[number];
+
+export const BUILTIN_DATASET_IDS = ['mnist', 'fashion-mnist'] as const;
+export type BuiltinDatasetId = (typeof BUILTIN_DATASET_IDS)[number];
+
+export const BACKEND_IDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export type BackendId = (typeof BACKEND_IDS)[number];
+/** What a spec, flag or environment variable may ask for: a backend, or the first that loads. */
+export type BackendRequest = BackendId | 'auto';
+
+/** The thesis's learning-rate sets for SGD-SA (chapter 4). */
+export const LR_SETS: Record<'H1' | 'H2', readonly number[]> = {
+  H1: [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.09, 0.08, 0.07, 0.06, 0.05],
+  H2: [0.5, 0.4, 0.3, 0.2, 0.1, 0.09, 0.08, 0.07, 0.06, 0.05, 0.04, 0.03, 0.02, 0.01],
+};
