@@ -70,6 +70,8 @@ export interface EpochRecord {
   val: ValidationResult;
   /** Training estimate on `estimateBatches` random minibatches after the epoch. */
   train: LossAccuracy;
+  /** The exact training loss over the whole training split, when the spec asks for it. */
+  trainExact: LossAccuracy | null;
   counters: Counters;
   /** SSA and SGD-SA only. */
   moves: MoveCounts | null;

@@ -1,0 +1,195 @@
+// The one training loop all five methods share (METHODS.md, "Shared loop"): seeded
+// shuffles, minibatch steps by the method, then per epoch validation, the training
+// estimate, the method's own statistics and the best-on-validation weights.
+import * as tf from '@tensorflow/tfjs-core';
+import './gradients';
+import type { ModelId } from '../../shared/ids';
+import type { EpochRecord, LossAccuracy } from '../../shared/records';
+import { Rng } from '../../shared/rng';
+import { methodLabel, type ExperimentSpec, type MethodSpec } from '../../shared/spec';
+import { disposeBatch, epochBatches, gatherBatch, sequentialBatches, type DeviceSplit } from './data/batches';
+import { estimateTraining, evaluateBatches, validate } from './evaluate';
+import { createMethod, type ComputeCounters, type MethodContext } from './methods';
+import { buildNetwork, initialValues, type Network } from './models';
+
+export interface RunPlan {
+  experimentId: string;
+  runId: string;
+  spec: ExperimentSpec;
+  methodIndex: number;
+  model: ModelId;
+  seed: number;
+}
+
+export interface PreparedData {
+  train: DeviceSplit;
+  test: DeviceSplit;
+  input: { height: number; width: number; channels: number };
+  numClasses: number;
+}
+
+export interface Progress {
+  epoch: number;
+  step: number;
+  steps: number;
+}
+
+export interface LoopHooks {
+  onEpoch(record: EpochRecord): void;
+  onProgress?(progress: Progress): void;
+  /** Checked between minibatches: a cancelled run stops within one step. */
+  shouldStop?(): boolean;
+}
+
+export interface TrainOutcome {
+  status: 'finished' | 'cancelled';
+  epochs: number;
+  bestEpoch: number | null;
+  best: { accuracy: number; loss: number } | null;
+  minValLoss: number | null;
+  minValLossThesis: number | null;
+  seconds: number;
+  net: Network;
+  /** Best-on-validation weights; the caller saves and disposes them. */
+  bestWeights: tf.Tensor[] | null;
+}
+
+export class DivergedError extends Error {}
+
+export function methodOf(plan: RunPlan): MethodSpec {
+  const m = plan.spec.methods[plan.methodIndex];
+  if (!m) throw new Error(`the spec has no method at index ${plan.methodIndex}`);
+  return m;
+}
+
+/** Lets a host message (cancel) through between minibatches without slowing the steps. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function trainRun(plan: RunPlan, data: PreparedData, hooks: LoopHooks): Promise<TrainOutcome> {
+  const { spec, seed } = plan;
+  const methodSpec = methodOf(plan);
+  const label = methodLabel(methodSpec);
+  const net = buildNetwork(plan.model, data.input, data.numClasses);
+  const streams = new Map<string, Rng>();
+  const rng = (name: string) => {
+    let r = streams.get(name);
+    if (!r) streams.set(name, (r = Rng.fromSeed(seed, name)));
+    return r;
+  };
+  const initRng = rng('init');
+  // Variables survive tidy; the initial-value tensors they copy do not.
+  const params = tf.tidy(() =>
+    initialValues(net.params, initRng, spec.init).map((values, i) =>
+      tf.variable(tf.tensor(values, net.params[i]!.shape), true),
+    ),
+  );
+  const counters: ComputeCounters = { forward: 0, backward: 0, updates: 0 };
+  const estimateRng = rng('estimate');
+  const ctx: MethodContext = {
+    net,
+    params,
+    counters,
+    rng,
+    reinitialize() {
+      tf.tidy(() =>
+        initialValues(net.params, initRng, spec.init).forEach((values, i) =>
+          params[i]!.assign(tf.tensor(values, net.params[i]!.shape)),
+        ),
+      );
+    },
+    estimateTrain: () =>
+      estimateTraining(net, params, data.train, spec.batchSize, spec.estimateBatches, estimateRng),
+  };
+  const method = createMethod(ctx, methodSpec);
+  const shuffleRng = rng('shuffle');
+  const started = performance.now();
+  let bestWeights: tf.Tensor[] | null = null;
+  let best: { accuracy: number; loss: number } | null = null;
+  let bestEpoch: number | null = null;
+  let minValLoss: number | null = null;
+  let minValLossThesis: number | null = null;
+  let epochsDone = 0;
+  let status: TrainOutcome['status'] = 'finished';
+
+  try {
+    for (let epoch = 1; epoch <= spec.epochs; epoch++) {
+      method.beginEpoch(epoch);
+      const batches = epochBatches(data.train.count, spec.batchSize, shuffleRng, spec.dropLast);
+      for (let s = 0; s < batches.length; s++) {
+        if (hooks.shouldStop?.()) {
+          status = 'cancelled';
+          break;
+        }
+        const batch = gatherBatch(data.train, batches[s]!);
+        try {
+          method.step(batch, s + 1);
+        } finally {
+          disposeBatch(batch);
+        }
+        hooks.onProgress?.({ epoch, step: s + 1, steps: batches.length });
+        await yieldToEventLoop();
+      }
+      if (status === 'cancelled') break;
+
+      const val = validate(net, params, data.test, spec.batchSize);
+      const train: LossAccuracy = ctx.estimateTrain();
+      const trainExact = spec.exactTrainLoss
+        ? (({ loss, accuracy }) => ({ loss, accuracy }))(
+            evaluateBatches(net, params, data.train, sequentialBatches(data.train.count, spec.batchSize)),
+          )
+        : null;
+      if (!Number.isFinite(val.loss) || !Number.isFinite(train.loss)) {
+        throw new DivergedError(
+          `training diverged in epoch ${epoch}: the ${Number.isFinite(val.loss) ? 'training' : 'validation'} ` +
+            `loss is ${Number.isFinite(val.loss) ? train.loss : val.loss}. Try a smaller learning rate.`,
+        );
+      }
+      // The record describes the weights that were validated, so note "best" before the
+      // method acts on the epoch's end (a restart re-draws them).
+      const isBest = best === null || val.accuracy > best.accuracy || (val.accuracy === best.accuracy && val.loss < best.loss);
+      if (isBest) {
+        if (bestWeights) tf.dispose(bestWeights);
+        bestWeights = params.map((p) => tf.keep(p.clone()));
+        best = { accuracy: val.accuracy, loss: val.loss };
+        bestEpoch = epoch;
+      }
+      minValLoss = minValLoss === null ? val.loss : Math.min(minValLoss, val.loss);
+      minValLossThesis = minValLossThesis === null ? val.lossThesis : Math.min(minValLossThesis, val.lossThesis);
+      const fields = method.endEpoch(epoch, train);
+      epochsDone = epoch;
+      hooks.onEpoch({
+        type: 'epoch',
+        experimentId: plan.experimentId,
+        runId: plan.runId,
+        method: methodSpec.id,
+        label,
+        model: plan.model,
+        seed,
+        epoch,
+        val,
+        train,
+        trainExact,
+        counters: { seconds: (performance.now() - started) / 1000, ...counters },
+        ...fields,
+        best: isBest,
+      });
+    }
+  } catch (err) {
+    if (bestWeights) tf.dispose(bestWeights);
+    throw err;
+  } finally {
+    method.dispose();
+    tf.dispose(params);
+  }
+  return {
+    status,
+    epochs: epochsDone,
+    bestEpoch,
+    best,
+    minValLoss,
+    minValLossThesis,
+    seconds: (performance.now() - started) / 1000,
+    net,
+    bestWeights,
+  };
+}

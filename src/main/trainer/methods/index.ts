@@ -1,0 +1,22 @@
+import type { MethodSpec } from '../../../shared/spec';
+import type { MethodContext, TrainingMethod } from './method';
+import { RestartMethod } from './restart';
+import { SgdMethod } from './sgd';
+import { SgdSaMethod } from './sgd-sa';
+import { SsaMethod } from './ssa';
+
+export type { MethodContext, MethodEpochFields, TrainingMethod, ComputeCounters } from './method';
+
+export function createMethod(ctx: MethodContext, spec: MethodSpec): TrainingMethod {
+  switch (spec.id) {
+    case 'sgd':
+    case 'scheduled-sgd':
+      return new SgdMethod(ctx, spec);
+    case 'restart':
+      return new RestartMethod(ctx, spec);
+    case 'ssa':
+      return new SsaMethod(ctx, spec);
+    case 'sgd-sa':
+      return new SgdSaMethod(ctx, spec);
+  }
+}

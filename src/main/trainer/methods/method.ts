@@ -1,0 +1,66 @@
+// The contract every training method fulfils, so that all five share one loop
+// (loop.ts) and a checkpoint can hold their state. Like optax's (init, update) pair, but
+// with the parameters held as tf.Variables that a method updates in place.
+import type * as tf from '@tensorflow/tfjs-core';
+import type { EpochRecord, LossAccuracy } from '../../../shared/records';
+import type { Rng } from '../../../shared/rng';
+import type { Batch } from '../data/batches';
+import type { Network } from '../models';
+
+export interface ComputeCounters {
+  forward: number;
+  backward: number;
+  updates: number;
+}
+
+/** What the loop lends a method. */
+export interface MethodContext {
+  net: Network;
+  /** The live weights. A method replaces their values with `assign`; it never disposes them. */
+  params: tf.Variable[];
+  counters: ComputeCounters;
+  /** A named random stream derived from the run's seed. */
+  rng(stream: string): Rng;
+  /** Re-draw every weight from the run's initialisation stream (cold restarts). */
+  reinitialize(): void;
+  /** The training-loss estimate on fresh random minibatches, as after an epoch. */
+  estimateTrain(): LossAccuracy;
+}
+
+/** The method-specific fields of an epoch record. */
+export type MethodEpochFields = Pick<
+  EpochRecord,
+  | 'moves'
+  | 'acceptance'
+  | 'temperature'
+  | 'epsilon'
+  | 'epsilonDropped'
+  | 'lr'
+  | 'lrCounts'
+  | 'restarts'
+  | 'restartEvents'
+>;
+
+export const NO_METHOD_FIELDS: MethodEpochFields = {
+  moves: null,
+  acceptance: null,
+  temperature: null,
+  epsilon: null,
+  epsilonDropped: null,
+  lr: null,
+  lrCounts: null,
+  restarts: null,
+  restartEvents: null,
+};
+
+export interface TrainingMethod {
+  /** Called before the first minibatch of each epoch (1-based). */
+  beginEpoch(epoch: number): void;
+  /** One minibatch. `step` is 1-based within the epoch. */
+  step(batch: Batch, step: number): void;
+  /** After the epoch's validation and training estimate; returns its record fields. */
+  endEpoch(epoch: number, trainEstimate: LossAccuracy): MethodEpochFields;
+  /** Plain, JSON-serialisable state (for the record of a run and for checkpoints). */
+  snapshot(): Record<string, unknown>;
+  dispose(): void;
+}

@@ -1,0 +1,63 @@
+// 3. SGD with cold restarts (Algorithm 5): when the training-loss estimate falls below
+// restartEpsilon, re-draw all weights from the run's RNG and reset the optimizer state.
+// "Cold": the learning rate is not touched. The loop keeps the best-on-validation weights
+// across restarts, which is the method's output.
+import type { LossAccuracy, RestartEvent } from '../../../shared/records';
+import type { MethodSpecOf } from '../../../shared/spec';
+import type { Batch } from '../data/batches';
+import { NO_METHOD_FIELDS, type MethodContext, type MethodEpochFields, type TrainingMethod } from './method';
+import { SgdStepper } from './sgd-step';
+
+export class RestartMethod implements TrainingMethod {
+  readonly stepper: SgdStepper;
+  private restarts = 0;
+  private epochEvents: RestartEvent[] = [];
+  private epoch = 0;
+
+  constructor(
+    private readonly ctx: MethodContext,
+    private readonly spec: MethodSpecOf<'restart'>,
+  ) {
+    this.stepper = new SgdStepper(ctx, spec);
+  }
+
+  beginEpoch(epoch: number): void {
+    this.epoch = epoch;
+    this.epochEvents = [];
+  }
+
+  step(batch: Batch, step: number): void {
+    this.stepper.step(batch, this.spec.lr);
+    const every = this.spec.checkEvery;
+    if (every !== 'epoch' && step % every === 0) {
+      this.maybeRestart(this.ctx.estimateTrain().loss, step);
+    }
+  }
+
+  endEpoch(_epoch: number, train: LossAccuracy): MethodEpochFields {
+    if (this.spec.checkEvery === 'epoch') this.maybeRestart(train.loss, null);
+    return {
+      ...NO_METHOD_FIELDS,
+      lr: this.spec.lr,
+      restarts: this.restarts,
+      restartEvents: this.epochEvents,
+    };
+  }
+
+  /** Restart exactly when the estimate is below ε. */
+  private maybeRestart(estimate: number, step: number | null): void {
+    if (!(estimate < this.spec.restartEpsilon)) return;
+    this.ctx.reinitialize();
+    this.stepper.reset();
+    this.restarts += 1;
+    this.epochEvents.push({ epoch: this.epoch, step, estimate });
+  }
+
+  snapshot(): Record<string, unknown> {
+    return { restarts: this.restarts };
+  }
+
+  dispose(): void {
+    this.stepper.dispose();
+  }
+}

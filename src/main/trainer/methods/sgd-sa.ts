@@ -1,0 +1,78 @@
+// 5. SGD-SA (Algorithm 7): per minibatch a learning rate drawn uniformly from the set H,
+// a plain gradient step (no momentum, as the published code), and the Metropolis rule on the
+// minibatch loss before and after the step. T cools after each epoch.
+import * as tf from '@tensorflow/tfjs-core';
+import type { LossAccuracy } from '../../../shared/records';
+import type { Rng } from '../../../shared/rng';
+import { resolveLrSet, type MethodSpecOf } from '../../../shared/spec';
+import type { Batch } from '../data/batches';
+import { crossEntropy } from '../objective';
+import { NO_METHOD_FIELDS, type MethodContext, type MethodEpochFields, type TrainingMethod } from './method';
+import { cool, metropolis, MoveStats } from './metropolis';
+
+export class SgdSaMethod implements TrainingMethod {
+  temperature: number;
+  readonly stats = new MoveStats();
+  readonly lrSet: readonly number[];
+  private lrCounts = new Map<number, number>();
+  private readonly lrRng: Rng;
+  private readonly acceptRng: Rng;
+
+  constructor(
+    private readonly ctx: MethodContext,
+    private readonly spec: MethodSpecOf<'sgd-sa'>,
+  ) {
+    this.temperature = spec.temperature;
+    this.lrSet = resolveLrSet(spec.lrSet);
+    this.lrRng = ctx.rng('sgd-sa-lr');
+    this.acceptRng = ctx.rng('metropolis');
+  }
+
+  beginEpoch(): void {
+    this.stats.reset();
+    this.lrCounts = new Map();
+  }
+
+  step(batch: Batch): void {
+    const { ctx } = this;
+    const lr = this.lrSet[this.lrRng.int(this.lrSet.length)]!;
+    this.lrCounts.set(lr, (this.lrCounts.get(lr) ?? 0) + 1);
+    const loss = (ws: readonly tf.Tensor[]) => crossEntropy(ctx.net.apply(ws, batch.x, true), batch.y);
+    const { candidate, values } = tf.tidy(() => {
+      const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) => loss(ws))(ctx.params);
+      const next = ctx.params.map((w, i) => tf.sub(w, tf.mul(grads[i]!, lr)));
+      return { candidate: next, values: tf.stack([value, loss(next)]) };
+    });
+    const [l0, l1] = values.dataSync() as Float32Array;
+    values.dispose();
+    ctx.counters.forward += 2;
+    ctx.counters.backward += 1;
+    const decision = metropolis(l1! - l0!, this.temperature, this.acceptRng);
+    this.stats.record(decision);
+    if (decision.kind !== 'rejectedWorse') {
+      ctx.params.forEach((w, i) => w.assign(candidate[i]!));
+      ctx.counters.updates += 1;
+    }
+    tf.dispose(candidate);
+  }
+
+  endEpoch(_epoch: number, _train: LossAccuracy): MethodEpochFields {
+    const temperature = this.temperature;
+    this.temperature = cool(temperature, this.spec.cooling, this.spec.minTemperature);
+    const lrCounts: Record<string, number> = {};
+    for (const lr of this.lrSet) lrCounts[String(lr)] = this.lrCounts.get(lr) ?? 0;
+    return {
+      ...NO_METHOD_FIELDS,
+      moves: { ...this.stats.counts },
+      acceptance: this.stats.summary(),
+      temperature,
+      lrCounts,
+    };
+  }
+
+  snapshot(): Record<string, unknown> {
+    return { temperature: this.temperature };
+  }
+
+  dispose(): void {}
+}

@@ -1,0 +1,64 @@
+// Plain (momentum) SGD with PyTorch's semantics, shared by sgd, scheduled-sgd and restart:
+//   g ← g + λw;  v ← βv + g;  d ← nesterov ? g + βv : v;  w ← w − ηd
+import * as tf from '@tensorflow/tfjs-core';
+import { crossEntropy } from '../objective';
+import type { Batch } from '../data/batches';
+import type { MethodContext } from './method';
+
+export interface SgdOptions {
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+export class SgdStepper {
+  private velocity: tf.Variable[] | null = null;
+
+  constructor(
+    private readonly ctx: MethodContext,
+    private readonly options: SgdOptions,
+  ) {}
+
+  /** One forward + backward pass and one update; no host read-back. */
+  step(batch: Batch, lr: number): void {
+    const { ctx, options } = this;
+    const { momentum, nesterov, weightDecay } = options;
+    if (momentum > 0 && !this.velocity) {
+      this.velocity = tf.tidy(() => ctx.params.map((p) => tf.variable(tf.zerosLike(p), false)));
+    }
+    tf.tidy(() => {
+      const { grads } = tf.valueAndGrads((...ws: tf.Tensor[]) =>
+        crossEntropy(ctx.net.apply(ws, batch.x, true), batch.y),
+      )(ctx.params);
+      ctx.params.forEach((w, i) => {
+        let g = grads[i]!;
+        if (weightDecay > 0) g = tf.add(g, tf.mul(w, weightDecay));
+        if (this.velocity) {
+          const v = this.velocity[i]!;
+          const vNext = tf.add(tf.mul(v, momentum), g);
+          v.assign(vNext);
+          g = nesterov ? tf.add(g, tf.mul(vNext, momentum)) : vNext;
+        }
+        w.assign(tf.sub(w, tf.mul(g, lr)));
+      });
+    });
+    ctx.counters.forward += 1;
+    ctx.counters.backward += 1;
+    ctx.counters.updates += 1;
+  }
+
+  /** Forget the momentum buffers (a cold restart resets the optimizer state). */
+  reset(): void {
+    if (this.velocity) tf.dispose(this.velocity);
+    this.velocity = null;
+  }
+
+  /** True while momentum buffers exist: lets tests see that a restart cleared them. */
+  hasState(): boolean {
+    return this.velocity !== null;
+  }
+
+  dispose(): void {
+    this.reset();
+  }
+}

@@ -1,0 +1,46 @@
+// 1. SGD (Algorithm 2) and 2. scheduled SGD: η multiplied by γ at each milestone epoch.
+import type { LossAccuracy } from '../../../shared/records';
+import type { MethodSpecOf } from '../../../shared/spec';
+import type { Batch } from '../data/batches';
+import { NO_METHOD_FIELDS, type MethodContext, type MethodEpochFields, type TrainingMethod } from './method';
+import { SgdStepper } from './sgd-step';
+
+/** Learning rate in force during `epoch` (1-based): η·γ^(number of milestones before it). */
+export function scheduledLr(lr: number, milestones: readonly number[], gamma: number, epoch: number): number {
+  const passed = milestones.filter((m) => epoch > m).length;
+  return lr * gamma ** passed;
+}
+
+export class SgdMethod implements TrainingMethod {
+  private readonly stepper: SgdStepper;
+  private lr: number;
+
+  constructor(
+    ctx: MethodContext,
+    private readonly spec: MethodSpecOf<'sgd'> | MethodSpecOf<'scheduled-sgd'>,
+  ) {
+    this.stepper = new SgdStepper(ctx, spec);
+    this.lr = spec.lr;
+  }
+
+  beginEpoch(epoch: number): void {
+    const s = this.spec;
+    this.lr = s.id === 'scheduled-sgd' ? scheduledLr(s.lr, s.milestones, s.gamma, epoch) : s.lr;
+  }
+
+  step(batch: Batch): void {
+    this.stepper.step(batch, this.lr);
+  }
+
+  endEpoch(_epoch: number, _train: LossAccuracy): MethodEpochFields {
+    return { ...NO_METHOD_FIELDS, lr: this.lr };
+  }
+
+  snapshot(): Record<string, unknown> {
+    return { lr: this.lr };
+  }
+
+  dispose(): void {
+    this.stepper.dispose();
+  }
+}

@@ -1,0 +1,98 @@
+// 4. Stochastic Simulated Annealing (Algorithm 6): derivative-free. Per minibatch, a random
+// move Δ ~ N(0, ε²) is tried in both directions, the better of w ± Δ kept if it does not
+// worsen the objective, else kept with probability exp(−Δobjective/T). After each epoch T
+// cools, and ε drops tenfold when fewer than `acceptedBound` of the moves were better.
+import * as tf from '@tensorflow/tfjs-core';
+import type { LossAccuracy } from '../../../shared/records';
+import type { Rng } from '../../../shared/rng';
+import type { MethodSpecOf } from '../../../shared/spec';
+import type { Batch } from '../data/batches';
+import { accuracy, crossEntropy } from '../objective';
+import { NO_METHOD_FIELDS, type MethodContext, type MethodEpochFields, type TrainingMethod } from './method';
+import { cool, metropolis, MoveStats } from './metropolis';
+
+export class SsaMethod implements TrainingMethod {
+  temperature: number;
+  epsilon: number;
+  readonly stats = new MoveStats();
+  private readonly moveRng: Rng;
+  private readonly acceptRng: Rng;
+  /** Host buffers for Δ, reused across minibatches. */
+  private readonly noise: Float32Array[];
+  private epsilonDrops = 0;
+
+  constructor(
+    private readonly ctx: MethodContext,
+    private readonly spec: MethodSpecOf<'ssa'>,
+  ) {
+    this.temperature = spec.temperature;
+    this.epsilon = spec.epsilon;
+    this.moveRng = ctx.rng('ssa-moves');
+    this.acceptRng = ctx.rng('metropolis');
+    this.noise = ctx.params.map((p) => new Float32Array(p.size));
+  }
+
+  beginEpoch(): void {
+    this.stats.reset();
+  }
+
+  /** The objective to minimise on a batch: the loss, or minus the accuracy. */
+  private objective(ws: readonly tf.Tensor[], batch: Batch): tf.Scalar {
+    // Candidates are evaluated in inference mode: METHODS.md, "no dropout".
+    const logits = this.ctx.net.apply(ws, batch.x, false);
+    return this.spec.objective === 'accuracy' ? tf.neg(accuracy(logits, batch.labels)) : crossEntropy(logits, batch.y);
+  }
+
+  step(batch: Batch): void {
+    const { ctx } = this;
+    const deltas = this.noise.map((buf, i) =>
+      tf.tensor(this.moveRng.fillNormal(buf, this.epsilon), ctx.params[i]!.shape),
+    );
+    const plus = tf.tidy(() => ctx.params.map((w, i) => tf.add(w, deltas[i]!)));
+    const minus = tf.tidy(() => ctx.params.map((w, i) => tf.sub(w, deltas[i]!)));
+    tf.dispose(deltas);
+    // One read-back for the three objectives: the host decides, the device computes.
+    const values = tf.tidy(() =>
+      tf.stack([this.objective(ctx.params, batch), this.objective(plus, batch), this.objective(minus, batch)]),
+    );
+    const [f0, fPlus, fMinus] = values.dataSync() as Float32Array;
+    values.dispose();
+    ctx.counters.forward += 3;
+    const usePlus = fPlus! <= fMinus!;
+    const candidate = usePlus ? plus : minus;
+    const decision = metropolis((usePlus ? fPlus! : fMinus!) - f0!, this.temperature, this.acceptRng);
+    this.stats.record(decision);
+    if (decision.kind !== 'rejectedWorse') {
+      ctx.params.forEach((w, i) => w.assign(candidate[i]!));
+      ctx.counters.updates += 1;
+    }
+    tf.dispose(plus);
+    tf.dispose(minus);
+  }
+
+  endEpoch(_epoch: number, _train: LossAccuracy): MethodEpochFields {
+    const temperature = this.temperature;
+    const epsilon = this.epsilon;
+    const betterRatio = this.stats.total > 0 ? this.stats.counts.better / this.stats.total : 1;
+    const dropped = betterRatio < this.spec.acceptedBound;
+    if (dropped) {
+      this.epsilon = epsilon / 10;
+      this.epsilonDrops += 1;
+    }
+    this.temperature = cool(temperature, this.spec.cooling, this.spec.minTemperature);
+    return {
+      ...NO_METHOD_FIELDS,
+      moves: { ...this.stats.counts },
+      acceptance: this.stats.summary(),
+      temperature,
+      epsilon,
+      epsilonDropped: dropped,
+    };
+  }
+
+  snapshot(): Record<string, unknown> {
+    return { temperature: this.temperature, epsilon: this.epsilon, epsilonDrops: this.epsilonDrops };
+  }
+
+  dispose(): void {}
+}

@@ -1,0 +1,87 @@
+// The trainer process: one run, in its own process, so that training never blocks a host's
+// event loop and a crash (or an out-of-memory kill) is an event for the host, not its end.
+// Started with child_process.fork (an IPC channel); Electron's utilityProcess later.
+import * as tf from '@tensorflow/tfjs-core';
+import { join } from 'node:path';
+import type { RunSummary } from '../../shared/records';
+import { initBackend } from './backend/select';
+import { prepareData } from './data/prepare';
+import { disposeSplit } from './data/batches';
+import { captureEnvironment } from './environment';
+import { trainRun } from './loop';
+import type { StartCommand, TrainerCommand, TrainerEvent } from './protocol';
+import { writeWeightsFile } from './weights-file';
+
+const PROGRESS_INTERVAL_MS = 250;
+
+function send(event: TrainerEvent): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send) return resolve();
+    process.send(event, undefined, undefined, () => resolve());
+  });
+}
+
+let cancelRequested = false;
+
+async function run(cmd: StartCommand): Promise<void> {
+  const backend = await initBackend(cmd.backend);
+  const { data, info } = await prepareData(cmd.dataDir, cmd.spec.dataset, (message) => void send({ type: 'log', message }));
+  await send({
+    type: 'started',
+    environment: captureEnvironment(backend),
+    trainCount: info.trainCount,
+    testCount: info.testCount,
+    notes: info.notes,
+  });
+  let lastProgress = 0;
+  const outcome = await trainRun(cmd, data, {
+    onEpoch: (record) => void send({ type: 'epoch', record }),
+    onProgress: (p) => {
+      const now = performance.now();
+      if (now - lastProgress < PROGRESS_INTERVAL_MS && p.step !== p.steps) return;
+      lastProgress = now;
+      void send({ type: 'progress', ...p });
+    },
+    shouldStop: () => cancelRequested,
+  });
+  disposeSplit(data.train);
+  disposeSplit(data.test);
+  let bestWeightsPath: string | null = null;
+  if (outcome.bestWeights) {
+    bestWeightsPath = join('checkpoints', cmd.runId, 'best.weights');
+    const values = outcome.bestWeights.map((t) => t.dataSync() as Float32Array);
+    writeWeightsFile(join(cmd.dataDir, bestWeightsPath), outcome.net.params, values);
+    tf.dispose(outcome.bestWeights);
+  }
+  const summary: RunSummary = {
+    bestEpoch: outcome.bestEpoch,
+    bestValAccuracy: outcome.best?.accuracy ?? null,
+    minValLoss: outcome.minValLoss,
+    minValLossThesis: outcome.minValLossThesis,
+    epochs: outcome.epochs,
+    seconds: outcome.seconds,
+    bestWeightsPath,
+  };
+  await send({ type: outcome.status, summary });
+}
+
+process.on('message', (message: TrainerCommand) => {
+  if (message.type === 'cancel') {
+    cancelRequested = true;
+    return;
+  }
+  if (message.type === 'start') {
+    run(message).then(
+      () => process.disconnect?.(),
+      async (err: unknown) => {
+        await send({ type: 'failed', reason: err instanceof Error ? err.message : String(err) });
+        process.exit(1);
+      },
+    );
+  }
+});
+// A host that goes away takes its trainers with it.
+process.on('disconnect', () => {
+  cancelRequested = true;
+  setTimeout(() => process.exit(0), 5000).unref();
+});

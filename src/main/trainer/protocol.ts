@@ -1,0 +1,28 @@
+// Typed messages between a host and a trainer process: commands in, events out.
+import type { ModelId } from '../../shared/ids';
+import type { EpochRecord, RunEnvironment, RunSummary } from '../../shared/records';
+import type { ExperimentSpec } from '../../shared/spec';
+
+export interface StartCommand {
+  type: 'start';
+  experimentId: string;
+  runId: string;
+  spec: ExperimentSpec;
+  methodIndex: number;
+  model: ModelId;
+  seed: number;
+  dataDir: string;
+  /** The backend request after flag > env > spec precedence. */
+  backend: { request: ExperimentSpec['backend']; source: 'flag' | 'env' | 'spec' | 'default' };
+}
+
+export type TrainerCommand = StartCommand | { type: 'cancel' };
+
+export type TrainerEvent =
+  | { type: 'started'; environment: RunEnvironment; trainCount: number; testCount: number; notes: string[] }
+  | { type: 'log'; message: string }
+  | { type: 'progress'; epoch: number; step: number; steps: number }
+  | { type: 'epoch'; record: EpochRecord }
+  | { type: 'finished'; summary: RunSummary }
+  | { type: 'cancelled'; summary: RunSummary }
+  | { type: 'failed'; reason: string };
