@@ -1,0 +1,91 @@
+// The `annealab` command: the same services as the UI, from a terminal.
+import { Command, InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { listDatasets } from '../datasets';
+import { resolveDataDir } from './data-dir';
+import { UserError } from './errors';
+import { exportCommand, figureCommand } from './commands/export';
+import { runCommand } from './commands/run';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const positiveInt = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
+  return n;
+};
+const fraction = (v: string) => {
+  const n = Number(v);
+  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('must be a fraction in (0, 1], e.g. 0.9');
+  return n;
+};
+
+const program = new Command('annealab')
+  .description('Run and compare training methods for deep neural networks (SGD, scheduled SGD, restarts, SSA, SGD-SA).')
+  .version(pkg.version)
+  .showHelpAfterError('(run with --help for usage)');
+
+const dataDirOption = ['--data-dir <dir>', 'where results, datasets and checkpoints live (default: $ANNEALAB_DATA_DIR or the app-data folder)'] as const;
+
+program
+  .command('run')
+  .description('validate an experiment spec, run its grid (methods × models × seeds) and print the comparison table')
+  .argument('<spec>', 'experiment spec (JSON)')
+  .option('--json', 'write one JSON object per event on stdout instead of progress')
+  .option(...dataDirOption)
+  .option('--concurrency <n>', 'runs in parallel (default: one per core on wasm/cpu, one on a GPU)', positiveInt)
+  .option('--backend <backend>', 'tensorflow, wasm, cpu or auto (overrides ANNEALAB_BACKEND and the spec)')
+  .action(async (spec: string, o: { json?: boolean; dataDir?: string; concurrency?: number; backend?: string }) => {
+    process.exitCode = await runCommand(spec, { ...o, dataDir: resolveDataDir(o.dataDir) });
+  });
+
+program
+  .command('export')
+  .description('the comparison table of one or more experiments (by name or id)')
+  .argument('<experiment...>', 'experiment names or ids')
+  .requiredOption('--format <format>', 'csv, latex, markdown or text')
+  .option('--stat <stat>', 'best (min loss / max accuracy over epochs, the thesis) or final', 'best')
+  .option('--norm <norm>', 'loss as mean cross-entropy (mean) or as the thesis printed it (thesis)', 'mean')
+  .option('--baseline <method>', 'test every method against this one (label or method id)')
+  .option('--test <test>', 'significance test: welch or mannwhitney', 'welch')
+  .option('--target <accuracy>', 'add time-to-target columns for this validation accuracy (fraction)', fraction)
+  .option('--per-seed', 'CSV: add the per-seed values')
+  .option('--out <file>', 'write to a file instead of stdout')
+  .option(...dataDirOption)
+  .action((experiments: string[], o: Parameters<typeof exportCommand>[1] & { dataDir?: string }) => {
+    process.exitCode = exportCommand(experiments, { ...o, dataDir: resolveDataDir(o.dataDir) });
+  });
+
+program
+  .command('figure')
+  .description('a figure of one or more experiments, as SVG or PNG')
+  .argument('<experiment...>', 'experiment names or ids')
+  .requiredOption('--kind <kind>', 'which figure (see the README for the kinds)')
+  .option('--format <format>', 'svg or png', 'svg')
+  .option('--out <file>', 'write to a file instead of stdout')
+  .option(...dataDirOption)
+  .action(async (experiments: string[], o: { kind: string; format: string; out?: string; dataDir?: string }) => {
+    process.exitCode = await figureCommand(experiments, { ...o, dataDir: resolveDataDir(o.dataDir) });
+  });
+
+const datasets = program.command('datasets').description('the datasets a spec can use');
+datasets
+  .command('list')
+  .description('built-in and imported datasets')
+  .option('--json', 'as JSON')
+  .option(...dataDirOption)
+  .action(async (o: { json?: boolean; dataDir?: string }) => {
+    const names = await listDatasets(resolveDataDir(o.dataDir));
+    process.stdout.write(o.json ? `${JSON.stringify(names)}\n` : `${names.join('\n')}\n`);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof UserError) {
+    process.stderr.write(`annealab: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+  } else {
+    throw err;
+  }
+}

@@ -1,0 +1,51 @@
+// The store: one object per table over one connection, and the joined reads the exports use.
+import type { RunResult } from '../../shared/results';
+import { openDatabase, type Db } from './db';
+import { EpochsTable } from './epochs';
+import { ExperimentsTable, type ExperimentRow } from './experiments';
+import { RunsTable } from './runs';
+
+export type { ExperimentRow } from './experiments';
+export type { RunRow, NewRun } from './runs';
+
+export class Store {
+  readonly experiments: ExperimentsTable;
+  readonly runs: RunsTable;
+  readonly epochs: EpochsTable;
+
+  constructor(readonly db: Db) {
+    this.experiments = new ExperimentsTable(db);
+    this.runs = new RunsTable(db);
+    this.epochs = new EpochsTable(db);
+  }
+
+  static open(dataDir: string): Store {
+    return new Store(openDatabase(dataDir));
+  }
+
+  /** Every run of an experiment with its epochs, in the shape the exports and the UI read. */
+  results(experiment: ExperimentRow): RunResult[] {
+    return this.runs.forExperiment(experiment.id).map((run) => ({
+      runId: run.id,
+      experimentId: experiment.id,
+      experimentName: experiment.name,
+      methodIndex: run.methodIndex,
+      method: run.method,
+      label: run.label,
+      methodSpec: experiment.spec.methods[run.methodIndex]!,
+      model: run.model,
+      dataset: experiment.spec.dataset.id,
+      seed: run.seed,
+      batchSize: experiment.spec.batchSize,
+      status: run.status,
+      error: run.error,
+      environment: run.environment,
+      summary: run.summary,
+      epochs: this.epochs.forRun(run.id),
+    }));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
