@@ -1,0 +1,324 @@
+// The five methods, tested on a real tiny network so that a wrong method fails a test.
+import * as tf from '@tensorflow/tfjs-core';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../src/shared/rng';
+import { createMethod } from '../../src/main/trainer/methods';
+import { cool, metropolis, MoveStats, SAMPLE_LIMIT, summarizeProbabilities } from '../../src/main/trainer/methods/metropolis';
+import { RestartMethod } from '../../src/main/trainer/methods/restart';
+import { scheduledLr, SgdMethod } from '../../src/main/trainer/methods/sgd';
+import { SgdSaMethod } from '../../src/main/trainer/methods/sgd-sa';
+import { SsaMethod } from '../../src/main/trainer/methods/ssa';
+import { initialValues } from '../../src/main/trainer/models';
+import { crossEntropy } from '../../src/main/trainer/objective';
+import { disposeBatch } from '../../src/main/trainer/data/batches';
+import { methodSpec, sameWeights, tinyContext, useCpu, type TinyContext } from '../helpers/tiny-training';
+
+let t: TinyContext;
+beforeAll(useCpu);
+afterEach(() => t?.dispose());
+
+describe('Metropolis rule', () => {
+  it('always takes a move that does not worsen, and draws nothing for it', () => {
+    const rng = Rng.fromSeed(1, 'm');
+    const before = rng.getState();
+    expect(metropolis(0, 1, rng)).toEqual({ kind: 'better', probability: null });
+    expect(metropolis(-0.5, 1e-9, rng)).toEqual({ kind: 'better', probability: null });
+    expect(rng.getState()).toEqual(before);
+  });
+
+  it('accepts a worsening move with probability exp(-Δ/T)', () => {
+    for (const [delta, temperature] of [
+      [0.3, 1],
+      [0.05, 0.1],
+      [2, 1],
+    ] as const) {
+      const rng = Rng.fromSeed(42, `m${delta}`);
+      const expected = Math.exp(-delta / temperature);
+      let accepted = 0;
+      const n = 20000;
+      for (let i = 0; i < n; i++) {
+        const d = metropolis(delta, temperature, rng);
+        expect(d.probability).toBeCloseTo(expected, 12);
+        if (d.kind === 'acceptedWorse') accepted++;
+      }
+      const sigma = Math.sqrt((expected * (1 - expected)) / n);
+      expect(Math.abs(accepted / n - expected)).toBeLessThan(4 * sigma);
+    }
+  });
+
+  it('refuses a NaN objective instead of accepting it silently', () => {
+    expect(() => metropolis(NaN, 1, Rng.fromSeed(1))).toThrow(/NaN/);
+  });
+
+  it('cools geometrically down to the floor', () => {
+    expect(cool(1, 0.97, 1e-10)).toBeCloseTo(0.97, 15);
+    expect(cool(1e-10, 0.5, 1e-10)).toBe(1e-10);
+  });
+
+  it('summarises acceptance probabilities, with an even sample beyond the limit', () => {
+    const ps = Array.from({ length: SAMPLE_LIMIT * 3 }, (_, i) => i / (SAMPLE_LIMIT * 3));
+    const s = summarizeProbabilities(ps);
+    expect(s.count).toBe(ps.length);
+    expect(s.sampled).toBe(true);
+    expect(s.sample).toHaveLength(SAMPLE_LIMIT);
+    expect(s.min).toBe(0);
+    expect(s.mean).toBeCloseTo(ps.reduce((a, b) => a + b) / ps.length, 12);
+    expect(summarizeProbabilities([0.2, 0.4]).sample).toEqual([0.2, 0.4]);
+    const stats = new MoveStats();
+    stats.record({ kind: 'better', probability: null });
+    stats.record({ kind: 'rejectedWorse', probability: 0.1 });
+    expect(stats.counts).toEqual({ better: 1, acceptedWorse: 0, rejectedWorse: 1 });
+    expect(stats.summary().sample).toEqual([0.1]);
+  });
+});
+
+describe('SGD and scheduled SGD', () => {
+  it('scheduled learning rate per epoch follows the milestones (thesis: 0.1, 0.01, 0.001)', () => {
+    const lrs = Array.from({ length: 100 }, (_, i) => scheduledLr(0.1, [30, 70], 0.1, i + 1));
+    expect(lrs.slice(0, 30).every((x) => x === 0.1)).toBe(true);
+    expect(lrs.slice(30, 70).every((x) => Math.abs(x - 0.01) < 1e-15)).toBe(true);
+    expect(lrs.slice(70).every((x) => Math.abs(x - 0.001) < 1e-15)).toBe(true);
+    t = tinyContext();
+    const m = new SgdMethod(t.ctx, methodSpec({ id: 'scheduled-sgd', milestones: [2], gamma: 0.5, lr: 0.2 }) as never);
+    m.beginEpoch(2);
+    expect(m.endEpoch(2, { loss: 1, accuracy: 0 }).lr).toBe(0.2);
+    m.beginEpoch(3);
+    expect(m.endEpoch(3, { loss: 1, accuracy: 0 }).lr).toBe(0.1);
+  });
+
+  it('updates with PyTorch momentum semantics: v ← βv + g, w ← w − ηv', () => {
+    t = tinyContext();
+    const lr = 0.05;
+    const beta = 0.9;
+    const m = createMethod(t.ctx, methodSpec({ id: 'sgd', lr, momentum: beta }));
+    const grad = () =>
+      tf.tidy(() => {
+        const b = t.batch();
+        const g = tf.grads((...ws: tf.Tensor[]) => crossEntropy(t.ctx.net.apply(ws, b.x, true), b.y))(t.ctx.params);
+        disposeBatch(b);
+        return g.map((x) => x.dataSync().slice() as Float32Array);
+      });
+    const w0 = t.weights();
+    const g0 = grad();
+    const b1 = t.batch();
+    m.step(b1, 1);
+    disposeBatch(b1);
+    const w1 = t.weights();
+    const g1 = grad();
+    const b2 = t.batch();
+    m.step(b2, 2);
+    disposeBatch(b2);
+    const w2 = t.weights();
+    w0.forEach((w, i) => {
+      for (let j = 0; j < w.length; j += 97) {
+        const expected1 = w[j]! - lr * g0[i]![j]!;
+        expect(w1[i]![j]).toBeCloseTo(expected1, 5);
+        const expected2 = w1[i]![j]! - lr * (beta * g0[i]![j]! + g1[i]![j]!);
+        expect(w2[i]![j]).toBeCloseTo(expected2, 5);
+      }
+    });
+    expect(t.ctx.counters).toEqual({ forward: 2, backward: 2, updates: 2 });
+    m.dispose();
+  });
+});
+
+describe('SGD with cold restarts', () => {
+  const epsilon = 0.01;
+  it('restarts exactly when the estimate is below restartEpsilon, re-drawing the weights and resetting momentum', () => {
+    t = tinyContext(3);
+    const m = new RestartMethod(t.ctx, methodSpec({ id: 'restart', restartEpsilon: epsilon }) as never);
+    m.beginEpoch(1);
+    const b = t.batch();
+    m.step(b, 1);
+    disposeBatch(b);
+    expect(m.stepper.hasState()).toBe(true);
+    const trained = t.weights();
+
+    // At ε itself: no restart (the rule is "below").
+    const atEpsilon = m.endEpoch(1, { loss: epsilon, accuracy: 1 });
+    expect(atEpsilon.restarts).toBe(0);
+    expect(atEpsilon.restartEvents).toEqual([]);
+    expect(sameWeights(t.weights(), trained)).toBe(true);
+    expect(m.stepper.hasState()).toBe(true);
+
+    // Just below: restart, with weights from the next draw of the run's init stream.
+    m.beginEpoch(2);
+    const below = m.endEpoch(2, { loss: epsilon * (1 - 1e-9), accuracy: 1 });
+    expect(below.restarts).toBe(1);
+    expect(below.restartEvents).toEqual([{ epoch: 2, step: null, estimate: epsilon * (1 - 1e-9) }]);
+    expect(m.stepper.hasState()).toBe(false);
+    const initRng = Rng.fromSeed(3, 'init');
+    initialValues(t.ctx.net.params, initRng, 'pytorch'); // the run's first draw
+    const fresh = initialValues(t.ctx.net.params, initRng, 'pytorch');
+    expect(sameWeights(t.weights(), fresh)).toBe(true);
+    expect(below.lr).toBe(0.001); // cold: the learning rate is not touched
+    m.dispose();
+  });
+
+  it('with checkEvery steps, estimates and restarts inside the epoch', () => {
+    t = tinyContext();
+    // An ε above any cross-entropy of 4 classes at init (~1.39) forces a restart at each check.
+    const m = new RestartMethod(t.ctx, methodSpec({ id: 'restart', restartEpsilon: 100, checkEvery: 2 }) as never);
+    m.beginEpoch(1);
+    for (let s = 1; s <= 4; s++) {
+      const b = t.batch();
+      m.step(b, s);
+      disposeBatch(b);
+    }
+    const fields = m.endEpoch(1, { loss: 1e9, accuracy: 0 });
+    expect(fields.restartEvents!.map((e) => e.step)).toEqual([2, 4]);
+    expect(fields.restarts).toBe(2);
+    m.dispose();
+  });
+});
+
+describe('SSA', () => {
+  it('a rejected move restores the exact weights; an accepted one changes them', () => {
+    t = tinyContext();
+    // At T ≈ 0 every worsening move is rejected; ε large so that most moves worsen.
+    const m = new SsaMethod(t.ctx, methodSpec({ id: 'ssa', epsilon: 0.5, temperature: 1e-12 }) as never);
+    m.beginEpoch(1);
+    const stepOnce = (s: number) => {
+      const before = t.weights();
+      const rejectedBefore = m.stats.counts.rejectedWorse;
+      const b = t.batch(Array.from({ length: 32 }, (_, i) => (i * 3 + s) % 128));
+      m.step(b, s);
+      disposeBatch(b);
+      return { rejected: m.stats.counts.rejectedWorse > rejectedBefore, unchanged: sameWeights(t.weights(), before) };
+    };
+    let rejected = 0;
+    for (let s = 1; s <= 10; s++) {
+      const r = stepOnce(s);
+      if (r.rejected) rejected++;
+      expect(r.unchanged).toBe(r.rejected);
+    }
+    expect(rejected).toBeGreaterThanOrEqual(3);
+    // At a huge T every move is taken, worse or not.
+    m.temperature = 1e12;
+    for (let s = 11; s <= 14; s++) expect(stepOnce(s)).toEqual({ rejected: false, unchanged: false });
+    expect(t.ctx.counters.backward).toBe(0);
+    expect(t.ctx.counters.forward).toBe(3 * 14);
+    expect(t.ctx.counters.updates).toBe(14 - rejected);
+  });
+
+  it('drops ε tenfold exactly when the better-move ratio is under the bound, and cools T', () => {
+    t = tinyContext();
+    const m = new SsaMethod(t.ctx, methodSpec({ id: 'ssa', epsilon: 0.01, acceptedBound: 0.6, cooling: 0.5 }) as never);
+    m.beginEpoch(1);
+    m.stats.counts = { better: 6, acceptedWorse: 2, rejectedWorse: 2 }; // ratio 0.6: not under
+    const e1 = m.endEpoch(1, { loss: 1, accuracy: 0 });
+    expect(e1).toMatchObject({ epsilon: 0.01, epsilonDropped: false, temperature: 1 });
+    expect(m.epsilon).toBe(0.01);
+    expect(m.temperature).toBe(0.5);
+    m.beginEpoch(2);
+    m.stats.counts = { better: 59, acceptedWorse: 21, rejectedWorse: 20 }; // ratio 0.59
+    const e2 = m.endEpoch(2, { loss: 1, accuracy: 0 });
+    expect(e2).toMatchObject({ epsilon: 0.01, epsilonDropped: true, temperature: 0.5 });
+    expect(m.epsilon).toBeCloseTo(0.001, 15);
+    expect(m.temperature).toBe(0.25);
+  });
+
+  it('accepts fewer worsening moves as T falls', () => {
+    t = tinyContext();
+    // T: 1, 0.1, 0.01 across the three epochs; no ε drops, so the moves stay alike.
+    const m = new SsaMethod(t.ctx, methodSpec({ id: 'ssa', epsilon: 0.05, acceptedBound: 0, cooling: 0.1 }) as never);
+    const rates: number[] = [];
+    for (let epoch = 1; epoch <= 3; epoch++) {
+      m.beginEpoch(epoch);
+      for (let s = 0; s < 40; s++) {
+        const b = t.batch(Array.from({ length: 32 }, (_, i) => (i * 5 + s * 7) % 128));
+        m.step(b, s + 1);
+        disposeBatch(b);
+      }
+      const { moves } = m.endEpoch(epoch, { loss: 1, accuracy: 0 });
+      rates.push(moves!.acceptedWorse / Math.max(1, moves!.acceptedWorse + moves!.rejectedWorse));
+    }
+    expect(rates[0]).toBeGreaterThan(rates[1]!);
+    expect(rates[1]).toBeGreaterThan(rates[2]!);
+  });
+
+  it('with objective "accuracy", moves by accuracy', () => {
+    t = tinyContext();
+    const m = new SsaMethod(t.ctx, methodSpec({ id: 'ssa', objective: 'accuracy', epsilon: 0.5, temperature: 1e-12 }) as never);
+    m.beginEpoch(1);
+    for (let s = 1; s <= 10; s++) {
+      const b = t.batch();
+      m.step(b, s);
+      disposeBatch(b);
+    }
+    const { moves, acceptance } = m.endEpoch(1, { loss: 1, accuracy: 0 });
+    expect(moves!.better + moves!.acceptedWorse + moves!.rejectedWorse).toBe(10);
+    // Accuracy on 32 examples moves in steps of 1/32: any worsening p is exp(-k/32/T) = 0 here.
+    expect(acceptance!.max ?? 0).toBe(0);
+  });
+});
+
+describe('SGD-SA', () => {
+  it('a rejected step restores the exact weights', () => {
+    t = tinyContext();
+    // Rates that overshoot, at a temperature that never accepts a worse loss.
+    const m = new SgdSaMethod(t.ctx, methodSpec({ id: 'sgd-sa', lrSet: [5, 50], temperature: 1e-12 }) as never);
+    m.beginEpoch(1);
+    let rejected = 0;
+    let changedOnAccept = 0;
+    for (let s = 1; s <= 20; s++) {
+      const before = t.weights();
+      const rejectedBefore = m.stats.counts.rejectedWorse;
+      const b = t.batch(Array.from({ length: 32 }, (_, i) => (i * 5 + s) % 128));
+      m.step(b, s);
+      disposeBatch(b);
+      const wasRejected = m.stats.counts.rejectedWorse > rejectedBefore;
+      const unchanged = sameWeights(t.weights(), before);
+      if (wasRejected) {
+        rejected++;
+        expect(unchanged).toBe(true);
+      } else if (!unchanged) changedOnAccept++;
+    }
+    expect(rejected).toBeGreaterThanOrEqual(1);
+    expect(changedOnAccept).toBeGreaterThanOrEqual(1);
+    expect(t.ctx.counters).toEqual({ forward: 40, backward: 20, updates: 20 - rejected });
+  });
+
+  it('draws learning rates uniformly from the set and records them', () => {
+    t = tinyContext();
+    const m = new SgdSaMethod(t.ctx, methodSpec({ id: 'sgd-sa', lrSet: 'H2' }) as never);
+    m.beginEpoch(1);
+    for (let s = 1; s <= 28; s++) {
+      const b = t.batch();
+      m.step(b, s);
+      disposeBatch(b);
+    }
+    const { lrCounts, temperature } = m.endEpoch(1, { loss: 1, accuracy: 0 });
+    expect(Object.keys(lrCounts!)).toHaveLength(14);
+    expect(Object.values(lrCounts!).reduce((a, b) => a + b)).toBe(28);
+    expect(temperature).toBe(1);
+    expect(m.temperature).toBeCloseTo(0.93, 15);
+  });
+});
+
+describe('no tensor leaks', () => {
+  for (const spec of [
+    { id: 'sgd', momentum: 0.9, weightDecay: 1e-4, nesterov: true },
+    { id: 'scheduled-sgd' },
+    { id: 'restart', restartEpsilon: 100, checkEvery: 2 },
+    { id: 'ssa' },
+    { id: 'sgd-sa' },
+  ]) {
+    it(`${spec.id}: tf.memory().numTensors is flat across steps`, () => {
+      t = tinyContext();
+      const m = createMethod(t.ctx, methodSpec(spec));
+      m.beginEpoch(1);
+      const counts: number[] = [];
+      for (let s = 1; s <= 6; s++) {
+        const b = t.batch();
+        m.step(b, s);
+        disposeBatch(b);
+        counts.push(tf.memory().numTensors);
+      }
+      m.endEpoch(1, { loss: 1, accuracy: 0 });
+      // Compare like with like: a restart every 2 steps frees and re-creates momentum buffers.
+      expect(new Set(counts.filter((_, i) => i % 2 === 1)).size).toBe(1);
+      m.dispose();
+    });
+  }
+});
