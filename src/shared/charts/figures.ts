@@ -1,0 +1,414 @@
+// The thesis's figure types as ECharts options, built from runs: validation curves of several
+// methods (Fig. 4.3–4.8), train against validation (Fig. 3.5–3.7), training loss with restart
+// markers (Fig. 2.1, 2.5–2.9), acceptance probability over training (Fig. 3.3, 4.1) and
+// accepted / rejected worsening moves per epoch with ε drops (Fig. 3.4, 4.2).
+import type { EChartsOption, LineSeriesOption, ScatterSeriesOption, SeriesOption } from 'echarts';
+import type { EpochRecord } from '../records';
+import type { RunResult } from '../results';
+import { validationLoss, type LossNorm } from '../table/model';
+import { aggregateByEpoch, xOf, type ChartX } from './aggregate';
+import {
+  AUX_PREFIX,
+  TRAINING_ID,
+  VALIDATION_ID,
+  PALETTE,
+  bandSeries,
+  emptyFigure,
+  frame,
+  seriesGroups,
+  subtitle,
+  type ChartOptions,
+} from './frame';
+
+export const FIGURE_KINDS = [
+  'val-accuracy',
+  'val-loss',
+  'train-vs-val-accuracy',
+  'train-vs-val-loss',
+  'train-loss-restarts',
+  'acceptance',
+  'moves',
+] as const;
+export type FigureKind = (typeof FIGURE_KINDS)[number];
+
+export const FIGURE_DESCRIPTIONS: Record<FigureKind, string> = {
+  'val-accuracy': 'Validation accuracy of each method over training (thesis Fig. 4.3–4.8)',
+  'val-loss': 'Validation loss of each method over training (thesis Fig. 4.3–4.8)',
+  'train-vs-val-accuracy': 'Training estimate against validation accuracy, per method (thesis Fig. 3.5–3.7)',
+  'train-vs-val-loss': 'Training estimate against validation loss, per method (thesis Fig. 3.5–3.7)',
+  'train-loss-restarts':
+    'Training-loss estimate on a log scale, with restarts and the restart threshold marked (thesis Fig. 2.1, 2.5–2.9)',
+  acceptance:
+    'Acceptance probability of worsening moves over training, SSA and SGD-SA (thesis Fig. 3.3, 4.1)',
+  moves:
+    'Accepted and rejected worsening moves per epoch, with ε drops marked, SSA and SGD-SA (thesis Fig. 3.4, 4.2)',
+};
+
+export interface FigureOptions extends ChartOptions {
+  /** Validation loss: mean cross-entropy (default) or the thesis's normalisation. */
+  norm?: LossNorm;
+  /** Loss on a log axis; default on for the restart figure, off otherwise. */
+  logY?: boolean;
+}
+
+export function isFigureKind(kind: string): kind is FigureKind {
+  return (FIGURE_KINDS as readonly string[]).includes(kind);
+}
+
+const PERCENT = { min: 0, max: 100 };
+const NON_NEGATIVE = { min: 0 };
+
+const hasAcceptance = (e: EpochRecord) => (e.acceptance?.count ?? 0) > 0;
+
+/** Whether the runs hold what the figure draws (the acceptance and moves figures need SSA or SGD-SA). */
+export function figureApplies(kind: FigureKind, runs: readonly RunResult[]): boolean {
+  const epochs = runs.flatMap((r) => r.epochs);
+  if (kind === 'acceptance') return epochs.some(hasAcceptance);
+  if (kind === 'moves') return epochs.some((e) => e.moves !== null);
+  return epochs.length > 0;
+}
+
+function lossAxisName(norm: LossNorm): string {
+  return norm === 'thesis'
+    ? "Validation loss (thesis's normalisation)"
+    : 'Validation loss (mean cross-entropy)';
+}
+
+function validationFigure(
+  runs: readonly RunResult[],
+  metric: 'accuracy' | 'loss',
+  o: FigureOptions,
+): EChartsOption {
+  const x = o.x ?? 'epoch';
+  const norm = o.norm ?? 'mean';
+  const log = metric === 'loss' && (o.logY ?? false);
+  const groups = seriesGroups(runs, o);
+  const series = groups.flatMap((g, i) =>
+    bandSeries(
+      aggregateByEpoch(
+        g.runs,
+        (e) => (metric === 'accuracy' ? e.val.accuracy : positiveIf(log, validationLoss(e, norm))),
+        x,
+      ),
+      {
+        id: `val:${i}`,
+        name: g.name,
+        color: g.color,
+        lineType: g.lineType,
+        scale: metric === 'accuracy' ? 100 : 1,
+        positive: log,
+        range: metric === 'accuracy' ? PERCENT : NON_NEGATIVE,
+        bands: o.bands,
+      },
+    ),
+  );
+  return frame({
+    width: o.width,
+    title: o.title ?? (metric === 'accuracy' ? 'Validation accuracy' : 'Validation loss'),
+    subtitle: subtitle(groups),
+    x,
+    yName: metric === 'accuracy' ? 'Validation accuracy (%)' : lossAxisName(norm),
+    yLog: log,
+    ...(metric === 'accuracy' ? { yMax: 100 } : {}),
+    legend: groups.map((g) => g.name),
+    series,
+  });
+}
+
+/** Log axes cannot show zero or negative values. */
+function positiveIf(log: boolean, v: number): number | null {
+  return log && !(v > 0) ? null : v;
+}
+
+function trainVsValFigure(
+  runs: readonly RunResult[],
+  metric: 'accuracy' | 'loss',
+  o: FigureOptions,
+): EChartsOption {
+  const x = o.x ?? 'epoch';
+  const log = metric === 'loss' && (o.logY ?? false);
+  const groups = seriesGroups(runs, o);
+  const scale = metric === 'accuracy' ? 100 : 1;
+  // One legend entry per method toggles both of its lines; the line style tells them apart.
+  const series = groups.flatMap((g, i) => {
+    const pick = (e: EpochRecord, split: 'train' | 'val') =>
+      positiveIf(log, metric === 'accuracy' ? e[split].accuracy : e[split].loss);
+    return [
+      ...bandSeries(
+        aggregateByEpoch(g.runs, (e) => pick(e, 'val'), x),
+        {
+          id: `${VALIDATION_ID}${i}`,
+          name: g.name,
+          color: g.color,
+          lineType: 'solid',
+          scale,
+          positive: log,
+          range: metric === 'accuracy' ? PERCENT : NON_NEGATIVE,
+          bands: o.bands,
+        },
+      ),
+      ...bandSeries(
+        aggregateByEpoch(g.runs, (e) => pick(e, 'train'), x),
+        {
+          id: `${TRAINING_ID}${i}`,
+          name: g.name,
+          color: g.color,
+          lineType: 'dashed',
+          scale,
+          positive: log,
+          range: metric === 'accuracy' ? PERCENT : NON_NEGATIVE,
+          bands: o.bands,
+        },
+      ),
+    ];
+  });
+  return frame({
+    width: o.width,
+    title:
+      o.title ??
+      (metric === 'accuracy' ? 'Training and validation accuracy' : 'Training and validation loss'),
+    subtitle: `${subtitle(groups)} · solid: validation; dashed: training estimate on random minibatches`,
+    x,
+    yName: metric === 'accuracy' ? 'Accuracy (%)' : 'Loss (mean cross-entropy)',
+    yLog: log,
+    ...(metric === 'accuracy' ? { yMax: 100 } : {}),
+    legend: groups.map((g) => g.name),
+    series,
+  });
+}
+
+/** Vertical marker lines at x positions, one per position, labelled with how many seeds share it. */
+function verticalMarks(
+  marks: readonly { x: number; seed: number }[],
+  label: (count: number) => string,
+  color: string,
+  showLabels: boolean,
+): NonNullable<LineSeriesOption['markLine']>['data'] {
+  const byX = new Map<number, Set<number>>();
+  for (const m of marks) byX.set(m.x, (byX.get(m.x) ?? new Set()).add(m.seed));
+  return [...byX.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([xv, seeds]) => ({
+      xAxis: xv,
+      lineStyle: { color, type: 'dashed', width: 1.2 },
+      label: { show: showLabels, formatter: label(seeds.size), position: 'end', color, fontSize: 11 },
+    }));
+}
+
+function restartFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOption {
+  const x = o.x ?? 'epoch';
+  const log = o.logY ?? true;
+  const groups = seriesGroups(runs, o);
+  const series = groups.flatMap((g, i) => {
+    const points = aggregateByEpoch(g.runs, (e) => positiveIf(log, e.train.loss), x);
+    const marks: { x: number; seed: number }[] = [];
+    for (const r of g.runs) {
+      for (const e of r.epochs)
+        for (const _ of e.restartEvents ?? []) marks.push({ x: xOf(e, x), seed: r.seed });
+    }
+    const lines: NonNullable<LineSeriesOption['markLine']>['data'] = [];
+    lines.push(
+      ...(verticalMarks(marks, (n) => (n > 1 ? `restart ×${n}` : 'restart'), g.color, marks.length <= 12) ??
+        []),
+    );
+    const spec = g.method.runs[0]!.methodSpec;
+    if (spec.id === 'restart') {
+      lines.push({
+        yAxis: spec.restartEpsilon,
+        lineStyle: { color: g.color, type: 'dotted', width: 1.2 },
+        label: {
+          formatter: `threshold ε = ${spec.restartEpsilon}`,
+          position: 'insideEndTop',
+          color: g.color,
+        },
+      });
+    }
+    const markLine = lines.length ? { symbol: ['none', 'none'], silent: true, data: lines } : undefined;
+    return bandSeries(points, {
+      id: `train:${i}`,
+      name: g.name,
+      color: g.color,
+      lineType: g.lineType,
+      positive: log,
+      range: NON_NEGATIVE,
+      bands: o.bands,
+      line: markLine ? ({ markLine } as Partial<LineSeriesOption>) : {},
+    });
+  });
+  return frame({
+    width: o.width,
+    title: o.title ?? 'Training loss and restarts',
+    subtitle: `${subtitle(groups)} · training loss: estimate on random minibatches`,
+    x,
+    yName: 'Training loss (mean cross-entropy)',
+    yLog: log,
+    legend: groups.map((g) => g.name),
+    series,
+  });
+}
+
+/** At most this many acceptance samples per series, so that an SVG stays a few hundred kB. */
+const MAX_SAMPLES = 4000;
+
+function acceptanceFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOption {
+  const x = o.x ?? 'epoch';
+  const title = o.title ?? 'Acceptance probability of worsening moves';
+  const groups = seriesGroups(runs, o).filter((g) => g.runs.some((r) => r.epochs.some(hasAcceptance)));
+  if (groups.length === 0) return emptyFigure(title, 'No SSA or SGD-SA run recorded a worsening move.');
+  const series: SeriesOption[] = [];
+  groups.forEach((g, i) => {
+    // The samples of each epoch spread evenly across it, in the order they were drawn (Fig. 3.3).
+    const cloud: [number, number][] = [];
+    for (const r of g.runs) {
+      const ordered = [...r.epochs].sort((a, b) => a.epoch - b.epoch);
+      let prevX = 0;
+      for (const e of ordered) {
+        const end = x === 'epoch' ? e.epoch : xOf(e, x);
+        const start = x === 'epoch' ? e.epoch - 1 : prevX;
+        const sample = e.acceptance?.sample ?? [];
+        sample.forEach((p, j) => cloud.push([start + ((end - start) * (j + 0.5)) / sample.length, p]));
+        prevX = end;
+      }
+    }
+    const stride = Math.max(1, Math.ceil(cloud.length / MAX_SAMPLES));
+    const scatter: ScatterSeriesOption = {
+      id: `${AUX_PREFIX}samples:${i}`,
+      name: g.name,
+      type: 'scatter',
+      data: cloud.filter((_, j) => j % stride === 0),
+      symbolSize: 3,
+      itemStyle: { color: g.color, opacity: 0.3 },
+      silent: true,
+      z: 2,
+    };
+    const means = aggregateByEpoch(g.runs, (e) => (hasAcceptance(e) ? e.acceptance!.mean : null), x);
+    // The epoch mean sits at the middle of its epoch, among its samples.
+    const centred = x === 'epoch' ? means.map((p) => ({ ...p, x: p.x - 0.5 })) : means;
+    series.push(
+      ...bandSeries(centred, {
+        id: `mean:${i}`,
+        name: g.name,
+        color: g.color,
+        lineType: g.lineType,
+        range: { min: 0, max: 1 },
+        bands: o.bands,
+      }),
+    );
+    // After the line, so that the legend shows a line for the method.
+    series.push(scatter);
+  });
+  return frame({
+    width: o.width,
+    title,
+    subtitle: `${subtitle(groups)} · dots: p of sampled worsening moves; line: epoch mean`,
+    x,
+    xMin: 0,
+    ...(x === 'epoch'
+      ? { xMax: Math.max(...groups.flatMap((g) => g.runs.flatMap((r) => r.epochs.map((e) => e.epoch)))) }
+      : {}),
+    yName: 'Acceptance probability p',
+    yMin: 0,
+    yMax: 1,
+    legend: groups.map((g) => g.name),
+    series,
+  });
+}
+
+function movesFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOption {
+  const x = o.x ?? 'epoch';
+  const title = o.title ?? 'Worsening moves per epoch';
+  const groups = seriesGroups(runs, o).filter((g) =>
+    g.runs.some((r) => r.epochs.some((e) => e.moves !== null)),
+  );
+  if (groups.length === 0)
+    return emptyFigure(title, 'No SSA or SGD-SA runs: only they make worsening moves.');
+  const single = groups.length === 1;
+  const legend: string[] = [];
+  const series = groups.flatMap((g, i) => {
+    const accepted = single ? 'Accepted worsening moves' : `${g.name}: accepted`;
+    const rejected = single ? 'Rejected worsening moves' : `${g.name}: rejected`;
+    legend.push(accepted, rejected);
+    const drops: { x: number; seed: number }[] = [];
+    for (const r of g.runs) {
+      for (const e of r.epochs) {
+        // The drop happens after the epoch: on an epoch axis, mark it between this epoch and the next.
+        if (e.epsilonDropped) drops.push({ x: x === 'epoch' ? e.epoch + 0.5 : xOf(e, x), seed: r.seed });
+      }
+    }
+    const dropColor = '#C00000';
+    const markLine = drops.length
+      ? {
+          symbol: ['none', 'none'],
+          silent: true,
+          data: verticalMarks(
+            drops,
+            (n) => (n > 1 ? `ε ÷ 10 (${n} seeds)` : 'ε ÷ 10'),
+            dropColor,
+            drops.length <= 12,
+          ),
+        }
+      : undefined;
+    return [
+      ...bandSeries(
+        aggregateByEpoch(g.runs, (e) => e.moves?.acceptedWorse ?? null, x),
+        {
+          id: `accepted:${i}`,
+          name: accepted,
+          color: single ? PALETTE[0]! : g.color,
+          lineType: 'solid',
+          range: NON_NEGATIVE,
+          bands: o.bands,
+          line: markLine ? ({ markLine } as Partial<LineSeriesOption>) : {},
+        },
+      ),
+      ...bandSeries(
+        aggregateByEpoch(g.runs, (e) => e.moves?.rejectedWorse ?? null, x),
+        {
+          id: `rejected:${i}`,
+          name: rejected,
+          color: single ? PALETTE[1]! : g.color,
+          lineType: 'dashed',
+          range: NON_NEGATIVE,
+          bands: o.bands,
+        },
+      ),
+    ];
+  });
+  const sub = subtitle(groups) + (single ? ` · ${groups[0]!.name}` : '');
+  return frame({
+    width: o.width,
+    title,
+    subtitle: `${sub} · red lines: ε divided by 10`,
+    x,
+    yName: 'Worsening moves per epoch',
+    yMin: 0,
+    legend,
+    series,
+  });
+}
+
+/** The ECharts option of a figure kind. */
+export function buildFigure(
+  kind: FigureKind,
+  runs: readonly RunResult[],
+  options: FigureOptions = {},
+): EChartsOption {
+  switch (kind) {
+    case 'val-accuracy':
+      return validationFigure(runs, 'accuracy', options);
+    case 'val-loss':
+      return validationFigure(runs, 'loss', options);
+    case 'train-vs-val-accuracy':
+      return trainVsValFigure(runs, 'accuracy', options);
+    case 'train-vs-val-loss':
+      return trainVsValFigure(runs, 'loss', options);
+    case 'train-loss-restarts':
+      return restartFigure(runs, options);
+    case 'acceptance':
+      return acceptanceFigure(runs, options);
+    case 'moves':
+      return movesFigure(runs, options);
+  }
+}
+
+export type { ChartX };
