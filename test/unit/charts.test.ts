@@ -18,7 +18,7 @@ import { mnistSmallRuns } from '../fixtures/mnist-small';
 const lenet = mnistSmallRuns().filter((r) => r.model === 'lenet5');
 const byLabel = (runs: RunResult[], prefix: string) => runs.filter((r) => r.label.startsWith(prefix));
 
-type Line = LineSeriesOption & { data: (number | null)[][] };
+type Line = Omit<LineSeriesOption, 'data'> & { data: (number | null)[][] };
 const seriesOf = (option: { series?: unknown }) => option.series as SeriesOption[];
 const meanLines = (option: { series?: unknown }) =>
   seriesOf(option).filter((s) => s.type === 'line' && !String(s.id).startsWith(AUX_PREFIX)) as Line[];
