@@ -41,7 +41,8 @@ const restart = z.strictObject({
   /** Restart when the training-loss estimate falls below this (thesis: 1e-4 AlexNet, 1e-6/1e-7 VGG16/ResNet34). */
   restartEpsilon: positive().default(1e-4),
   /** When to estimate: after each epoch (the published code) or every N minibatch steps (the text). */
-  checkEvery: z.union([z.literal('epoch'), positiveInt], { error: 'must be "epoch" or a whole number of steps' })
+  checkEvery: z
+    .union([z.literal('epoch'), positiveInt], { error: 'must be "epoch" or a whole number of steps' })
     .default('epoch'),
 });
 
@@ -101,7 +102,8 @@ export const specSchema = z.strictObject({
   /** Also compute the exact training loss over the whole training split each epoch. */
   exactTrainLoss: z.boolean().default(false),
   init: z.enum(['pytorch', 'glorot'], { error: 'must be "pytorch" or "glorot"' }).default('pytorch'),
-  backend: z.enum([...BACKEND_IDS, 'auto'], { error: `must be one of ${[...BACKEND_IDS, 'auto'].join(', ')}` })
+  backend: z
+    .enum([...BACKEND_IDS, 'auto'], { error: `must be one of ${[...BACKEND_IDS, 'auto'].join(', ')}` })
     .default('auto'),
 });
 

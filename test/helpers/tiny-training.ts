@@ -71,7 +71,9 @@ export function tinyContext(seed = 3): TinyContext {
   const net = buildNetwork('mlp', data.input, data.numClasses);
   const initRng = Rng.fromSeed(seed, 'init');
   const params = tf.tidy(() =>
-    initialValues(net.params, initRng, 'pytorch').map((v, i) => tf.variable(tf.tensor(v, net.params[i]!.shape))),
+    initialValues(net.params, initRng, 'pytorch').map((v, i) =>
+      tf.variable(tf.tensor(v, net.params[i]!.shape)),
+    ),
   );
   const streams = new Map<string, Rng>();
   const estimateRng = Rng.fromSeed(seed, 'estimate');
@@ -85,14 +87,17 @@ export function tinyContext(seed = 3): TinyContext {
     },
     reinitialize: () =>
       tf.tidy(() =>
-        initialValues(net.params, initRng, 'pytorch').forEach((v, i) => params[i]!.assign(tf.tensor(v, net.params[i]!.shape))),
+        initialValues(net.params, initRng, 'pytorch').forEach((v, i) =>
+          params[i]!.assign(tf.tensor(v, net.params[i]!.shape)),
+        ),
       ),
     estimateTrain: () => estimateTraining(net, params, data.train, 32, 2, estimateRng),
   };
   return {
     ctx,
     data,
-    batch: (indices = Array.from({ length: 32 }, (_, i) => i)) => gatherBatch(data.train, Int32Array.from(indices)),
+    batch: (indices = Array.from({ length: 32 }, (_, i) => i)) =>
+      gatherBatch(data.train, Int32Array.from(indices)),
     weights: () => params.map((p) => p.dataSync().slice() as Float32Array),
     dispose: () => {
       tf.dispose(params);
@@ -106,5 +111,8 @@ export function methodSpec(spec: unknown): MethodSpec {
 }
 
 export function sameWeights(a: Float32Array[], b: Float32Array[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.length === b[i]!.length && x.every((v, j) => Object.is(v, b[i]![j])));
+  return (
+    a.length === b.length &&
+    a.every((x, i) => x.length === b[i]!.length && x.every((v, j) => Object.is(v, b[i]![j])))
+  );
 }

@@ -34,7 +34,22 @@ describe('annealab run', () => {
     expect(types.filter((t) => t === 'run-finished')).toHaveLength(4);
     expect(types.at(-1)).toBe('experiment-finished');
     const epoch = events.find((e) => e.type === 'epoch' && e.method === 'ssa') as Record<string, any>;
-    for (const key of ['experimentId', 'runId', 'label', 'model', 'seed', 'epoch', 'val', 'train', 'counters', 'moves', 'temperature', 'epsilon', 'lr', 'restarts']) {
+    for (const key of [
+      'experimentId',
+      'runId',
+      'label',
+      'model',
+      'seed',
+      'epoch',
+      'val',
+      'train',
+      'counters',
+      'moves',
+      'temperature',
+      'epsilon',
+      'lr',
+      'restarts',
+    ]) {
       expect(epoch, key).toHaveProperty(key);
     }
     expect(epoch.counters.backward).toBe(0);
@@ -52,11 +67,11 @@ describe('annealab run', () => {
     const runs = db.prepare('SELECT * FROM runs ORDER BY position').all() as Record<string, any>[];
     expect(runs.map((r) => r.status)).toEqual(['finished', 'finished', 'finished', 'finished']);
     expect(runs.map((r) => `${r.method}/${r.seed}`)).toEqual(['sgd/1', 'ssa/1', 'sgd/2', 'ssa/2']);
-    expect(JSON.parse(runs[0].environment).device).toBeTruthy();
+    expect(JSON.parse(runs[0]!.environment).device).toBeTruthy();
     const epochs = db.prepare('SELECT run_id, epoch FROM epochs').all();
     expect(epochs).toHaveLength(8);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    const summary = JSON.parse(runs[0].summary);
+    const summary = JSON.parse(runs[0]!.summary);
     expect(existsSync(join(dataDir, summary.bestWeightsPath))).toBe(true);
     db.close();
   });
@@ -91,7 +106,9 @@ describe('annealab run with bad input', () => {
     const r = await runCli(['run', spec, '--data-dir', dataDir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('methods[0].lr: must be > 0');
-    expect(r.stderr).toContain('methods[1].id: unknown method "adamw"; expected one of sgd, scheduled-sgd, restart, ssa, sgd-sa');
+    expect(r.stderr).toContain(
+      'methods[1].id: unknown method "adamw"; expected one of sgd, scheduled-sgd, restart, ssa, sgd-sa',
+    );
     expect(r.stderr).toContain('dataset.id: unknown dataset "mnits"; available: mnist, fashion-mnist');
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(existsSync(join(dataDir, 'annealab.db'))).toBe(false);
@@ -109,7 +126,14 @@ describe('annealab run with bad input', () => {
 
   it('ends a diverging run as failed with its reason, and still runs the next one', async () => {
     const dir = tempDir();
-    const spec = writeSpec(dir, { ...tiny, methods: [{ id: 'sgd', lr: 1e6 }, { id: 'sgd', lr: 0.1 }], seeds: [1] });
+    const spec = writeSpec(dir, {
+      ...tiny,
+      methods: [
+        { id: 'sgd', lr: 1e6 },
+        { id: 'sgd', lr: 0.1 },
+      ],
+      seeds: [1],
+    });
     const r = await runCli(['run', spec, '--json', '--concurrency', '1', '--data-dir', join(dir, 'data')]);
     expect(r.code).toBe(1);
     const events = jsonLines(r.stdout);

@@ -40,7 +40,14 @@ describe('training loop', () => {
     const { records, outcome } = await run([{ id: 'ssa' }]);
     expect(records.map((r) => r.epoch)).toEqual([1, 2, 3]);
     const r = records[2]!;
-    expect(r).toMatchObject({ type: 'epoch', experimentId: 'e1', runId: 'r1', method: 'ssa', model: 'mlp', seed: 7 });
+    expect(r).toMatchObject({
+      type: 'epoch',
+      experimentId: 'e1',
+      runId: 'r1',
+      method: 'ssa',
+      model: 'mlp',
+      seed: 7,
+    });
     expect(r.label).toBe('SSA (ε = 0.01, T = 1, α = 0.97)');
     expect(r.val.accuracy).toBeGreaterThanOrEqual(0);
     expect(r.val.accuracy).toBeLessThanOrEqual(1);

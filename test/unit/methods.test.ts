@@ -3,7 +3,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/shared/rng';
 import { createMethod } from '../../src/main/trainer/methods';
-import { cool, metropolis, MoveStats, SAMPLE_LIMIT, summarizeProbabilities } from '../../src/main/trainer/methods/metropolis';
+import {
+  cool,
+  metropolis,
+  MoveStats,
+  SAMPLE_LIMIT,
+  summarizeProbabilities,
+} from '../../src/main/trainer/methods/metropolis';
 import { RestartMethod } from '../../src/main/trainer/methods/restart';
 import { scheduledLr, SgdMethod } from '../../src/main/trainer/methods/sgd';
 import { SgdSaMethod } from '../../src/main/trainer/methods/sgd-sa';
@@ -79,7 +85,10 @@ describe('SGD and scheduled SGD', () => {
     expect(lrs.slice(30, 70).every((x) => Math.abs(x - 0.01) < 1e-15)).toBe(true);
     expect(lrs.slice(70).every((x) => Math.abs(x - 0.001) < 1e-15)).toBe(true);
     t = tinyContext();
-    const m = new SgdMethod(t.ctx, methodSpec({ id: 'scheduled-sgd', milestones: [2], gamma: 0.5, lr: 0.2 }) as never);
+    const m = new SgdMethod(
+      t.ctx,
+      methodSpec({ id: 'scheduled-sgd', milestones: [2], gamma: 0.5, lr: 0.2 }) as never,
+    );
     m.beginEpoch(2);
     expect(m.endEpoch(2, { loss: 1, accuracy: 0 }).lr).toBe(0.2);
     m.beginEpoch(3);
@@ -94,7 +103,9 @@ describe('SGD and scheduled SGD', () => {
     const grad = () =>
       tf.tidy(() => {
         const b = t.batch();
-        const g = tf.grads((...ws: tf.Tensor[]) => crossEntropy(t.ctx.net.apply(ws, b.x, true), b.y))(t.ctx.params);
+        const g = tf.grads((...ws: tf.Tensor[]) => crossEntropy(t.ctx.net.apply(ws, b.x, true), b.y))(
+          t.ctx.params,
+        );
         disposeBatch(b);
         return g.map((x) => x.dataSync().slice() as Float32Array);
       });
@@ -158,7 +169,10 @@ describe('SGD with cold restarts', () => {
   it('with checkEvery steps, estimates and restarts inside the epoch', () => {
     t = tinyContext();
     // An ε above any cross-entropy of 4 classes at init (~1.39) forces a restart at each check.
-    const m = new RestartMethod(t.ctx, methodSpec({ id: 'restart', restartEpsilon: 100, checkEvery: 2 }) as never);
+    const m = new RestartMethod(
+      t.ctx,
+      methodSpec({ id: 'restart', restartEpsilon: 100, checkEvery: 2 }) as never,
+    );
     m.beginEpoch(1);
     for (let s = 1; s <= 4; s++) {
       const b = t.batch();
@@ -184,7 +198,10 @@ describe('SSA', () => {
       const b = t.batch(Array.from({ length: 32 }, (_, i) => (i * 3 + s) % 128));
       m.step(b, s);
       disposeBatch(b);
-      return { rejected: m.stats.counts.rejectedWorse > rejectedBefore, unchanged: sameWeights(t.weights(), before) };
+      return {
+        rejected: m.stats.counts.rejectedWorse > rejectedBefore,
+        unchanged: sameWeights(t.weights(), before),
+      };
     };
     let rejected = 0;
     for (let s = 1; s <= 10; s++) {
@@ -203,7 +220,10 @@ describe('SSA', () => {
 
   it('drops ε tenfold exactly when the better-move ratio is under the bound, and cools T', () => {
     t = tinyContext();
-    const m = new SsaMethod(t.ctx, methodSpec({ id: 'ssa', epsilon: 0.01, acceptedBound: 0.6, cooling: 0.5 }) as never);
+    const m = new SsaMethod(
+      t.ctx,
+      methodSpec({ id: 'ssa', epsilon: 0.01, acceptedBound: 0.6, cooling: 0.5 }) as never,
+    );
     m.beginEpoch(1);
     m.stats.counts = { better: 6, acceptedWorse: 2, rejectedWorse: 2 }; // ratio 0.6: not under
     const e1 = m.endEpoch(1, { loss: 1, accuracy: 0 });
@@ -221,7 +241,10 @@ describe('SSA', () => {
   it('accepts fewer worsening moves as T falls', () => {
     t = tinyContext();
     // T: 1, 0.1, 0.01 across the three epochs; no ε drops, so the moves stay alike.
-    const m = new SsaMethod(t.ctx, methodSpec({ id: 'ssa', epsilon: 0.05, acceptedBound: 0, cooling: 0.1 }) as never);
+    const m = new SsaMethod(
+      t.ctx,
+      methodSpec({ id: 'ssa', epsilon: 0.05, acceptedBound: 0, cooling: 0.1 }) as never,
+    );
     const rates: number[] = [];
     for (let epoch = 1; epoch <= 3; epoch++) {
       m.beginEpoch(epoch);
@@ -239,7 +262,10 @@ describe('SSA', () => {
 
   it('with objective "accuracy", moves by accuracy', () => {
     t = tinyContext();
-    const m = new SsaMethod(t.ctx, methodSpec({ id: 'ssa', objective: 'accuracy', epsilon: 0.5, temperature: 1e-12 }) as never);
+    const m = new SsaMethod(
+      t.ctx,
+      methodSpec({ id: 'ssa', objective: 'accuracy', epsilon: 0.5, temperature: 1e-12 }) as never,
+    );
     m.beginEpoch(1);
     for (let s = 1; s <= 10; s++) {
       const b = t.batch();
@@ -257,7 +283,10 @@ describe('SGD-SA', () => {
   it('a rejected step restores the exact weights', () => {
     t = tinyContext();
     // Rates that overshoot, at a temperature that never accepts a worse loss.
-    const m = new SgdSaMethod(t.ctx, methodSpec({ id: 'sgd-sa', lrSet: [5, 50], temperature: 1e-12 }) as never);
+    const m = new SgdSaMethod(
+      t.ctx,
+      methodSpec({ id: 'sgd-sa', lrSet: [5, 50], temperature: 1e-12 }) as never,
+    );
     m.beginEpoch(1);
     let rejected = 0;
     let changedOnAccept = 0;

@@ -18,7 +18,9 @@ describe('networks', () => {
   it('produce logits of shape [batch, classes]', () => {
     for (const id of ['mlp', 'lenet5', 'convnet'] as const) {
       const net = buildNetwork(id, { height: 28, width: 28, channels: 1 }, 10);
-      const params = initialValues(net.params, Rng.fromSeed(1), 'pytorch').map((v, i) => tf.tensor(v, net.params[i]!.shape));
+      const params = initialValues(net.params, Rng.fromSeed(1), 'pytorch').map((v, i) =>
+        tf.tensor(v, net.params[i]!.shape),
+      );
       const out = net.apply(params, tf.zeros([3, 28, 28, 1]) as tf.Tensor4D, false);
       expect(out.shape).toEqual([3, 10]);
       tf.dispose([out, ...params]);

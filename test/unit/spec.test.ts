@@ -6,13 +6,28 @@ const ctx = { datasets: ['mnist', 'fashion-mnist'] };
 
 describe('experiment spec', () => {
   it('fills every parameter with the thesis defaults', () => {
-    const r = validateSpec({ ...base, methods: [{ id: 'ssa' }, { id: 'sgd-sa' }, { id: 'restart' }, { id: 'scheduled-sgd' }] }, ctx);
+    const r = validateSpec(
+      { ...base, methods: [{ id: 'ssa' }, { id: 'sgd-sa' }, { id: 'restart' }, { id: 'scheduled-sgd' }] },
+      ctx,
+    );
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
-    expect(r.spec.methods[0]).toMatchObject({ epsilon: 0.01, temperature: 1, cooling: 0.97, acceptedBound: 0.6, objective: 'loss' });
+    expect(r.spec.methods[0]).toMatchObject({
+      epsilon: 0.01,
+      temperature: 1,
+      cooling: 0.97,
+      acceptedBound: 0.6,
+      objective: 'loss',
+    });
     expect(r.spec.methods[1]).toMatchObject({ lrSet: 'H2', temperature: 1, cooling: 0.93 });
     expect(r.spec.methods[2]).toMatchObject({ lr: 0.001, momentum: 0.9, checkEvery: 'epoch' });
     expect(r.spec.methods[3]).toMatchObject({ lr: 0.1, milestones: [30, 70], gamma: 0.1 });
-    expect(r.spec).toMatchObject({ batchSize: 512, estimateBatches: 10, seeds: [1], init: 'pytorch', backend: 'auto' });
+    expect(r.spec).toMatchObject({
+      batchSize: 512,
+      estimateBatches: 10,
+      seeds: [1],
+      init: 'pytorch',
+      backend: 'auto',
+    });
   });
 
   it('lists every problem by its path in the file', () => {
@@ -40,19 +55,44 @@ describe('experiment spec', () => {
   });
 
   it('rejects milestones out of order and bad learning-rate sets', () => {
-    const r = validateSpec({ ...base, methods: [{ id: 'scheduled-sgd', milestones: [70, 30] }, { id: 'sgd-sa', lrSet: [] }] }, ctx);
+    const r = validateSpec(
+      {
+        ...base,
+        methods: [
+          { id: 'scheduled-sgd', milestones: [70, 30] },
+          { id: 'sgd-sa', lrSet: [] },
+        ],
+      },
+      ctx,
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.problems.map((p) => p.path)).toEqual(['methods[1].lrSet']);
     const r2 = validateSpec({ ...base, methods: [{ id: 'scheduled-sgd', milestones: [70, 30] }] }, ctx);
-    expect(!r2.ok && r2.problems).toEqual([{ path: 'methods[0].milestones', message: 'must be strictly increasing' }]);
+    expect(!r2.ok && r2.problems).toEqual([
+      { path: 'methods[0].milestones', message: 'must be strictly increasing' },
+    ]);
   });
 
   it('formats paths and labels', () => {
     expect(formatPath(['methods', 2, 'lr'])).toBe('methods[2].lr');
     expect(formatPath([])).toBe('(spec)');
-    const r = validateSpec({ ...base, methods: [{ id: 'sgd', lr: 0.001, momentum: 0.9 }, { id: 'sgd-sa', lrSet: 'H1' }, { id: 'sgd', label: 'Mine' }] }, ctx);
+    const r = validateSpec(
+      {
+        ...base,
+        methods: [
+          { id: 'sgd', lr: 0.001, momentum: 0.9 },
+          { id: 'sgd-sa', lrSet: 'H1' },
+          { id: 'sgd', label: 'Mine' },
+        ],
+      },
+      ctx,
+    );
     if (!r.ok) throw new Error('invalid');
-    expect(r.spec.methods.map(methodLabel)).toEqual(['SGD with momentum (η = 0.001, β = 0.9)', 'SGD-SA (H1)', 'Mine']);
+    expect(r.spec.methods.map(methodLabel)).toEqual([
+      'SGD with momentum (η = 0.001, β = 0.9)',
+      'SGD-SA (H1)',
+      'Mine',
+    ]);
   });
 });

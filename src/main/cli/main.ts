@@ -7,7 +7,9 @@ import { UserError } from './errors';
 import { exportCommand, figureCommand } from './commands/export';
 import { runCommand } from './commands/run';
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 const positiveInt = (v: string) => {
   const n = Number(v);
@@ -21,23 +23,36 @@ const fraction = (v: string) => {
 };
 
 const program = new Command('annealab')
-  .description('Run and compare training methods for deep neural networks (SGD, scheduled SGD, restarts, SSA, SGD-SA).')
+  .description(
+    'Run and compare training methods for deep neural networks (SGD, scheduled SGD, restarts, SSA, SGD-SA).',
+  )
   .version(pkg.version)
   .showHelpAfterError('(run with --help for usage)');
 
-const dataDirOption = ['--data-dir <dir>', 'where results, datasets and checkpoints live (default: $ANNEALAB_DATA_DIR or the app-data folder)'] as const;
+const dataDirOption = [
+  '--data-dir <dir>',
+  'where results, datasets and checkpoints live (default: $ANNEALAB_DATA_DIR or the app-data folder)',
+] as const;
 
 program
   .command('run')
-  .description('validate an experiment spec, run its grid (methods × models × seeds) and print the comparison table')
+  .description(
+    'validate an experiment spec, run its grid (methods × models × seeds) and print the comparison table',
+  )
   .argument('<spec>', 'experiment spec (JSON)')
   .option('--json', 'write one JSON object per event on stdout instead of progress')
   .option(...dataDirOption)
-  .option('--concurrency <n>', 'runs in parallel (default: one per core on wasm/cpu, one on a GPU)', positiveInt)
+  .option(
+    '--concurrency <n>',
+    'runs in parallel (default: one per core on wasm/cpu, one on a GPU)',
+    positiveInt,
+  )
   .option('--backend <backend>', 'tensorflow, wasm, cpu or auto (overrides ANNEALAB_BACKEND and the spec)')
-  .action(async (spec: string, o: { json?: boolean; dataDir?: string; concurrency?: number; backend?: string }) => {
-    process.exitCode = await runCommand(spec, { ...o, dataDir: resolveDataDir(o.dataDir) });
-  });
+  .action(
+    async (spec: string, o: { json?: boolean; dataDir?: string; concurrency?: number; backend?: string }) => {
+      process.exitCode = await runCommand(spec, { ...o, dataDir: resolveDataDir(o.dataDir) });
+    },
+  );
 
 program
   .command('export')
@@ -48,7 +63,11 @@ program
   .option('--norm <norm>', 'loss as mean cross-entropy (mean) or as the thesis printed it (thesis)', 'mean')
   .option('--baseline <method>', 'test every method against this one (label or method id)')
   .option('--test <test>', 'significance test: welch or mannwhitney', 'welch')
-  .option('--target <accuracy>', 'add time-to-target columns for this validation accuracy (fraction)', fraction)
+  .option(
+    '--target <accuracy>',
+    'add time-to-target columns for this validation accuracy (fraction)',
+    fraction,
+  )
   .option('--per-seed', 'CSV: add the per-seed values')
   .option('--out <file>', 'write to a file instead of stdout')
   .option(...dataDirOption)
@@ -64,9 +83,11 @@ program
   .option('--format <format>', 'svg or png', 'svg')
   .option('--out <file>', 'write to a file instead of stdout')
   .option(...dataDirOption)
-  .action(async (experiments: string[], o: { kind: string; format: string; out?: string; dataDir?: string }) => {
-    process.exitCode = await figureCommand(experiments, { ...o, dataDir: resolveDataDir(o.dataDir) });
-  });
+  .action(
+    async (experiments: string[], o: { kind: string; format: string; out?: string; dataDir?: string }) => {
+      process.exitCode = await figureCommand(experiments, { ...o, dataDir: resolveDataDir(o.dataDir) });
+    },
+  );
 
 const datasets = program.command('datasets').description('the datasets a spec can use');
 datasets

@@ -17,7 +17,9 @@ const fmtDuration = (s: number) => {
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const sec = Math.floor(s % 60);
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
+  return h > 0
+    ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`
+    : `${m}:${String(sec).padStart(2, '0')}`;
 };
 
 const bar = (fraction: number, width = 20) => {
@@ -42,8 +44,18 @@ export class ProgressView {
     switch (event.type) {
       case 'run-started': {
         const title = `${event.label} · ${event.model} · seed ${event.seed}`;
-        this.active.set(event.runId, { title, epoch: 1, epochs: 0, step: 0, steps: 0, startedAt: performance.now(), lastVal: '' });
-        this.print(`started  ${title} on ${event.environment.backend} (${event.trainCount} train / ${event.testCount} test)`);
+        this.active.set(event.runId, {
+          title,
+          epoch: 1,
+          epochs: 0,
+          step: 0,
+          steps: 0,
+          startedAt: performance.now(),
+          lastVal: '',
+        });
+        this.print(
+          `started  ${title} on ${event.environment.backend} (${event.trainCount} train / ${event.testCount} test)`,
+        );
         for (const note of event.notes) this.print(`  note: ${note}`);
         break;
       }
@@ -52,7 +64,13 @@ export class ProgressView {
         break;
       case 'progress': {
         const a = this.active.get(event.runId);
-        if (a) Object.assign(a, { epoch: event.epoch, epochs: event.epochs, step: event.step, steps: event.steps });
+        if (a)
+          Object.assign(a, {
+            epoch: event.epoch,
+            epochs: event.epochs,
+            step: event.step,
+            steps: event.steps,
+          });
         this.draw();
         break;
       }
@@ -60,7 +78,8 @@ export class ProgressView {
         const a = this.active.get(event.runId);
         const val = `val ${(event.val.accuracy * 100).toFixed(2)}% loss ${event.val.loss.toFixed(4)}`;
         if (a) a.lastVal = val;
-        if (!this.live) this.print(`epoch ${event.epoch}  ${event.label} · ${event.model} · seed ${event.seed}  ${val}`);
+        if (!this.live)
+          this.print(`epoch ${event.epoch}  ${event.label} · ${event.model} · seed ${event.seed}  ${val}`);
         else this.draw();
         break;
       }
@@ -114,10 +133,15 @@ export class ProgressView {
       const elapsed = (now - a.startedAt) / 1000;
       const eta = frac > 0 ? (elapsed * (1 - frac)) / frac : NaN;
       lines.push(
-        `${bar(frac)} epoch ${a.epoch}/${a.epochs || '?'} step ${a.step}/${a.steps || '?'}  ETA ${fmtDuration(eta)}  ${a.title}  ${a.lastVal}`.slice(0, cols - 1),
+        `${bar(frac)} epoch ${a.epoch}/${a.epochs || '?'} step ${a.step}/${a.steps || '?'}  ETA ${fmtDuration(eta)}  ${a.title}  ${a.lastVal}`.slice(
+          0,
+          cols - 1,
+        ),
       );
     }
-    lines.push(`runs ${this.done}/${this.totalRuns} done · ${this.active.size} running · elapsed ${fmtDuration((now - this.started) / 1000)}`);
+    lines.push(
+      `runs ${this.done}/${this.totalRuns} done · ${this.active.size} running · elapsed ${fmtDuration((now - this.started) / 1000)}`,
+    );
     this.out.write(lines.join('\n') + '\n');
     this.drawnLines = lines.length;
   }

@@ -20,14 +20,27 @@ interface RunIdentity {
 }
 
 export type RunnerEvent =
-  | ({ type: 'run-started'; environment: RunEnvironment; trainCount: number; testCount: number; notes: string[] } & RunIdentity)
+  | ({
+      type: 'run-started';
+      environment: RunEnvironment;
+      trainCount: number;
+      testCount: number;
+      notes: string[];
+    } & RunIdentity)
   | ({ type: 'log'; message: string } & RunIdentity)
   | ({ type: 'progress'; epoch: number; step: number; steps: number; epochs: number } & RunIdentity)
   | EpochRecord
   | ({ type: 'run-finished'; summary: RunSummary } & RunIdentity)
   | ({ type: 'run-cancelled'; summary: RunSummary | null } & RunIdentity)
   | ({ type: 'run-failed'; reason: string } & RunIdentity)
-  | { type: 'experiment-finished'; experimentId: string; name: string; finished: number; failed: number; cancelled: number };
+  | {
+      type: 'experiment-finished';
+      experimentId: string;
+      name: string;
+      finished: number;
+      failed: number;
+      cancelled: number;
+    };
 
 export interface RunnerOptions {
   dataDir: string;

@@ -43,12 +43,16 @@ export class ExperimentsTable {
   /** By id, or the most recent experiment with that name. */
   find(idOrName: string): ExperimentRow | undefined {
     const r = this.db
-      .prepare('SELECT * FROM experiments WHERE id = ? OR name = ? ORDER BY id = ? DESC, created_at DESC LIMIT 1')
+      .prepare(
+        'SELECT * FROM experiments WHERE id = ? OR name = ? ORDER BY id = ? DESC, created_at DESC LIMIT 1',
+      )
       .get(idOrName, idOrName, idOrName) as RawExperiment | undefined;
     return r && fromRaw(r);
   }
 
   list(): ExperimentRow[] {
-    return (this.db.prepare('SELECT * FROM experiments ORDER BY created_at DESC').all() as RawExperiment[]).map(fromRaw);
+    return (
+      this.db.prepare('SELECT * FROM experiments ORDER BY created_at DESC').all() as RawExperiment[]
+    ).map(fromRaw);
   }
 }

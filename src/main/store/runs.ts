@@ -92,7 +92,9 @@ export class RunsTable {
 
   forExperiment(experimentId: string): RunRow[] {
     return (
-      this.db.prepare('SELECT * FROM runs WHERE experiment_id = ? ORDER BY position').all(experimentId) as RawRun[]
+      this.db
+        .prepare('SELECT * FROM runs WHERE experiment_id = ? ORDER BY position')
+        .all(experimentId) as RawRun[]
     ).map(fromRaw);
   }
 
@@ -103,10 +105,17 @@ export class RunsTable {
   }
 
   markRunning(id: string): void {
-    this.db.prepare(`UPDATE runs SET status = 'running', started_at = ? WHERE id = ?`).run(new Date().toISOString(), id);
+    this.db
+      .prepare(`UPDATE runs SET status = 'running', started_at = ? WHERE id = ?`)
+      .run(new Date().toISOString(), id);
   }
 
-  markEnded(id: string, status: Exclude<RunStatus, 'queued' | 'running'>, summary: RunSummary | null, error: string | null): void {
+  markEnded(
+    id: string,
+    status: Exclude<RunStatus, 'queued' | 'running'>,
+    summary: RunSummary | null,
+    error: string | null,
+  ): void {
     this.db
       .prepare('UPDATE runs SET status = ?, summary = ?, error = ?, finished_at = ? WHERE id = ?')
       .run(status, summary && JSON.stringify(summary), error, new Date().toISOString(), id);

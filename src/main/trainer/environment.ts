@@ -20,7 +20,12 @@ export function captureEnvironment(info: BackendInfo): RunEnvironment {
     backend: info.backend,
     backendReason: info.reason,
     device: info.device,
-    versions: { annealab: ownVersion(), node: process.version, tfjs: info.versions.tfjs, backend: info.versions.backend },
+    versions: {
+      annealab: ownVersion(),
+      node: process.version,
+      tfjs: info.versions.tfjs,
+      backend: info.versions.backend,
+    },
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     cpu: `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}`,
   };

@@ -146,7 +146,10 @@ export async function trainRun(plan: RunPlan, data: PreparedData, hooks: LoopHoo
       }
       // The record describes the weights that were validated, so note "best" before the
       // method acts on the epoch's end (a restart re-draws them).
-      const isBest = best === null || val.accuracy > best.accuracy || (val.accuracy === best.accuracy && val.loss < best.loss);
+      const isBest =
+        best === null ||
+        val.accuracy > best.accuracy ||
+        (val.accuracy === best.accuracy && val.loss < best.loss);
       if (isBest) {
         if (bestWeights) tf.dispose(bestWeights);
         bestWeights = params.map((p) => tf.keep(p.clone()));
@@ -154,7 +157,8 @@ export async function trainRun(plan: RunPlan, data: PreparedData, hooks: LoopHoo
         bestEpoch = epoch;
       }
       minValLoss = minValLoss === null ? val.loss : Math.min(minValLoss, val.loss);
-      minValLossThesis = minValLossThesis === null ? val.lossThesis : Math.min(minValLossThesis, val.lossThesis);
+      minValLossThesis =
+        minValLossThesis === null ? val.lossThesis : Math.min(minValLossThesis, val.lossThesis);
       const fields = method.endEpoch(epoch, train);
       epochsDone = epoch;
       hooks.onEpoch({

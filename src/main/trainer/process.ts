@@ -25,7 +25,11 @@ let cancelRequested = false;
 
 async function run(cmd: StartCommand): Promise<void> {
   const backend = await initBackend(cmd.backend);
-  const { data, info } = await prepareData(cmd.dataDir, cmd.spec.dataset, (message) => void send({ type: 'log', message }));
+  const { data, info } = await prepareData(
+    cmd.dataDir,
+    cmd.spec.dataset,
+    (message) => void send({ type: 'log', message }),
+  );
   await send({
     type: 'started',
     environment: captureEnvironment(backend),

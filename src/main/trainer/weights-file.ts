@@ -6,7 +6,11 @@ import type { ParamSpec } from './models';
 
 const MAGIC = 'ANNEALAB-WEIGHTS 1\n';
 
-export function writeWeightsFile(path: string, params: readonly ParamSpec[], values: readonly Float32Array[]): void {
+export function writeWeightsFile(
+  path: string,
+  params: readonly ParamSpec[],
+  values: readonly Float32Array[],
+): void {
   const header = JSON.stringify({ params: params.map((p) => ({ name: p.name, shape: p.shape })) }) + '\n';
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
@@ -21,10 +25,14 @@ export function writeWeightsFile(path: string, params: readonly ParamSpec[], val
   renameSync(tmp, path);
 }
 
-export function readWeightsFile(path: string): { params: { name: string; shape: number[] }[]; values: Float32Array[] } {
+export function readWeightsFile(path: string): {
+  params: { name: string; shape: number[] }[];
+  values: Float32Array[];
+} {
   const buf = readFileSync(path);
   const magicEnd = MAGIC.length;
-  if (buf.subarray(0, magicEnd).toString('utf8') !== MAGIC) throw new Error(`${path} is not an Annealab weights file`);
+  if (buf.subarray(0, magicEnd).toString('utf8') !== MAGIC)
+    throw new Error(`${path} is not an Annealab weights file`);
   const headerEnd = buf.indexOf(10, magicEnd);
   if (headerEnd < 0) throw new Error(`${path}: truncated header`);
   const { params } = JSON.parse(buf.subarray(magicEnd, headerEnd).toString('utf8')) as {

@@ -27,7 +27,10 @@ export function loadRuns(dataDir: string, experiments: readonly string[]): RunRe
     return experiments.flatMap((key) => {
       const e = store.experiments.find(key);
       if (!e) {
-        const known = store.experiments.list().slice(0, 10).map((x) => x.name);
+        const known = store.experiments
+          .list()
+          .slice(0, 10)
+          .map((x) => x.name);
         throw new UserError(
           `no experiment "${key}" in ${dataDir}${known.length ? `; recent ones: ${known.join(', ')}` : ' (it holds none yet)'}`,
         );

@@ -21,7 +21,9 @@ export async function loadSpecFile(path: string, dataDir: string): Promise<Exper
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UserError(`cannot read the spec ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UserError(
+      `cannot read the spec ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   let json: unknown;
   try {
@@ -41,7 +43,9 @@ export async function runCommand(specPath: string, options: RunCommandOptions): 
   const spec = await loadSpecFile(specPath, options.dataDir);
   const store = Store.open(options.dataDir);
   const totalRuns = experimentGrid(spec).length;
-  const view = options.json ? null : new ProgressView(process.stderr, totalRuns, Boolean(process.stderr.isTTY));
+  const view = options.json
+    ? null
+    : new ProgressView(process.stderr, totalRuns, Boolean(process.stderr.isTTY));
   const emit = (event: RunnerEvent) => {
     if (!options.json) return view!.handle(event);
     // The JSON stream carries DESIGN.md's events only; progress is for eyes, logs go to stderr.
@@ -52,7 +56,9 @@ export async function runCommand(specPath: string, options: RunCommandOptions): 
   const abort = new AbortController();
   const onSigint = () => {
     if (abort.signal.aborted) process.exit(130);
-    process.stderr.write('\ncancelling: running runs stop after their current minibatch (Ctrl-C again to quit now)\n');
+    process.stderr.write(
+      '\ncancelling: running runs stop after their current minibatch (Ctrl-C again to quit now)\n',
+    );
     abort.abort();
   };
   process.on('SIGINT', onSigint);
@@ -66,7 +72,12 @@ export async function runCommand(specPath: string, options: RunCommandOptions): 
     const { experiment, runs } = await runExperiment(
       store,
       spec,
-      { dataDir: options.dataDir, concurrency: options.concurrency, backendFlag: options.backend, signal: abort.signal },
+      {
+        dataDir: options.dataDir,
+        concurrency: options.concurrency,
+        backendFlag: options.backend,
+        signal: abort.signal,
+      },
       emit,
     );
     if (!options.json) {

@@ -33,7 +33,12 @@ export async function prepareData(
   const norm = normalizationFor(full.id, full.channels);
   const shape = { height: full.height, width: full.width, channels: full.channels };
   const data: PreparedData = {
-    train: uploadSplit(toNormalizedFloat32(train.images, norm, full.channels), train.labels, shape, numClasses),
+    train: uploadSplit(
+      toNormalizedFloat32(train.images, norm, full.channels),
+      train.labels,
+      shape,
+      numClasses,
+    ),
     test: uploadSplit(toNormalizedFloat32(test.images, norm, full.channels), test.labels, shape, numClasses),
     input: shape,
     numClasses,

@@ -28,12 +28,12 @@ export class SgdSaMethod implements TrainingMethod {
     this.acceptRng = ctx.rng('metropolis');
   }
 
-  beginEpoch(): void {
+  beginEpoch(_epoch: number): void {
     this.stats.reset();
     this.lrCounts = new Map();
   }
 
-  step(batch: Batch): void {
+  step(batch: Batch, _step: number): void {
     const { ctx } = this;
     const lr = this.lrSet[this.lrRng.int(this.lrSet.length)]!;
     this.lrCounts.set(lr, (this.lrCounts.get(lr) ?? 0) + 1);

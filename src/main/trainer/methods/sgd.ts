@@ -28,7 +28,7 @@ export class SgdMethod implements TrainingMethod {
     this.lr = s.id === 'scheduled-sgd' ? scheduledLr(s.lr, s.milestones, s.gamma, epoch) : s.lr;
   }
 
-  step(batch: Batch): void {
+  step(batch: Batch, _step: number): void {
     this.stepper.step(batch, this.lr);
   }
 

@@ -32,7 +32,7 @@ export class SsaMethod implements TrainingMethod {
     this.noise = ctx.params.map((p) => new Float32Array(p.size));
   }
 
-  beginEpoch(): void {
+  beginEpoch(_epoch: number): void {
     this.stats.reset();
   }
 
@@ -40,10 +40,12 @@ export class SsaMethod implements TrainingMethod {
   private objective(ws: readonly tf.Tensor[], batch: Batch): tf.Scalar {
     // Candidates are evaluated in inference mode: METHODS.md, "no dropout".
     const logits = this.ctx.net.apply(ws, batch.x, false);
-    return this.spec.objective === 'accuracy' ? tf.neg(accuracy(logits, batch.labels)) : crossEntropy(logits, batch.y);
+    return this.spec.objective === 'accuracy'
+      ? tf.neg(accuracy(logits, batch.labels))
+      : crossEntropy(logits, batch.y);
   }
 
-  step(batch: Batch): void {
+  step(batch: Batch, _step: number): void {
     const { ctx } = this;
     const deltas = this.noise.map((buf, i) =>
       tf.tensor(this.moveRng.fillNormal(buf, this.epsilon), ctx.params[i]!.shape),
@@ -53,7 +55,11 @@ export class SsaMethod implements TrainingMethod {
     tf.dispose(deltas);
     // One read-back for the three objectives: the host decides, the device computes.
     const values = tf.tidy(() =>
-      tf.stack([this.objective(ctx.params, batch), this.objective(plus, batch), this.objective(minus, batch)]),
+      tf.stack([
+        this.objective(ctx.params, batch),
+        this.objective(plus, batch),
+        this.objective(minus, batch),
+      ]),
     );
     const [f0, fPlus, fMinus] = values.dataSync() as Float32Array;
     values.dispose();

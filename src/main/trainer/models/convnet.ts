@@ -7,7 +7,8 @@ import { convParams, denseParams, type InputShape, type Network } from './networ
 export function convnet(input: InputShape, numClasses: number): Network {
   const h = Math.floor(Math.floor(input.height / 2) / 2);
   const w = Math.floor(Math.floor(input.width / 2) / 2);
-  if (h < 1 || w < 1) throw new Error(`convnet needs inputs of at least 4×4, got ${input.height}×${input.width}`);
+  if (h < 1 || w < 1)
+    throw new Error(`convnet needs inputs of at least 4×4, got ${input.height}×${input.width}`);
   const features = 64 * h * w;
   return {
     id: 'convnet',

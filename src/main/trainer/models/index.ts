@@ -8,7 +8,11 @@ export type { InputShape, Network, ParamSpec } from './network';
 export { parameterCount } from './network';
 export { initialValues, type InitScheme } from './init';
 
-const BUILDERS: Record<ModelId, (input: InputShape, numClasses: number) => Network> = { mlp, lenet5, convnet };
+const BUILDERS: Record<ModelId, (input: InputShape, numClasses: number) => Network> = {
+  mlp,
+  lenet5,
+  convnet,
+};
 
 export function buildNetwork(id: ModelId, input: InputShape, numClasses: number): Network {
   const build = BUILDERS[id];

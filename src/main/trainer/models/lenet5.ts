@@ -9,7 +9,8 @@ export function lenet5(input: InputShape, numClasses: number): Network {
   const s2 = Math.floor(outSize(s1, 5, 1, 0) / 2);
   const t1 = Math.floor(outSize(input.width, 5, 1, 0) / 2);
   const t2 = Math.floor(outSize(t1, 5, 1, 0) / 2);
-  if (s2 < 1 || t2 < 1) throw new Error(`lenet5 needs inputs of at least 16×16, got ${input.height}×${input.width}`);
+  if (s2 < 1 || t2 < 1)
+    throw new Error(`lenet5 needs inputs of at least 16×16, got ${input.height}×${input.width}`);
   const features = 16 * s2 * t2;
   return {
     id: 'lenet5',

@@ -35,7 +35,13 @@ export function parameterCount(net: Pick<Network, 'params'>): number {
 /** Builders of parameter specs, so architectures read like their PyTorch definitions. */
 export function convParams(name: string, kh: number, kw: number, cin: number, cout: number): ParamSpec[] {
   return [
-    { name: `${name}.weight`, shape: [kh, kw, cin, cout], fanIn: kh * kw * cin, fanOut: kh * kw * cout, kind: 'weight' },
+    {
+      name: `${name}.weight`,
+      shape: [kh, kw, cin, cout],
+      fanIn: kh * kw * cin,
+      fanOut: kh * kw * cout,
+      kind: 'weight',
+    },
     { name: `${name}.bias`, shape: [cout], fanIn: kh * kw * cin, fanOut: kh * kw * cout, kind: 'bias' },
   ];
 }
