@@ -177,7 +177,7 @@ describe('LaTeX', () => {
     expect(tex).toContain('\\toprule');
     expect(tex).toContain('\\cmidrule(lr){2-3}\\cmidrule(lr){4-5}');
     expect(tex).toContain('\\multicolumn{2}{c}{LeNet-5} & \\multicolumn{2}{c}{LeNet-like}');
-    expect(tex).toContain('Method & Loss & Accuracy (\\%) & Loss & Accuracy (\\%) \\\\');
+    expect(tex).toContain('Method & Loss & Accuracy & Loss & Accuracy \\\\');
     expect(tex).toContain('\\bottomrule');
     const tabular = tex.slice(tex.indexOf('\\begin{tabular}'), tex.indexOf('\\end{tabular}'));
     expect((tabular.match(/\\\\$/gm) ?? []).length).toBe(4); // two header lines, two methods

@@ -42,4 +42,35 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, epoch)
   );
   `,
+  `
+  -- The queue (issue: experiment queue): order, attempts, checkpoints, cancel requests, live progress.
+  ALTER TABLE runs ADD COLUMN queue_order REAL;
+  ALTER TABLE runs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE runs ADD COLUMN checkpoint_epoch INTEGER;
+  ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE runs ADD COLUMN progress TEXT;          -- JSON {epoch, step, steps, epochs}
+  UPDATE runs SET queue_order = rowid;
+  CREATE INDEX runs_queue ON runs(status, queue_order);
+
+  CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL                -- JSON
+  );
+
+  -- Imported datasets (issue: import custom datasets): metadata; the pixels live in datasets/<name>.annds.
+  CREATE TABLE datasets (
+    name        TEXT PRIMARY KEY,
+    format      TEXT NOT NULL,         -- idx, cifar10, cifar100, image-folder, csv
+    height      INTEGER NOT NULL,
+    width       INTEGER NOT NULL,
+    channels    INTEGER NOT NULL,
+    classes     TEXT NOT NULL,         -- JSON array of class names
+    train_count INTEGER NOT NULL,
+    test_count  INTEGER NOT NULL,
+    split       TEXT NOT NULL,         -- how train/test came about, e.g. "source" or "seeded 80/20 (seed 0)"
+    sources     TEXT NOT NULL,         -- JSON array of {path, bytes, sha256}
+    file        TEXT NOT NULL,         -- relative to the data dir
+    created_at  TEXT NOT NULL
+  );
+  `,
 ];
