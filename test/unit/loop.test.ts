@@ -14,7 +14,7 @@ async function run(methods: unknown[], seed = 7, extra: Record<string, unknown> 
   const records: EpochRecord[] = [];
   const plan: RunPlan = { experimentId: 'e1', runId: 'r1', spec, methodIndex: 0, model: 'mlp', seed };
   try {
-    const outcome = await trainRun(plan, data, { onEpoch: (r) => records.push(r) });
+    const outcome = await trainRun(plan, data, { onEpoch: (r) => void records.push(r) });
     return { outcome, records, data };
   } catch (err) {
     tf.dispose([data.train.x, data.train.y, data.train.labels, data.test.x, data.test.y, data.test.labels]);

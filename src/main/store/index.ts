@@ -4,16 +4,19 @@ import { openDatabase, type Db } from './db';
 import { EpochsTable } from './epochs';
 import { ExperimentsTable, type ExperimentRow } from './experiments';
 import { RunsTable } from './runs';
+import { SettingsTable } from './settings';
 
 export type { ExperimentRow } from './experiments';
-export type { RunRow, NewRun } from './runs';
+export type { RunRow, NewRun, RunProgress } from './runs';
 
 export class Store {
   readonly experiments: ExperimentsTable;
   readonly runs: RunsTable;
   readonly epochs: EpochsTable;
+  readonly settings: SettingsTable;
 
   constructor(readonly db: Db) {
+    this.settings = new SettingsTable(db);
     this.experiments = new ExperimentsTable(db);
     this.runs = new RunsTable(db);
     this.epochs = new EpochsTable(db);

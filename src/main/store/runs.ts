@@ -22,6 +22,22 @@ export interface RunRow {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  queueOrder: number;
+  attempts: number;
+  /** The last epoch whose checkpoint is on disk and whose record is stored. */
+  checkpointEpoch: number | null;
+  cancelRequested: boolean;
+  progress: RunProgress | null;
+}
+
+export interface RunProgress {
+  epoch: number;
+  step: number;
+  steps: number;
+  epochs: number;
+  /** Minibatch steps per second over the last interval, for ETAs. */
+  stepsPerSecond: number | null;
+  at: string;
 }
 
 export type NewRun = Pick<RunRow, 'position' | 'methodIndex' | 'method' | 'label' | 'model' | 'seed'>;
@@ -43,6 +59,11 @@ interface RawRun {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  queue_order: number;
+  attempts: number;
+  checkpoint_epoch: number | null;
+  cancel_requested: number;
+  progress: string | null;
 }
 
 const json = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T));
@@ -64,7 +85,15 @@ const fromRaw = (r: RawRun): RunRow => ({
   createdAt: r.created_at,
   startedAt: r.started_at,
   finishedAt: r.finished_at,
+  queueOrder: r.queue_order,
+  attempts: r.attempts,
+  checkpointEpoch: r.checkpoint_epoch,
+  cancelRequested: r.cancel_requested === 1,
+  progress: json<RunProgress>(r.progress),
 });
+
+/** Statuses a run can be retried from. */
+export const RETRYABLE: readonly RunStatus[] = ['failed', 'cancelled', 'interrupted'];
 
 export class RunsTable {
   constructor(private readonly db: Db) {}
@@ -73,16 +102,173 @@ export class RunsTable {
   insertAll(experimentId: string, runs: readonly NewRun[]): RunRow[] {
     const now = new Date().toISOString();
     const stmt = this.db.prepare(
-      `INSERT INTO runs (id, experiment_id, position, method_index, method, label, model, seed, status, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`,
+      `INSERT INTO runs (id, experiment_id, position, method_index, method, label, model, seed, status, created_at,
+                         queue_order)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
     );
-    return this.db.transaction(() =>
-      runs.map((r) => {
+    return this.db.transaction(() => {
+      const last = this.lastQueueOrder();
+      return runs.map((r, i) => {
         const id = randomUUID();
-        stmt.run(id, experimentId, r.position, r.methodIndex, r.method, r.label, r.model, r.seed, now);
+        stmt.run(
+          id,
+          experimentId,
+          r.position,
+          r.methodIndex,
+          r.method,
+          r.label,
+          r.model,
+          r.seed,
+          now,
+          last + i + 1,
+        );
         return this.get(id)!;
-      }),
-    )();
+      });
+    })();
+  }
+
+  private lastQueueOrder(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(queue_order), 0) AS m FROM runs').get() as { m: number }).m;
+  }
+
+  /** A run by its id or a unique prefix of it (as git takes commits). */
+  find(idOrPrefix: string): RunRow {
+    const rows = this.db
+      .prepare('SELECT * FROM runs WHERE id LIKE ? ORDER BY id LIMIT 2')
+      .all(`${idOrPrefix.replace(/[%_]/g, '')}%`) as RawRun[];
+    if (rows.length === 0 || idOrPrefix.length === 0) throw new Error(`no run "${idOrPrefix}"`);
+    if (rows.length > 1 && rows[0]!.id !== idOrPrefix) {
+      throw new Error(`"${idOrPrefix}" names more than one run; give more of its id`);
+    }
+    return fromRaw(rows[0]!);
+  }
+
+  /** Every run in queue order, for the queue view. */
+  all(): RunRow[] {
+    return (this.db.prepare('SELECT * FROM runs ORDER BY queue_order').all() as RawRun[]).map(fromRaw);
+  }
+
+  nextQueued(): RunRow | undefined {
+    const r = this.db
+      .prepare(`SELECT * FROM runs WHERE status = 'queued' ORDER BY queue_order LIMIT 1`)
+      .get() as RawRun | undefined;
+    return r && fromRaw(r);
+  }
+
+  /** Take a queued run for execution; false when someone else took it or it was cancelled. */
+  claim(id: string): boolean {
+    const r = this.db
+      .prepare(
+        `UPDATE runs SET status = 'running', attempts = attempts + 1, cancel_requested = 0, progress = NULL,
+                error = NULL, started_at = COALESCE(started_at, ?)
+         WHERE id = ? AND status = 'queued'`,
+      )
+      .run(new Date().toISOString(), id);
+    return r.changes === 1;
+  }
+
+  /** Runs left 'running' by a host that is gone: they continue from their checkpoint on resume. */
+  markOrphansInterrupted(): number {
+    return this.db
+      .prepare(
+        `UPDATE runs SET status = 'interrupted', progress = NULL, cancel_requested = 0 WHERE status = 'running'`,
+      )
+      .run().changes;
+  }
+
+  /** Interrupted runs go back into the queue, in their place, to continue from their checkpoint. */
+  requeueInterrupted(): number {
+    return this.db
+      .prepare(`UPDATE runs SET status = 'queued', finished_at = NULL WHERE status = 'interrupted'`)
+      .run().changes;
+  }
+
+  setCheckpointEpoch(id: string, epoch: number | null): void {
+    this.db.prepare('UPDATE runs SET checkpoint_epoch = ? WHERE id = ?').run(epoch, id);
+  }
+
+  setProgress(id: string, progress: RunProgress): void {
+    this.db
+      .prepare(`UPDATE runs SET progress = ? WHERE id = ? AND status = 'running'`)
+      .run(JSON.stringify(progress), id);
+  }
+
+  /** Cancel: a queued run at once; a running one is asked to stop (its host stops it within a minibatch). */
+  requestCancel(id: string): 'cancelled' | 'requested' {
+    return this.db.transaction(() => {
+      const run = this.get(id);
+      if (!run) throw new Error(`no run "${id}"`);
+      if (run.status === 'queued') {
+        this.markEnded(id, 'cancelled', null, null);
+        return 'cancelled' as const;
+      }
+      if (run.status === 'running') {
+        this.db.prepare('UPDATE runs SET cancel_requested = 1 WHERE id = ?').run(id);
+        return 'requested' as const;
+      }
+      throw new Error(`run ${id.slice(0, 8)} is ${run.status}: only queued or running runs can be cancelled`);
+    })();
+  }
+
+  cancelRequested(ids: readonly string[]): string[] {
+    if (ids.length === 0) return [];
+    const rows = this.db
+      .prepare(`SELECT id FROM runs WHERE cancel_requested = 1 AND id IN (${ids.map(() => '?').join(',')})`)
+      .all(...ids) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  /** Queue a failed, cancelled or interrupted run again, from scratch, at the end of the queue. */
+  retry(id: string): RunRow {
+    return this.db.transaction(() => {
+      const run = this.get(id);
+      if (!run) throw new Error(`no run "${id}"`);
+      if (!RETRYABLE.includes(run.status)) {
+        throw new Error(
+          `run ${id.slice(0, 8)} is ${run.status}: only ${RETRYABLE.join(', ')} runs can be retried`,
+        );
+      }
+      this.db.prepare('DELETE FROM epochs WHERE run_id = ?').run(id);
+      this.db
+        .prepare(
+          `UPDATE runs SET status = 'queued', error = NULL, summary = NULL, progress = NULL, checkpoint_epoch = NULL,
+                  cancel_requested = 0, started_at = NULL, finished_at = NULL, queue_order = ? WHERE id = ?`,
+        )
+        .run(this.lastQueueOrder() + 1, id);
+      return this.get(id)!;
+    })();
+  }
+
+  /** Move a queued run to `index` among the queued runs (0 = next to start). */
+  moveInQueue(id: string, index: number): void {
+    this.db.transaction(() => {
+      const queued = (
+        this.db.prepare(`SELECT id FROM runs WHERE status = 'queued' ORDER BY queue_order`).all() as {
+          id: string;
+        }[]
+      ).map((r) => r.id);
+      const from = queued.indexOf(id);
+      if (from < 0) throw new Error(`run ${id.slice(0, 8)} is not queued: only queued runs can be reordered`);
+      queued.splice(from, 1);
+      queued.splice(Math.max(0, Math.min(index, queued.length)), 0, id);
+      const base = (
+        this.db.prepare('SELECT COALESCE(MIN(queue_order), 0) AS m FROM runs').get() as { m: number }
+      ).m;
+      const stmt = this.db.prepare('UPDATE runs SET queue_order = ? WHERE id = ?');
+      // Queued runs keep their slots relative to each other, after everything already started.
+      const start = Math.max(base, this.maxStartedOrder()) + 1;
+      queued.forEach((qid, i) => stmt.run(start + i, qid));
+    })();
+  }
+
+  private maxStartedOrder(): number {
+    return (
+      this.db
+        .prepare(`SELECT COALESCE(MAX(queue_order), 0) AS m FROM runs WHERE status != 'queued'`)
+        .get() as {
+        m: number;
+      }
+    ).m;
   }
 
   get(id: string): RunRow | undefined {
@@ -117,7 +303,9 @@ export class RunsTable {
     error: string | null,
   ): void {
     this.db
-      .prepare('UPDATE runs SET status = ?, summary = ?, error = ?, finished_at = ? WHERE id = ?')
+      .prepare(
+        'UPDATE runs SET status = ?, summary = ?, error = ?, finished_at = ?, progress = NULL, cancel_requested = 0 WHERE id = ?',
+      )
       .run(status, summary && JSON.stringify(summary), error, new Date().toISOString(), id);
   }
 }

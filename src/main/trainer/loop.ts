@@ -11,6 +11,7 @@ import { disposeBatch, epochBatches, gatherBatch, sequentialBatches, type Device
 import { estimateTraining, evaluateBatches, validate } from './evaluate';
 import { createMethod, type ComputeCounters, type MethodContext } from './methods';
 import { buildNetwork, initialValues, type Network } from './models';
+import type { Checkpoint } from './checkpoint';
 
 export interface RunPlan {
   experimentId: string;
@@ -35,7 +36,11 @@ export interface Progress {
 }
 
 export interface LoopHooks {
-  onEpoch(record: EpochRecord): void;
+  /**
+   * After each epoch. `checkpoint()` captures the run's whole state at that point; the loop
+   * waits for the returned promise, so a checkpoint is on disk before the next epoch starts.
+   */
+  onEpoch(record: EpochRecord, checkpoint: () => Checkpoint): void | Promise<void>;
   onProgress?(progress: Progress): void;
   /** Checked between minibatches: a cancelled run stops within one step. */
   shouldStop?(): boolean;
@@ -65,12 +70,20 @@ export function methodOf(plan: RunPlan): MethodSpec {
 /** Lets a host message (cancel) through between minibatches without slowing the steps. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export async function trainRun(plan: RunPlan, data: PreparedData, hooks: LoopHooks): Promise<TrainOutcome> {
+/** Train one run; with `resume`, continue after the checkpoint's epoch exactly as if never stopped. */
+export async function trainRun(
+  plan: RunPlan,
+  data: PreparedData,
+  hooks: LoopHooks,
+  resume?: Checkpoint,
+): Promise<TrainOutcome> {
   const { spec, seed } = plan;
   const methodSpec = methodOf(plan);
   const label = methodLabel(methodSpec);
   const net = buildNetwork(plan.model, data.input, data.numClasses);
-  const streams = new Map<string, Rng>();
+  const streams = new Map<string, Rng>(
+    Object.entries(resume?.state.rng ?? {}).map(([name, state]) => [name, Rng.fromState(state)]),
+  );
   const rng = (name: string) => {
     let r = streams.get(name);
     if (!r) streams.set(name, (r = Rng.fromSeed(seed, name)));
@@ -78,12 +91,20 @@ export async function trainRun(plan: RunPlan, data: PreparedData, hooks: LoopHoo
   };
   const initRng = rng('init');
   // Variables survive tidy; the initial-value tensors they copy do not.
+  const startValues = resume
+    ? resume.params.map((p) => p.values)
+    : initialValues(net.params, initRng, spec.init);
+  if (startValues.length !== net.params.length) {
+    throw new Error(
+      `the checkpoint holds ${startValues.length} parameters; ${plan.model} has ${net.params.length}`,
+    );
+  }
   const params = tf.tidy(() =>
-    initialValues(net.params, initRng, spec.init).map((values, i) =>
-      tf.variable(tf.tensor(values, net.params[i]!.shape), true),
-    ),
+    startValues.map((values, i) => tf.variable(tf.tensor(values, net.params[i]!.shape), true)),
   );
-  const counters: ComputeCounters = { forward: 0, backward: 0, updates: 0 };
+  const counters: ComputeCounters = resume
+    ? { ...resume.state.counters }
+    : { forward: 0, backward: 0, updates: 0 };
   const estimateRng = rng('estimate');
   const ctx: MethodContext = {
     net,
@@ -101,18 +122,22 @@ export async function trainRun(plan: RunPlan, data: PreparedData, hooks: LoopHoo
       estimateTraining(net, params, data.train, spec.batchSize, spec.estimateBatches, estimateRng),
   };
   const method = createMethod(ctx, methodSpec);
+  if (resume) method.loadState({ scalars: resume.state.method, tensors: resume.methodTensors });
   const shuffleRng = rng('shuffle');
-  const started = performance.now();
-  let bestWeights: tf.Tensor[] | null = null;
-  let best: { accuracy: number; loss: number } | null = null;
-  let bestEpoch: number | null = null;
-  let minValLoss: number | null = null;
-  let minValLossThesis: number | null = null;
-  let epochsDone = 0;
+  const started = performance.now() - (resume?.state.seconds ?? 0) * 1000;
+  let bestWeights: tf.Tensor[] | null =
+    resume && resume.bestWeights.length > 0
+      ? resume.bestWeights.map((w) => tf.keep(tf.tensor(w.values, w.shape)))
+      : null;
+  let best: { accuracy: number; loss: number } | null = resume?.state.best ?? null;
+  let bestEpoch: number | null = resume?.state.best?.epoch ?? null;
+  let minValLoss: number | null = resume?.state.minValLoss ?? null;
+  let minValLossThesis: number | null = resume?.state.minValLossThesis ?? null;
+  let epochsDone = resume?.state.epoch ?? 0;
   let status: TrainOutcome['status'] = 'finished';
 
   try {
-    for (let epoch = 1; epoch <= spec.epochs; epoch++) {
+    for (let epoch = epochsDone + 1; epoch <= spec.epochs; epoch++) {
       method.beginEpoch(epoch);
       const batches = epochBatches(data.train.count, spec.batchSize, shuffleRng, spec.dropLast);
       for (let s = 0; s < batches.length; s++) {
@@ -161,7 +186,7 @@ export async function trainRun(plan: RunPlan, data: PreparedData, hooks: LoopHoo
         minValLossThesis === null ? val.lossThesis : Math.min(minValLossThesis, val.lossThesis);
       const fields = method.endEpoch(epoch, train);
       epochsDone = epoch;
-      hooks.onEpoch({
+      const record: EpochRecord = {
         type: 'epoch',
         experimentId: plan.experimentId,
         runId: plan.runId,
@@ -176,6 +201,26 @@ export async function trainRun(plan: RunPlan, data: PreparedData, hooks: LoopHoo
         counters: { seconds: (performance.now() - started) / 1000, ...counters },
         ...fields,
         best: isBest,
+      };
+      const seconds = record.counters.seconds;
+      await hooks.onEpoch(record, () => {
+        const methodState = method.saveState();
+        return {
+          state: {
+            epoch,
+            record,
+            rng: Object.fromEntries([...streams].map(([name, r]) => [name, r.getState()])),
+            counters: { ...counters },
+            seconds,
+            best: best && bestEpoch !== null ? { ...best, epoch: bestEpoch } : null,
+            minValLoss,
+            minValLossThesis,
+            method: methodState.scalars,
+          },
+          params: saveTensors(net, params),
+          bestWeights: bestWeights ? saveTensors(net, bestWeights) : [],
+          methodTensors: methodState.tensors,
+        };
       });
     }
   } catch (err) {
@@ -196,4 +241,12 @@ export async function trainRun(plan: RunPlan, data: PreparedData, hooks: LoopHoo
     net,
     bestWeights,
   };
+}
+
+function saveTensors(net: Network, tensors: readonly tf.Tensor[]) {
+  return tensors.map((t, i) => ({
+    name: net.params[i]!.name,
+    shape: [...t.shape],
+    values: t.dataSync() as Float32Array,
+  }));
 }

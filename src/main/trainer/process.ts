@@ -2,6 +2,7 @@
 // event loop and a crash (or an out-of-memory kill) is an event for the host, not its end.
 // Started with child_process.fork (an IPC channel); Electron's utilityProcess later.
 import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../../shared/records';
 import { initBackend } from './backend/select';
@@ -9,8 +10,15 @@ import { prepareData } from './data/prepare';
 import { disposeSplit } from './data/batches';
 import { captureEnvironment } from './environment';
 import { trainRun } from './loop';
+import {
+  bestWeightsRelativePath,
+  checkpointPath,
+  readCheckpoint,
+  writeCheckpoint,
+  type Checkpoint,
+} from './checkpoint';
 import type { StartCommand, TrainerCommand, TrainerEvent } from './protocol';
-import { writeWeightsFile } from './weights-file';
+import { writeTensorFile } from './tensor-file';
 
 const PROGRESS_INTERVAL_MS = 250;
 
@@ -37,24 +45,49 @@ async function run(cmd: StartCommand): Promise<void> {
     testCount: info.testCount,
     notes: info.notes,
   });
+  let resume: Checkpoint | undefined;
+  const ckptPath = checkpointPath(cmd.dataDir, cmd.runId);
+  if (cmd.resume) {
+    if (!existsSync(ckptPath)) throw new Error(`cannot resume: the checkpoint ${ckptPath} is missing`);
+    resume = readCheckpoint(ckptPath);
+    await send({ type: 'resumed', fromEpoch: resume.state.epoch });
+  }
   let lastProgress = 0;
-  const outcome = await trainRun(cmd, data, {
-    onEpoch: (record) => void send({ type: 'epoch', record }),
-    onProgress: (p) => {
-      const now = performance.now();
-      if (now - lastProgress < PROGRESS_INTERVAL_MS && p.step !== p.steps) return;
-      lastProgress = now;
-      void send({ type: 'progress', ...p });
+  const outcome = await trainRun(
+    cmd,
+    data,
+    {
+      // The checkpoint is on disk before the host hears of the epoch: the host records both
+      // together, and a crash in between is repaired from the checkpoint on resume.
+      onEpoch: async (record, checkpoint) => {
+        writeCheckpoint(ckptPath, checkpoint());
+        await send({ type: 'epoch', record });
+      },
+      onProgress: (p) => {
+        const now = performance.now();
+        if (now - lastProgress < PROGRESS_INTERVAL_MS && p.step !== p.steps) return;
+        lastProgress = now;
+        void send({ type: 'progress', ...p });
+      },
+      shouldStop: () => cancelRequested,
     },
-    shouldStop: () => cancelRequested,
-  });
+    resume,
+  );
   disposeSplit(data.train);
   disposeSplit(data.test);
   let bestWeightsPath: string | null = null;
   if (outcome.bestWeights) {
-    bestWeightsPath = join('checkpoints', cmd.runId, 'best.weights');
-    const values = outcome.bestWeights.map((t) => t.dataSync() as Float32Array);
-    writeWeightsFile(join(cmd.dataDir, bestWeightsPath), outcome.net.params, values);
+    bestWeightsPath = bestWeightsRelativePath(cmd.runId);
+    const weights = outcome.bestWeights.map((t, i) => ({
+      name: outcome.net.params[i]!.name,
+      shape: [...t.shape],
+      values: t.dataSync() as Float32Array,
+    }));
+    writeTensorFile(
+      join(cmd.dataDir, bestWeightsPath),
+      { epoch: outcome.bestEpoch, model: cmd.model },
+      { params: weights },
+    );
     tf.dispose(outcome.bestWeights);
   }
   const summary: RunSummary = {

@@ -14,6 +14,8 @@ export interface StartCommand {
   dataDir: string;
   /** The backend request after flag > env > spec precedence. */
   backend: { request: ExperimentSpec['backend']; source: 'flag' | 'env' | 'spec' | 'default' };
+  /** Continue from the run's checkpoint in the data dir (the host knows one was recorded). */
+  resume: boolean;
 }
 
 export type TrainerCommand = StartCommand | { type: 'cancel' };
@@ -22,7 +24,9 @@ export type TrainerEvent =
   | { type: 'started'; environment: RunEnvironment; trainCount: number; testCount: number; notes: string[] }
   | { type: 'log'; message: string }
   | { type: 'progress'; epoch: number; step: number; steps: number }
+  /** Sent after the epoch's checkpoint is on disk. */
   | { type: 'epoch'; record: EpochRecord }
+  | { type: 'resumed'; fromEpoch: number }
   | { type: 'finished'; summary: RunSummary }
   | { type: 'cancelled'; summary: RunSummary }
   | { type: 'failed'; reason: string };

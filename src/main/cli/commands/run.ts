@@ -3,8 +3,11 @@ import { readFileSync } from 'node:fs';
 import { validateSpec, type ExperimentSpec } from '../../../shared/spec';
 import { listDatasets } from '../../datasets';
 import { exportTable } from '../../export';
-import { runExperiment, type RunnerEvent } from '../../services/runner';
-import { experimentGrid } from '../../services/grid';
+import type { RunnerEvent } from '../../services/events';
+import { currentExecutor } from '../../services/executor-lease';
+import { submitExperiment } from '../../services/experiments';
+import { QUEUE_PAUSED, QueueRunner } from '../../services/queue';
+import { watchRuns } from '../../services/watch';
 import { Store } from '../../store';
 import { UserError } from '../errors';
 import { ProgressView } from '../progress';
@@ -39,54 +42,84 @@ export async function loadSpecFile(path: string, dataDir: string): Promise<Exper
   return result.spec;
 }
 
+const ENDED = new Set(['finished', 'failed', 'cancelled']);
+
 export async function runCommand(specPath: string, options: RunCommandOptions): Promise<number> {
   const spec = await loadSpecFile(specPath, options.dataDir);
   const store = Store.open(options.dataDir);
-  const totalRuns = experimentGrid(spec).length;
+  const { experiment, runs } = submitExperiment(store, spec);
+  const ids = runs.map((r) => r.id);
   const view = options.json
     ? null
-    : new ProgressView(process.stderr, totalRuns, Boolean(process.stderr.isTTY));
+    : new ProgressView(process.stderr, ids.length, Boolean(process.stderr.isTTY));
   const emit = (event: RunnerEvent) => {
+    if (event.experimentId !== experiment.id) return;
     if (!options.json) return view!.handle(event);
     // The JSON stream carries DESIGN.md's events only; progress is for eyes, logs go to stderr.
     if (event.type === 'log') process.stderr.write(`${event.message}\n`);
     else if (event.type !== 'progress') process.stdout.write(`${JSON.stringify(event)}\n`);
   };
-  // Ctrl-C once: cancel the runs (each stops within a minibatch) and still print the table.
-  const abort = new AbortController();
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  // Ctrl-C once: cancel this experiment's runs (each stops within a minibatch), still print the table.
+  let cancelled = false;
   const onSigint = () => {
-    if (abort.signal.aborted) process.exit(130);
-    process.stderr.write(
-      '\ncancelling: running runs stop after their current minibatch (Ctrl-C again to quit now)\n',
-    );
-    abort.abort();
+    if (cancelled) process.exit(130);
+    cancelled = true;
+    say('\ncancelling: running runs stop after their current minibatch (Ctrl-C again to quit now)');
+    for (const id of ids) {
+      try {
+        store.runs.requestCancel(id);
+      } catch {
+        // Already ended.
+      }
+    }
   };
   process.on('SIGINT', onSigint);
   try {
     if (!options.json) {
-      process.stderr.write(
-        `experiment "${spec.name}": ${totalRuns} runs (${spec.methods.length} methods × ${spec.models.length} models × ` +
-          `${spec.seeds.length} seeds), ${spec.epochs} epochs each\n`,
+      say(
+        `experiment "${spec.name}": ${ids.length} runs (${spec.methods.length} methods × ${spec.models.length} models × ` +
+          `${spec.seeds.length} seeds), ${spec.epochs} epochs each`,
       );
     }
-    const { experiment, runs } = await runExperiment(
+    const queue = QueueRunner.start(
       store,
-      spec,
-      {
-        dataDir: options.dataDir,
-        concurrency: options.concurrency,
-        backendFlag: options.backend,
-        signal: abort.signal,
-      },
-      emit,
+      { dataDir: options.dataDir, concurrency: options.concurrency, backendFlag: options.backend },
+      'annealab run',
     );
+    if (queue?.paused || (!queue && store.settings.get<boolean>(QUEUE_PAUSED))) {
+      say('the queue is paused: these runs wait until `annealab queue resume`');
+    }
+    if (queue) {
+      const off = queue.on(emit);
+      await queue.waitUntil(() => ids.every((id) => ENDED.has(store.runs.get(id)!.status)));
+      off();
+      await queue.stop({ cancel: false });
+    } else {
+      const executor = currentExecutor(store);
+      say(
+        `another Annealab process (${executor?.role ?? 'unknown'}, pid ${executor?.pid ?? '?'}) runs the queue; following it`,
+      );
+      await watchRuns(store, ids, emit);
+      const final = store.runs.forExperiment(experiment.id);
+      const count = (s: string) => final.filter((r) => r.status === s).length;
+      emit({
+        type: 'experiment-finished',
+        experimentId: experiment.id,
+        name: spec.name,
+        finished: count('finished'),
+        failed: count('failed'),
+        cancelled: count('cancelled'),
+        interrupted: count('interrupted'),
+      });
+    }
     if (!options.json) {
       const table = exportTable(store.results(experiment), 'text', { stat: 'best', norm: 'mean' });
       process.stdout.write(`\n${table}\n`);
-      process.stderr.write(`experiment id ${experiment.id} · data dir ${options.dataDir}\n`);
+      say(`experiment id ${experiment.id} · data dir ${options.dataDir}`);
     }
-    const failed = runs.filter((r) => r.status === 'failed').length;
-    return failed > 0 || abort.signal.aborted ? 1 : 0;
+    const final = store.runs.forExperiment(experiment.id);
+    return final.every((r) => r.status === 'finished') ? 0 : 1;
   } finally {
     process.off('SIGINT', onSigint);
     store.close();

@@ -5,7 +5,14 @@ import { SgdMethod } from './sgd';
 import { SgdSaMethod } from './sgd-sa';
 import { SsaMethod } from './ssa';
 
-export type { MethodContext, MethodEpochFields, TrainingMethod, ComputeCounters } from './method';
+export type {
+  MethodContext,
+  MethodEpochFields,
+  MethodState,
+  SavedTensor,
+  TrainingMethod,
+  ComputeCounters,
+} from './method';
 
 export function createMethod(ctx: MethodContext, spec: MethodSpec): TrainingMethod {
   switch (spec.id) {

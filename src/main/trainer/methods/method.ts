@@ -60,7 +60,27 @@ export interface TrainingMethod {
   step(batch: Batch, step: number): void;
   /** After the epoch's validation and training estimate; returns its record fields. */
   endEpoch(epoch: number, trainEstimate: LossAccuracy): MethodEpochFields;
-  /** Plain, JSON-serialisable state (for the record of a run and for checkpoints). */
-  snapshot(): Record<string, unknown>;
+  /** Everything needed to continue exactly where it stopped (for checkpoints). */
+  saveState(): MethodState;
+  /** Restore a state saved by the same method with the same spec. */
+  loadState(state: MethodState): void;
   dispose(): void;
+}
+
+export interface SavedTensor {
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
+
+/** A method's state: plain scalars plus named tensors (momentum buffers). */
+export interface MethodState {
+  scalars: Record<string, number | string | boolean | null>;
+  tensors: SavedTensor[];
+}
+
+export function scalar(state: MethodState, key: string): number {
+  const v = state.scalars[key];
+  if (typeof v !== 'number') throw new Error(`checkpoint has no number "${key}" for this method`);
+  return v;
 }

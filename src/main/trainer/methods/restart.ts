@@ -5,7 +5,14 @@
 import type { LossAccuracy, RestartEvent } from '../../../shared/records';
 import type { MethodSpecOf } from '../../../shared/spec';
 import type { Batch } from '../data/batches';
-import { NO_METHOD_FIELDS, type MethodContext, type MethodEpochFields, type TrainingMethod } from './method';
+import {
+  NO_METHOD_FIELDS,
+  scalar,
+  type MethodContext,
+  type MethodEpochFields,
+  type MethodState,
+  type TrainingMethod,
+} from './method';
 import { SgdStepper } from './sgd-step';
 
 export class RestartMethod implements TrainingMethod {
@@ -53,8 +60,13 @@ export class RestartMethod implements TrainingMethod {
     this.epochEvents.push({ epoch: this.epoch, step, estimate });
   }
 
-  snapshot(): Record<string, unknown> {
-    return { restarts: this.restarts };
+  saveState(): MethodState {
+    return { scalars: { restarts: this.restarts }, tensors: this.stepper.saveTensors() };
+  }
+
+  loadState(state: MethodState): void {
+    this.restarts = scalar(state, 'restarts');
+    this.stepper.loadTensors(state.tensors);
   }
 
   dispose(): void {

@@ -7,7 +7,14 @@ import type { Rng } from '../../../shared/rng';
 import { resolveLrSet, type MethodSpecOf } from '../../../shared/spec';
 import type { Batch } from '../data/batches';
 import { crossEntropy } from '../objective';
-import { NO_METHOD_FIELDS, type MethodContext, type MethodEpochFields, type TrainingMethod } from './method';
+import {
+  NO_METHOD_FIELDS,
+  scalar,
+  type MethodContext,
+  type MethodEpochFields,
+  type MethodState,
+  type TrainingMethod,
+} from './method';
 import { cool, metropolis, MoveStats } from './metropolis';
 
 export class SgdSaMethod implements TrainingMethod {
@@ -70,8 +77,12 @@ export class SgdSaMethod implements TrainingMethod {
     };
   }
 
-  snapshot(): Record<string, unknown> {
-    return { temperature: this.temperature };
+  saveState(): MethodState {
+    return { scalars: { temperature: this.temperature }, tensors: [] };
+  }
+
+  loadState(state: MethodState): void {
+    this.temperature = scalar(state, 'temperature');
   }
 
   dispose(): void {}

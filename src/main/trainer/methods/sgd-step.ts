@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropy } from '../objective';
 import type { Batch } from '../data/batches';
-import type { MethodContext } from './method';
+import type { MethodContext, SavedTensor } from './method';
 
 export interface SgdOptions {
   momentum: number;
@@ -51,6 +51,27 @@ export class SgdStepper {
   reset(): void {
     if (this.velocity) tf.dispose(this.velocity);
     this.velocity = null;
+  }
+
+  /** The momentum buffers, for a checkpoint (none before the first step or right after a reset). */
+  saveTensors(): SavedTensor[] {
+    return (this.velocity ?? []).map((v, i) => ({
+      name: `velocity.${i}`,
+      shape: [...v.shape],
+      values: v.dataSync() as Float32Array,
+    }));
+  }
+
+  loadTensors(tensors: readonly SavedTensor[]): void {
+    this.reset();
+    const buffers = tensors.filter((t) => t.name.startsWith('velocity.'));
+    if (buffers.length === 0) return;
+    if (buffers.length !== this.ctx.params.length) {
+      throw new Error(
+        `checkpoint has ${buffers.length} momentum buffers for ${this.ctx.params.length} parameters`,
+      );
+    }
+    this.velocity = tf.tidy(() => buffers.map((b) => tf.variable(tf.tensor(b.values, b.shape), false)));
   }
 
   /** True while momentum buffers exist: lets tests see that a restart cleared them. */

@@ -2,7 +2,13 @@
 import type { LossAccuracy } from '../../../shared/records';
 import type { MethodSpecOf } from '../../../shared/spec';
 import type { Batch } from '../data/batches';
-import { NO_METHOD_FIELDS, type MethodContext, type MethodEpochFields, type TrainingMethod } from './method';
+import {
+  NO_METHOD_FIELDS,
+  type MethodContext,
+  type MethodEpochFields,
+  type MethodState,
+  type TrainingMethod,
+} from './method';
 import { SgdStepper } from './sgd-step';
 
 /** Learning rate in force during `epoch` (1-based): η·γ^(number of milestones before it). */
@@ -36,8 +42,13 @@ export class SgdMethod implements TrainingMethod {
     return { ...NO_METHOD_FIELDS, lr: this.lr };
   }
 
-  snapshot(): Record<string, unknown> {
-    return { lr: this.lr };
+  saveState(): MethodState {
+    // The rate is derived from the epoch (beginEpoch), so the buffers are the whole state.
+    return { scalars: {}, tensors: this.stepper.saveTensors() };
+  }
+
+  loadState(state: MethodState): void {
+    this.stepper.loadTensors(state.tensors);
   }
 
   dispose(): void {

@@ -8,7 +8,14 @@ import type { Rng } from '../../../shared/rng';
 import type { MethodSpecOf } from '../../../shared/spec';
 import type { Batch } from '../data/batches';
 import { accuracy, crossEntropy } from '../objective';
-import { NO_METHOD_FIELDS, type MethodContext, type MethodEpochFields, type TrainingMethod } from './method';
+import {
+  NO_METHOD_FIELDS,
+  scalar,
+  type MethodContext,
+  type MethodEpochFields,
+  type MethodState,
+  type TrainingMethod,
+} from './method';
 import { cool, metropolis, MoveStats } from './metropolis';
 
 export class SsaMethod implements TrainingMethod {
@@ -96,8 +103,17 @@ export class SsaMethod implements TrainingMethod {
     };
   }
 
-  snapshot(): Record<string, unknown> {
-    return { temperature: this.temperature, epsilon: this.epsilon, epsilonDrops: this.epsilonDrops };
+  saveState(): MethodState {
+    return {
+      scalars: { temperature: this.temperature, epsilon: this.epsilon, epsilonDrops: this.epsilonDrops },
+      tensors: [],
+    };
+  }
+
+  loadState(state: MethodState): void {
+    this.temperature = scalar(state, 'temperature');
+    this.epsilon = scalar(state, 'epsilon');
+    this.epsilonDrops = scalar(state, 'epsilonDrops');
   }
 
   dispose(): void {}

@@ -1,0 +1,331 @@
+// The experiment queue's executor: takes queued runs from SQLite in queue order, runs each
+// in its own trainer process (N at a time), writes every event to the store as it arrives,
+// and picks up what other processes ask through the store (pause, cancel, new runs).
+// Runs survive a crash of their trainer or of this host: each epoch ends with a checkpoint,
+// and an interrupted run continues from its last one.
+import { existsSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
+import type { ModelId } from '../../shared/ids';
+import type { ExperimentRow, RunRow, Store } from '../store';
+import { resolveBackendRequest, type ResolvedBackendRequest } from '../trainer/backend/select';
+import { checkpointPath, readCheckpointState } from '../trainer/checkpoint';
+import type { RunIdentity, RunnerEvent, RunnerListener } from './events';
+import { ExecutorLease } from './executor-lease';
+import { startTrainer, type TrainerHandle } from './trainer-process';
+
+export const QUEUE_PAUSED = 'queue.paused';
+export const QUEUE_CONCURRENCY = 'queue.concurrency';
+
+export interface QueueOptions {
+  dataDir: string;
+  /** Parallel trainer processes for this host; else the stored setting; else by backend. */
+  concurrency?: number;
+  /** --backend (over ANNEALAB_BACKEND and each spec's own). */
+  backendFlag?: string;
+  pollMs?: number;
+}
+
+/** One run per core on wasm/cpu; one at a time on a GPU. */
+export function defaultConcurrency(request: ResolvedBackendRequest['request']): number {
+  const cores = Math.max(1, availableParallelism());
+  if (request === 'wasm' || request === 'cpu') return cores;
+  if (request === 'tensorflow') return 1;
+  return tfjsNodeGpuInstalled() ? 1 : cores;
+}
+
+function tfjsNodeGpuInstalled(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node-gpu');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const identityOf = (run: RunRow): RunIdentity => ({
+  experimentId: run.experimentId,
+  runId: run.id,
+  method: run.method,
+  label: run.label,
+  model: run.model,
+  seed: run.seed,
+});
+
+interface ActiveRun {
+  run: RunRow;
+  handle: TrainerHandle;
+  lastProgressWrite: number;
+  lastProgressStep: { at: number; steps: number } | null;
+}
+
+export class QueueRunner {
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly listeners = new Set<RunnerListener>();
+  private readonly waiters = new Set<() => void>();
+  private timer: NodeJS.Timeout | null = null;
+  private claiming = true;
+  private readonly experiments = new Map<string, ExperimentRow>();
+
+  private constructor(
+    readonly store: Store,
+    private readonly lease: ExecutorLease,
+    private readonly options: QueueOptions,
+  ) {}
+
+  /**
+   * Become the queue's executor; null when another live process already is. Runs that a
+   * dead host left 'running' are marked interrupted (`resume` continues them).
+   */
+  static start(store: Store, options: QueueOptions, role: string): QueueRunner | null {
+    const lease = ExecutorLease.acquire(store, role);
+    if (!lease) return null;
+    store.runs.markOrphansInterrupted();
+    const q = new QueueRunner(store, lease, options);
+    q.timer = setInterval(() => q.tick(), options.pollMs ?? 500);
+    q.tick();
+    return q;
+  }
+
+  on(listener: RunnerListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: RunnerEvent): void {
+    for (const l of this.listeners) l(event);
+  }
+
+  get paused(): boolean {
+    return this.store.settings.get<boolean>(QUEUE_PAUSED) ?? false;
+  }
+
+  concurrencyFor(run: RunRow): number {
+    const stored = this.store.settings.get<number>(QUEUE_CONCURRENCY);
+    return this.options.concurrency ?? stored ?? defaultConcurrency(this.backendFor(run).request);
+  }
+
+  private experiment(id: string): ExperimentRow {
+    let e = this.experiments.get(id);
+    if (!e) {
+      e = this.store.experiments.get(id);
+      if (!e) throw new Error(`run references a missing experiment ${id}`);
+      this.experiments.set(id, e);
+    }
+    return e;
+  }
+
+  private backendFor(run: RunRow): ResolvedBackendRequest {
+    const spec = this.experiment(run.experimentId).spec;
+    return resolveBackendRequest(spec.backend === 'auto' ? null : spec.backend, this.options.backendFlag);
+  }
+
+  /** One scheduling pass: stop what was cancelled, then fill free slots with queued runs. */
+  tick(): void {
+    for (const id of this.store.runs.cancelRequested([...this.active.keys()]))
+      this.active.get(id)?.handle.cancel();
+    while (this.claiming && !this.paused) {
+      const next = this.store.runs.nextQueued();
+      if (!next || this.active.size >= this.concurrencyFor(next)) break;
+      if (!this.store.runs.claim(next.id)) continue;
+      this.launch(this.store.runs.get(next.id)!);
+    }
+    this.notify();
+  }
+
+  /** Make the store and the checkpoint agree, and say whether the run continues from it. */
+  private prepareResume(run: RunRow): number | null {
+    const path = checkpointPath(this.options.dataDir, run.id);
+    if (!existsSync(path)) {
+      if (run.checkpointEpoch !== null || this.store.epochs.lastEpoch(run.id) > 0) {
+        // Its checkpoint is gone: start over rather than continue from unknown weights.
+        this.store.db.transaction(() => {
+          this.store.epochs.deleteAfter(run.id, 0);
+          this.store.runs.setCheckpointEpoch(run.id, null);
+        })();
+      }
+      return null;
+    }
+    const state = readCheckpointState(path);
+    this.store.db.transaction(() => {
+      // The trainer writes the checkpoint before it reports the epoch: if the host died in
+      // between, the record is only in the checkpoint.
+      if (state.epoch > this.store.epochs.lastEpoch(run.id)) this.store.epochs.insert(state.record);
+      this.store.epochs.deleteAfter(run.id, state.epoch);
+      this.store.runs.setCheckpointEpoch(run.id, state.epoch);
+    })();
+    return state.epoch;
+  }
+
+  private launch(run: RunRow): void {
+    const id = identityOf(run);
+    let resumedFrom: number | null;
+    try {
+      resumedFrom = this.prepareResume(run);
+    } catch (err) {
+      this.endRun(run, 'failed', null, `cannot read the run's checkpoint: ${(err as Error).message}`);
+      return;
+    }
+    const spec = this.experiment(run.experimentId).spec;
+    const entry: ActiveRun = {
+      run,
+      handle: undefined as unknown as TrainerHandle,
+      lastProgressWrite: 0,
+      lastProgressStep: null,
+    };
+    entry.handle = startTrainer(
+      {
+        type: 'start',
+        experimentId: run.experimentId,
+        runId: run.id,
+        spec,
+        methodIndex: run.methodIndex,
+        model: run.model as ModelId,
+        seed: run.seed,
+        dataDir: this.options.dataDir,
+        backend: this.backendFor(run),
+        resume: resumedFrom !== null,
+      },
+      (event) => {
+        switch (event.type) {
+          case 'started':
+            this.store.runs.markStarted(run.id, event.environment, event.notes);
+            this.emit({ ...id, ...event, type: 'run-started', resumedFromEpoch: resumedFrom });
+            break;
+          case 'resumed':
+            break;
+          case 'log':
+            this.emit({ ...id, ...event });
+            break;
+          case 'progress':
+            this.recordProgress(entry, event, spec.epochs);
+            this.emit({ ...id, ...event, epochs: spec.epochs });
+            break;
+          case 'epoch':
+            this.store.db.transaction(() => {
+              this.store.epochs.insert(event.record);
+              this.store.runs.setCheckpointEpoch(run.id, event.record.epoch);
+            })();
+            this.emit(event.record);
+            break;
+          case 'finished':
+            // The best weights are kept; the last-epoch checkpoint is only for resuming.
+            rmSync(checkpointPath(this.options.dataDir, run.id), { force: true });
+            this.endRun(run, 'finished', event.summary, null);
+            break;
+          case 'cancelled':
+            this.endRun(run, 'cancelled', event.summary, null);
+            break;
+          case 'failed':
+            this.endRun(run, 'failed', null, event.reason);
+            break;
+        }
+      },
+    );
+    this.active.set(run.id, entry);
+    void entry.handle.done.then(() => {
+      this.active.delete(run.id);
+      this.tick();
+    });
+  }
+
+  private recordProgress(
+    entry: ActiveRun,
+    p: { epoch: number; step: number; steps: number },
+    epochs: number,
+  ): void {
+    const now = Date.now();
+    if (now - entry.lastProgressWrite < 1000 && p.step !== p.steps) return;
+    const totalSteps = (p.epoch - 1) * p.steps + p.step;
+    const prev = entry.lastProgressStep;
+    const rate =
+      prev && now > prev.at && totalSteps > prev.steps
+        ? ((totalSteps - prev.steps) * 1000) / (now - prev.at)
+        : null;
+    entry.lastProgressStep = { at: now, steps: totalSteps };
+    entry.lastProgressWrite = now;
+    this.store.runs.setProgress(entry.run.id, {
+      ...p,
+      epochs,
+      stepsPerSecond: rate,
+      at: new Date(now).toISOString(),
+    });
+  }
+
+  private endRun(
+    run: RunRow,
+    status: 'finished' | 'failed' | 'cancelled',
+    summary: RunRow['summary'],
+    error: string | null,
+  ) {
+    this.store.runs.markEnded(run.id, status, summary, error);
+    const id = identityOf(run);
+    if (status === 'finished') this.emit({ ...id, type: 'run-finished', summary: summary! });
+    else if (status === 'cancelled') this.emit({ ...id, type: 'run-cancelled', summary });
+    else this.emit({ ...id, type: 'run-failed', reason: error ?? 'unknown reason' });
+    this.maybeExperimentFinished(run.experimentId);
+  }
+
+  private maybeExperimentFinished(experimentId: string): void {
+    const runs = this.store.runs.forExperiment(experimentId);
+    if (runs.some((r) => r.status === 'queued' || r.status === 'running')) return;
+    const count = (s: RunRow['status']) => runs.filter((r) => r.status === s).length;
+    this.emit({
+      type: 'experiment-finished',
+      experimentId,
+      name: this.experiment(experimentId).name,
+      finished: count('finished'),
+      failed: count('failed'),
+      cancelled: count('cancelled'),
+      interrupted: count('interrupted'),
+    });
+  }
+
+  /** Retry from scratch: the store's row and the run's files. */
+  retry(runId: string): RunRow {
+    const run = this.store.runs.retry(runId);
+    rmSync(dirname(checkpointPath(this.options.dataDir, run.id)), { recursive: true, force: true });
+    this.tick();
+    return run;
+  }
+
+  runningIds(): string[] {
+    return [...this.active.keys()];
+  }
+
+  private notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** Resolves when `done()` holds, checked after every scheduling pass and run end. */
+  waitUntil(done: () => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!done()) return;
+        this.waiters.delete(check);
+        resolve();
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  /** Resolves when nothing is queued (or the queue is paused) and nothing runs. */
+  idle(): Promise<void> {
+    return this.waitUntil(() => this.active.size === 0 && (this.paused || !this.store.runs.nextQueued()));
+  }
+
+  /**
+   * Stop executing: claim nothing more; with `cancel`, ask running runs to stop (each within a
+   * minibatch); wait for the trainers to exit, then give up the lease.
+   */
+  async stop(options: { cancel: boolean }): Promise<void> {
+    this.claiming = false;
+    if (options.cancel) for (const a of this.active.values()) a.handle.cancel();
+    await this.waitUntil(() => this.active.size === 0);
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.lease.release();
+  }
+}
