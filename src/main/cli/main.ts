@@ -5,6 +5,7 @@ import { listDatasets } from '../datasets';
 import { resolveDataDir } from './data-dir';
 import { UserError } from './errors';
 import { exportCommand, figureCommand } from './commands/export';
+import { registerQueueCommands } from './commands/queue';
 import { runCommand } from './commands/run';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -89,6 +90,8 @@ program
     },
   );
 
+registerQueueCommands(program, resolveDataDir);
+
 const datasets = program.command('datasets').description('the datasets a spec can use');
 datasets
   .command('list')
@@ -99,6 +102,12 @@ datasets
     const names = await listDatasets(resolveDataDir(o.dataDir));
     process.stdout.write(o.json ? `${JSON.stringify(names)}\n` : `${names.join('\n')}\n`);
   });
+
+// `annealab runs list | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 try {
   await program.parseAsync(process.argv);

@@ -239,6 +239,26 @@ export class RunsTable {
     })();
   }
 
+  /** Queue a failed, cancelled or interrupted run again to continue from its last checkpoint. */
+  requeueFromCheckpoint(id: string): RunRow {
+    return this.db.transaction(() => {
+      const run = this.get(id);
+      if (!run) throw new Error(`no run "${id}"`);
+      if (!RETRYABLE.includes(run.status)) {
+        throw new Error(
+          `run ${id.slice(0, 8)} is ${run.status}: only ${RETRYABLE.join(', ')} runs can be resumed`,
+        );
+      }
+      this.db
+        .prepare(
+          `UPDATE runs SET status = 'queued', error = NULL, summary = NULL, progress = NULL, cancel_requested = 0,
+                  finished_at = NULL, queue_order = ? WHERE id = ?`,
+        )
+        .run(this.lastQueueOrder() + 1, id);
+      return this.get(id)!;
+    })();
+  }
+
   /** Move a queued run to `index` among the queued runs (0 = next to start). */
   moveInQueue(id: string, index: number): void {
     this.db.transaction(() => {

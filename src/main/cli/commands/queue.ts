@@ -1,0 +1,314 @@
+// `annealab queue …` and `annealab runs …`: the persistent queue from a terminal. Commands
+// change rows in the store; whichever process executes the queue (a CLI or the UI host)
+// picks the changes up within a second.
+import type { Command } from 'commander';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { RunnerEvent } from '../../services/events';
+import { currentExecutor } from '../../services/executor-lease';
+import { QUEUE_CONCURRENCY, QUEUE_PAUSED, QueueRunner } from '../../services/queue';
+import { Store, type RunRow } from '../../store';
+import { checkpointPath } from '../../trainer/checkpoint';
+import { UserError } from '../errors';
+import { ProgressView } from '../progress';
+
+type DataDirResolver = (flag?: string) => string;
+const dataDirOption = '--data-dir <dir>';
+const dataDirHelp = 'where results live (default: $ANNEALAB_DATA_DIR or the app-data folder)';
+
+function withStore<T>(dataDir: string, f: (store: Store) => T): T {
+  const store = Store.open(dataDir);
+  try {
+    return f(store);
+  } finally {
+    store.close();
+  }
+}
+
+function findRun(store: Store, key: string): RunRow {
+  try {
+    return store.runs.find(key);
+  } catch (err) {
+    throw new UserError(`${(err as Error).message} (see \`annealab queue list\`)`);
+  }
+}
+
+const ETA_FORMAT = (s: number | null) =>
+  s === null || !Number.isFinite(s)
+    ? ''
+    : s >= 3600
+      ? `${(s / 3600).toFixed(1)} h`
+      : s >= 60
+        ? `${Math.round(s / 60)} min`
+        : `${Math.round(s)} s`;
+
+/** Seconds left for a running run, from its last progress report. */
+export function runEta(run: RunRow): number | null {
+  const p = run.progress;
+  if (!p?.stepsPerSecond) return null;
+  const left = (p.epochs - p.epoch) * p.steps + (p.steps - p.step);
+  return left / p.stepsPerSecond;
+}
+
+function describe(run: RunRow, experimentName: string): Record<string, unknown> {
+  return {
+    id: run.id,
+    experiment: experimentName,
+    status: run.status,
+    method: run.method,
+    label: run.label,
+    model: run.model,
+    seed: run.seed,
+    progress: run.progress,
+    etaSeconds: runEta(run),
+    checkpointEpoch: run.checkpointEpoch,
+    attempts: run.attempts,
+    error: run.error,
+  };
+}
+
+function printRuns(store: Store, runs: RunRow[], json: boolean): void {
+  const names = new Map(store.experiments.list().map((e) => [e.id, e.name]));
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify(runs.map((r) => describe(r, names.get(r.experimentId) ?? '?')))}\n`,
+    );
+    return;
+  }
+  if (runs.length === 0) {
+    process.stdout.write('no runs\n');
+    return;
+  }
+  for (const r of runs) {
+    const p = r.progress;
+    const where =
+      r.status === 'running' && p
+        ? `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} ${ETA_FORMAT(runEta(r))}`
+        : '';
+    const extra =
+      r.status === 'failed'
+        ? (r.error ?? '')
+        : r.status === 'interrupted'
+          ? `checkpoint at epoch ${r.checkpointEpoch ?? 0}`
+          : where;
+    process.stdout.write(
+      `${r.id.slice(0, 8)}  ${r.status.padEnd(11)} ${(names.get(r.experimentId) ?? '?').padEnd(16)} ${r.label} · ${r.model} · seed ${r.seed}  ${extra}\n`,
+    );
+  }
+}
+
+export function registerQueueCommands(program: Command, resolveDataDir: DataDirResolver): void {
+  const queue = program.command('queue').description('the persistent run queue');
+
+  queue
+    .command('list')
+    .description('every run in queue order, with status, progress and ETA')
+    .option('--json', 'as JSON')
+    .option(dataDirOption, dataDirHelp)
+    .action((o: { json?: boolean; dataDir?: string }) =>
+      withStore(resolveDataDir(o.dataDir), (store) => {
+        if (!o.json) {
+          const executor = currentExecutor(store);
+          const paused = store.settings.get<boolean>(QUEUE_PAUSED) ?? false;
+          process.stdout.write(
+            `queue ${paused ? 'PAUSED' : 'active'} · ${executor ? `executed by ${executor.role} (pid ${executor.pid})` : 'no process executes it now (annealab queue resume)'}\n`,
+          );
+        }
+        printRuns(store, store.runs.all(), Boolean(o.json));
+      }),
+    );
+
+  queue
+    .command('pause')
+    .description('start no new runs (running ones go on)')
+    .option(dataDirOption, dataDirHelp)
+    .action((o: { dataDir?: string }) =>
+      withStore(resolveDataDir(o.dataDir), (store) => {
+        store.settings.set(QUEUE_PAUSED, true);
+        process.stdout.write('queue paused: no new run starts; running runs go on (annealab queue resume)\n');
+      }),
+    );
+
+  queue
+    .command('resume')
+    .description('un-pause, continue interrupted runs from their checkpoints, and run the queue')
+    .option('--wait', 'when another process executes the queue, wait until it is empty')
+    .option('--json', 'one JSON object per event on stdout')
+    .option('--concurrency <n>', 'runs in parallel', (v) => Number(v))
+    .option(dataDirOption, dataDirHelp)
+    .action(async (o: { wait?: boolean; json?: boolean; concurrency?: number; dataDir?: string }) => {
+      const dataDir = resolveDataDir(o.dataDir);
+      const store = Store.open(dataDir);
+      try {
+        store.settings.set(QUEUE_PAUSED, false);
+        const runner = QueueRunner.start(
+          store,
+          { dataDir, concurrency: o.concurrency },
+          'annealab queue resume',
+        );
+        // Only the executor may decide a 'running' run is orphaned; start() did that.
+        const requeued = store.runs.requeueInterrupted();
+        const say = (s: string) => process.stderr.write(`${s}\n`);
+        if (requeued > 0) say(`${requeued} interrupted run(s) continue from their last checkpoint`);
+        if (!runner) {
+          const executor = currentExecutor(store);
+          say(`another Annealab process (${executor?.role}, pid ${executor?.pid}) executes the queue`);
+          if (o.wait) {
+            while (store.runs.all().some((r) => r.status === 'queued' || r.status === 'running')) {
+              await new Promise((r) => setTimeout(r, 1000));
+            }
+          }
+          return;
+        }
+        const pending = store.runs
+          .all()
+          .filter((r) => r.status === 'queued' || r.status === 'running').length;
+        const view = o.json ? null : new ProgressView(process.stderr, pending, Boolean(process.stderr.isTTY));
+        runner.on((e: RunnerEvent) => {
+          if (!o.json) return view!.handle(e);
+          if (e.type !== 'progress' && e.type !== 'log') process.stdout.write(`${JSON.stringify(e)}\n`);
+        });
+        runner.tick();
+        await runner.idle();
+        await runner.stop({ cancel: false });
+        const failed = store.runs.all().filter((r) => r.status === 'failed').length;
+        process.exitCode = failed > 0 ? 1 : 0;
+      } finally {
+        store.close();
+      }
+    });
+
+  queue
+    .command('cancel')
+    .description('cancel a queued run, or stop a running one within a minibatch')
+    .argument('<run>', 'run id or a unique prefix')
+    .option(dataDirOption, dataDirHelp)
+    .action((key: string, o: { dataDir?: string }) =>
+      withStore(resolveDataDir(o.dataDir), (store) => {
+        const run = findRun(store, key);
+        let outcome: string;
+        try {
+          outcome = store.runs.requestCancel(run.id);
+        } catch (err) {
+          throw new UserError((err as Error).message);
+        }
+        process.stdout.write(
+          outcome === 'cancelled'
+            ? `cancelled ${run.id.slice(0, 8)}\n`
+            : `asked ${run.id.slice(0, 8)} to stop; it ends within a minibatch\n`,
+        );
+      }),
+    );
+
+  queue
+    .command('retry')
+    .description(
+      'queue a failed, cancelled or interrupted run again (from scratch, or --resume from its checkpoint)',
+    )
+    .argument('<run>', 'run id or a unique prefix')
+    .option('--resume', 'continue from the last checkpoint instead of starting over')
+    .option(dataDirOption, dataDirHelp)
+    .action((key: string, o: { resume?: boolean; dataDir?: string }) => {
+      const dataDir = resolveDataDir(o.dataDir);
+      withStore(dataDir, (store) => {
+        const run = findRun(store, key);
+        try {
+          if (o.resume) store.runs.requeueFromCheckpoint(run.id);
+          else store.runs.retry(run.id);
+        } catch (err) {
+          throw new UserError((err as Error).message);
+        }
+        if (!o.resume) rmSync(dirname(checkpointPath(dataDir, run.id)), { recursive: true, force: true });
+        const executing = currentExecutor(store);
+        process.stdout.write(
+          `queued ${run.id.slice(0, 8)} again${executing ? '' : ' (nothing executes the queue now: annealab queue resume)'}\n`,
+        );
+      });
+    });
+
+  queue
+    .command('move')
+    .description('move a queued run to a place in the queue (0 = next)')
+    .argument('<run>', 'run id or a unique prefix')
+    .argument('<index>', 'new place among the queued runs', (v) => Number(v))
+    .option(dataDirOption, dataDirHelp)
+    .action((key: string, index: number, o: { dataDir?: string }) =>
+      withStore(resolveDataDir(o.dataDir), (store) => {
+        if (!Number.isInteger(index) || index < 0) throw new UserError('index must be a whole number >= 0');
+        const run = findRun(store, key);
+        try {
+          store.runs.moveInQueue(run.id, index);
+        } catch (err) {
+          throw new UserError((err as Error).message);
+        }
+        process.stdout.write(`moved ${run.id.slice(0, 8)} to place ${index}\n`);
+      }),
+    );
+
+  queue
+    .command('concurrency')
+    .description('how many runs execute in parallel (default: one per core on wasm/cpu, one on a GPU)')
+    .argument('<n>', 'a whole number >= 1, or "auto"')
+    .option(dataDirOption, dataDirHelp)
+    .action((n: string, o: { dataDir?: string }) =>
+      withStore(resolveDataDir(o.dataDir), (store) => {
+        if (n === 'auto') store.settings.delete(QUEUE_CONCURRENCY);
+        else if (/^[1-9]\d*$/.test(n)) store.settings.set(QUEUE_CONCURRENCY, Number(n));
+        else throw new UserError('concurrency must be a whole number >= 1 or "auto"');
+        process.stdout.write(`concurrency: ${n}\n`);
+      }),
+    );
+
+  const runs = program.command('runs').description('runs and their per-epoch records');
+  runs
+    .command('list')
+    .description('every run, newest experiment first')
+    .option('--experiment <name>', 'only this experiment (name or id)')
+    .option('--json', 'as JSON')
+    .option(dataDirOption, dataDirHelp)
+    .action((o: { experiment?: string; json?: boolean; dataDir?: string }) =>
+      withStore(resolveDataDir(o.dataDir), (store) => {
+        let list = store.experiments.list().flatMap((e) => store.runs.forExperiment(e.id));
+        if (o.experiment) {
+          const e = store.experiments.find(o.experiment);
+          if (!e) throw new UserError(`no experiment "${o.experiment}"`);
+          list = store.runs.forExperiment(e.id);
+        }
+        printRuns(store, list, Boolean(o.json));
+      }),
+    );
+  runs
+    .command('show')
+    .description('one run with all its epoch records')
+    .argument('<run>', 'run id or a unique prefix')
+    .option('--json', 'as JSON (the run and its records in the epoch-record shape)')
+    .option(dataDirOption, dataDirHelp)
+    .action((key: string, o: { json?: boolean; dataDir?: string }) =>
+      withStore(resolveDataDir(o.dataDir), (store) => {
+        const run = findRun(store, key);
+        const experiment = store.experiments.get(run.experimentId)!;
+        const epochs = store.epochs.forRun(run.id);
+        const out = {
+          ...describe(run, experiment.name),
+          environment: run.environment,
+          summary: run.summary,
+          notes: run.notes,
+          epochs,
+        };
+        if (o.json) {
+          process.stdout.write(`${JSON.stringify(out)}\n`);
+          return;
+        }
+        process.stdout.write(
+          `${run.label} · ${run.model} · seed ${run.seed} — ${run.status}${run.error ? `: ${run.error}` : ''}\n`,
+        );
+        if (run.environment)
+          process.stdout.write(`on ${run.environment.backend}: ${run.environment.device}\n`);
+        for (const e of epochs) {
+          process.stdout.write(
+            `epoch ${String(e.epoch).padStart(3)}  val ${(e.val.accuracy * 100).toFixed(2)}% loss ${e.val.loss.toFixed(4)}  train loss ${e.train.loss.toFixed(4)}  ${e.counters.seconds.toFixed(1)} s\n`,
+          );
+        }
+      }),
+    );
+}
