@@ -5,6 +5,7 @@ import { listDatasets } from '../datasets';
 import { resolveDataDir } from './data-dir';
 import { UserError } from './errors';
 import { exportCommand, figureCommand } from './commands/export';
+import { registerBenchCommand } from './commands/bench';
 import { registerQueueCommands } from './commands/queue';
 import { runCommand } from './commands/run';
 
@@ -91,6 +92,7 @@ program
   );
 
 registerQueueCommands(program, resolveDataDir);
+registerBenchCommand(program);
 
 const datasets = program.command('datasets').description('the datasets a spec can use');
 datasets

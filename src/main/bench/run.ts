@@ -1,0 +1,181 @@
+// `annealab bench`: training and forward throughput, peak memory and per-method minibatch
+// rates for each network and backend, each measured in its own process; PyTorch's numbers
+// for the same networks side by side when a python3 with torch is found.
+import { execFile, spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { BenchJob } from './worker';
+
+const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const PYTORCH_SCRIPT = fileURLToPath(new URL('../../../bench/pytorch_reference.py', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+
+export interface BenchLine {
+  type: 'bench';
+  model: string;
+  backend: string;
+  device: string;
+  batchSize: number;
+  trainImagesPerSec: number;
+  forwardImagesPerSec: number;
+  peakRssMb: number;
+  /** Processes measured at once (aggregate throughput when > 1). */
+  processes?: number;
+  methods?: Record<string, { minibatchesPerSec: number; overheadPct: number }>;
+}
+
+export interface BenchOptions {
+  models: string[];
+  backends: BenchJob['backend'][];
+  batchSize: number;
+  repeats: number;
+  minSeconds: number;
+  methods: boolean;
+  /** Also measure one process per core at once, for the aggregate throughput. */
+  parallel: boolean;
+  pytorch: boolean;
+}
+
+function runWorker(job: BenchJob): Promise<BenchLine> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, WORKER, JSON.stringify(job)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (code === 0 && line) resolve(JSON.parse(line) as BenchLine);
+      else
+        reject(
+          new Error(
+            `bench of ${job.model} on ${job.backend} failed: ${err.trim().split('\n').slice(-2).join(' ')}`,
+          ),
+        );
+    });
+  });
+}
+
+/** A python3 that can import torch: the one on PATH, else Debian's. */
+export async function findTorchPython(): Promise<string | null> {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    try {
+      await promisify(execFile)(py, ['-c', 'import torch']);
+      return py;
+    } catch {
+      // try the next
+    }
+  }
+  return null;
+}
+
+async function runPytorch(python: string, model: string, o: BenchOptions): Promise<BenchLine> {
+  const { stdout } = await promisify(execFile)(python, [
+    PYTORCH_SCRIPT,
+    '--models',
+    model,
+    '--batch',
+    String(o.batchSize),
+    '--repeats',
+    String(o.repeats),
+    '--min-seconds',
+    String(o.minSeconds),
+  ]);
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as BenchLine;
+}
+
+export async function runBench(
+  o: BenchOptions,
+  onLine: (line: BenchLine) => void,
+  log: (s: string) => void,
+): Promise<BenchLine[]> {
+  const lines: BenchLine[] = [];
+  const emit = (l: BenchLine) => {
+    lines.push(l);
+    onLine(l);
+  };
+  const python = o.pytorch ? await findTorchPython() : null;
+  if (o.pytorch && !python)
+    log('PyTorch not found (Debian: apt-get install python3-torch): no reference numbers');
+  for (const model of o.models) {
+    for (const backend of o.backends) {
+      log(`measuring ${model} on ${backend}…`);
+      const job: BenchJob = {
+        model: model as BenchJob['model'],
+        backend,
+        batchSize: o.batchSize,
+        repeats: o.repeats,
+        minSeconds: o.minSeconds,
+        methods: o.methods,
+      };
+      emit(await runWorker(job));
+      if (o.parallel && availableParallelism() > 1) {
+        const n = availableParallelism();
+        log(`measuring ${model} on ${backend}, ${n} processes at once…`);
+        const all = await Promise.all(Array.from({ length: n }, () => runWorker({ ...job, methods: false })));
+        emit({
+          ...all[0]!,
+          processes: n,
+          trainImagesPerSec: all.reduce((s, l) => s + l.trainImagesPerSec, 0),
+          forwardImagesPerSec: all.reduce((s, l) => s + l.forwardImagesPerSec, 0),
+          peakRssMb: Math.max(...all.map((l) => l.peakRssMb)),
+        });
+      }
+    }
+    if (python) {
+      log(`measuring ${model} in PyTorch…`);
+      emit(await runPytorch(python, model, o));
+    }
+  }
+  return lines;
+}
+
+/** The bench table: one row per measurement, with ratios to PyTorch's row of the same model. */
+export function benchTable(lines: readonly BenchLine[]): string {
+  const torch = new Map(lines.filter((l) => l.backend === 'pytorch').map((l) => [l.model, l]));
+  const head = [
+    'model',
+    'backend',
+    'procs',
+    'train img/s',
+    '× torch',
+    'forward img/s',
+    '× torch',
+    'peak RSS MB',
+  ];
+  const rows = lines.map((l) => {
+    const t = torch.get(l.model);
+    const ratio = (a: number, b?: number) => (b && l.backend !== 'pytorch' ? (a / b).toFixed(2) : '');
+    return [
+      l.model,
+      l.backend,
+      String(l.processes ?? 1),
+      l.trainImagesPerSec.toFixed(0),
+      ratio(l.trainImagesPerSec, t?.trainImagesPerSec),
+      l.forwardImagesPerSec.toFixed(0),
+      ratio(l.forwardImagesPerSec, t?.forwardImagesPerSec),
+      l.peakRssMb.toFixed(0),
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) =>
+    r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const out = [fmt(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(fmt)];
+  const withMethods = lines.filter((l) => l.methods);
+  if (withMethods.length > 0) {
+    out.push('', 'minibatches/s per method (overhead beyond the passes the method needs)');
+    for (const l of withMethods) {
+      const m = Object.entries(l.methods!)
+        .map(
+          ([id, v]) =>
+            `${id} ${v.minibatchesPerSec.toFixed(1)} (${v.overheadPct >= 0 ? '+' : ''}${v.overheadPct.toFixed(0)}%)`,
+        )
+        .join('  ');
+      out.push(`${l.model} on ${l.backend}: ${m}`);
+    }
+  }
+  return out.join('\n');
+}
