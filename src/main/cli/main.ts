@@ -1,11 +1,11 @@
 // The `annealab` command: the same services as the UI, from a terminal.
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { listDatasets } from '../datasets';
 import { resolveDataDir } from './data-dir';
 import { UserError } from './errors';
 import { exportCommand, figureCommand } from './commands/export';
 import { registerBenchCommand } from './commands/bench';
+import { registerDatasetCommands } from './commands/datasets';
 import { registerQueueCommands } from './commands/queue';
 import { runCommand } from './commands/run';
 
@@ -94,16 +94,7 @@ program
 registerQueueCommands(program, resolveDataDir);
 registerBenchCommand(program);
 
-const datasets = program.command('datasets').description('the datasets a spec can use');
-datasets
-  .command('list')
-  .description('built-in and imported datasets')
-  .option('--json', 'as JSON')
-  .option(...dataDirOption)
-  .action(async (o: { json?: boolean; dataDir?: string }) => {
-    const names = await listDatasets(resolveDataDir(o.dataDir));
-    process.stdout.write(o.json ? `${JSON.stringify(names)}\n` : `${names.join('\n')}\n`);
-  });
+registerDatasetCommands(program, resolveDataDir);
 
 // `annealab runs list | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -1,11 +1,13 @@
 // The store: one object per table over one connection, and the joined reads the exports use.
 import type { RunResult } from '../../shared/results';
+import { DatasetsTable } from './datasets';
 import { openDatabase, type Db } from './db';
 import { EpochsTable } from './epochs';
 import { ExperimentsTable, type ExperimentRow } from './experiments';
 import { RunsTable } from './runs';
 import { SettingsTable } from './settings';
 
+export type { DatasetRow, DatasetSource } from './datasets';
 export type { ExperimentRow } from './experiments';
 export type { RunRow, NewRun, RunProgress } from './runs';
 
@@ -14,12 +16,14 @@ export class Store {
   readonly runs: RunsTable;
   readonly epochs: EpochsTable;
   readonly settings: SettingsTable;
+  readonly datasets: DatasetsTable;
 
   constructor(readonly db: Db) {
     this.settings = new SettingsTable(db);
     this.experiments = new ExperimentsTable(db);
     this.runs = new RunsTable(db);
     this.epochs = new EpochsTable(db);
+    this.datasets = new DatasetsTable(db);
   }
 
   static open(dataDir: string): Store {
