@@ -2,7 +2,7 @@
 // batches (a folder and the official .tar.gz layout), a folder of PNG and JPEG files, CSV.
 // Every one must come back pixel for pixel.
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -415,21 +415,49 @@ describe('CSV', () => {
 });
 
 describe('cancel, describe, delete', () => {
-  it('cancels through the AbortSignal and leaves nothing behind', async () => {
+  it.each(['reading', 'decoding', 'splitting', 'writing'])(
+    'cancels through the AbortSignal (during %s) and leaves nothing behind',
+    async (phase) => {
+      const root = join(dir, 'shapes');
+      const controller = new AbortController();
+      const before = readdirSync(join(dataDir, 'datasets')).sort();
+      await expect(
+        importDataset(dataDir, store, [root], {
+          name: 'cancelled',
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.phase === phase) controller.abort();
+          },
+        }),
+      ).rejects.toThrow(ImportCancelledError);
+      expect(store.datasets.get('cancelled')).toBeUndefined();
+      expect(readdirSync(join(dataDir, 'datasets')).sort()).toEqual(before);
+    },
+  );
+
+  it('lets only one of two concurrent imports of one name win, and keeps its file intact', async () => {
     const root = join(dir, 'shapes');
-    const controller = new AbortController();
-    const before = readdirSync(join(dataDir, 'datasets')).sort();
-    await expect(
-      importDataset(dataDir, store, [root], {
-        name: 'cancelled',
-        signal: controller.signal,
-        onProgress: (p) => {
-          if (p.phase === 'decoding') controller.abort();
-        },
-      }),
-    ).rejects.toThrow(ImportCancelledError);
-    expect(store.datasets.get('cancelled')).toBeUndefined();
-    expect(readdirSync(join(dataDir, 'datasets')).sort()).toEqual(before);
+    const results = await Promise.allSettled([
+      importDataset(dataDir, store, [root], { name: 'race' }),
+      importDataset(dataDir, store, [root], { name: 'race', seed: 1 }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(lost.reason.message).toMatch(
+      /a dataset named "race" (already exists|was imported by someone else meanwhile)/,
+    );
+    const won = (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ split: string }>)
+      .value;
+    expect(store.datasets.get('race')?.split).toBe(won.split);
+    expect((await loadDataset(dataDir, 'race')).source).toContain(won.split);
+    expect(readdirSync(join(dataDir, 'datasets')).filter((f) => f.includes('race'))).toEqual(['race.annds']);
+  });
+
+  it('removes staging files left by an import whose process died', async () => {
+    const stale = join(dataDir, 'datasets', '.import-crashed.999999999.0123456789ab.annds');
+    write(stale, 'half a file');
+    await importDataset(dataDir, store, [join(dir, 'shapes')], { name: 'after-crash' });
+    expect(existsSync(stale)).toBe(false);
   });
 
   it('describes a dataset: metadata, class counts and samples of every class for the preview', async () => {
