@@ -388,8 +388,11 @@ function describeSource(row: DatasetRow, notes: string[]): string {
 }
 
 const STAGING_PREFIX = '.import-';
-/** Staging files, and writeDatasetFile's own temporary files for them, with the pid that made them. */
-const STAGING_PATTERN = /^\.{1,2}import-[A-Za-z0-9._-]+?\.(\d+)\.[0-9a-f]{12}\.annds/;
+/**
+ * Staging files, writeDatasetFile's own temporary files for them, and files a delete moved
+ * aside, with the pid of the process that made them.
+ */
+const STAGING_PATTERN = /^(?:\.{1,2}import-|\.deleting-)[A-Za-z0-9._-]+?\.(\d+)\.[0-9a-f]{12}(?:\.annds|$)/;
 
 async function commit(
   dataDir: string,

@@ -201,18 +201,9 @@ async function readDiskFile(
         mode = 'tar';
         tar = new TarReader({
           archive: path,
-          onSize: (member, n) => {
-            if (n > options.maxBytes) {
-              throw new ImportError(
-                display(member),
-                `the archive says this member holds ${formatBytes(n)}, more than the ${formatBytes(options.maxBytes)} an import may hold`,
-              );
-            }
-          },
-          onMember: (member) => {
-            budget(display(member.path), member.data.length);
-            members.push(member);
-          },
+          // Counted when the header announces the member, before its data arrives.
+          onSize: (member, n) => budget(display(member), n),
+          onMember: (member) => members.push(member),
         });
         tar.push(head);
       } else {
