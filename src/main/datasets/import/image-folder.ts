@@ -2,12 +2,12 @@
 // ("training" and "testing" work too). Class names are the folder names. Every image is
 // probed first, so mixed sizes are refused (unless a resize is asked for) before any decoding.
 import { formatBytes, ImportError, throwIfAborted } from './errors';
-import { fromRgba, probeImage, type ImageDecoder, type ImageInfo } from './images';
+import { probeImage, type ImageDecoder, type ImageInfo } from './images';
 import { MAX_CLASSES } from './classes';
 import type { SourceFile } from './sources';
 import type { ImporterContext, ParsedDataset } from './types';
 
-const DECODE_BATCH = 16;
+const DECODE_BATCH = 32;
 const SPLIT_FOLDER = /^(train|training|test|testing)$/i;
 const isTestFolder = (name: string) => /^test/i.test(name);
 const natural = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
@@ -99,11 +99,11 @@ export async function importImageFolder(
       throwIfAborted(ctx.signal, ctx.name);
       const batch = group.slice(start, start + DECODE_BATCH);
       const decoded = await Promise.all(
-        batch.map((p) => decoder.decodeRgba(p.file.display, p.file.data, p.info!, width, height)),
+        batch.map((p) => decoder.decode(p.file.display, p.file.data, p.info!, { width, height, channels })),
       );
-      decoded.forEach((rgba, k) => {
+      decoded.forEach((pixels, k) => {
         const i = start + k;
-        fromRgba(rgba, channels, images, i * imageBytes);
+        images.set(pixels, i * imageBytes);
         labels[i] = classIndex.get(group[i]!.className)!;
       });
       done += batch.length;

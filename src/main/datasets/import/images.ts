@@ -20,15 +20,15 @@ export const MAX_IMAGE_PIXELS = 1 << 26;
 export interface ImageDecoder {
   readonly name: string;
   /**
-   * The image as RGBA bytes at `width` × `height` (scaled if that is not its own size),
-   * composited over black where it is transparent. Throws ImportError if it cannot be read.
+   * The image as `height` × `width` × `channels` bytes, HWC (scaled if that is not its own
+   * size), composited over black where it is transparent; greyscale for 1 channel, RGB for 3.
+   * Throws ImportError if it cannot be read.
    */
-  decodeRgba(
+  decode(
     file: string,
     data: Uint8Array,
     info: ImageInfo,
-    width: number,
-    height: number,
+    target: { width: number; height: number; channels: 1 | 3 },
   ): Promise<Uint8Array>;
 }
 
@@ -208,19 +208,23 @@ function loadSharp(): Promise<SharpModule> {
  */
 export const sharpDecoder: ImageDecoder = {
   name: 'sharp',
-  async decodeRgba(file, data, info, width, height) {
+  async decode(file, data, info, { width, height, channels }) {
     const { default: sharp } = await loadSharp();
     try {
-      let image = sharp(data, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS, animated: false })
-        .flatten({ background: '#000000' })
-        .toColourspace('srgb');
+      let image = sharp(data, {
+        failOn: 'error',
+        limitInputPixels: MAX_IMAGE_PIXELS,
+        animated: false,
+      }).flatten({
+        background: '#000000',
+      });
       if (width !== info.width || height !== info.height)
         image = image.resize(width, height, { fit: 'fill' });
       const { data: pixels, info: out } = await image
-        .ensureAlpha(1)
+        .toColourspace(channels === 1 ? 'b-w' : 'srgb')
         .raw({ depth: 'uchar' })
         .toBuffer({ resolveWithObject: true });
-      if (out.width !== width || out.height !== height || out.channels !== 4) {
+      if (out.width !== width || out.height !== height || out.channels !== channels) {
         throw new Error(`decoded to ${out.width}×${out.height} with ${out.channels} channels`);
       }
       return new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength);
@@ -229,17 +233,3 @@ export const sharpDecoder: ImageDecoder = {
     }
   },
 };
-
-/** RGBA to `channels` bytes per pixel: greyscale takes the red channel (R = G = B there). */
-export function fromRgba(rgba: Uint8Array, channels: 1 | 3, out: Uint8Array, offset: number): void {
-  const pixels = rgba.length / 4;
-  if (channels === 1) {
-    for (let p = 0; p < pixels; p++) out[offset + p] = rgba[p * 4]!;
-  } else {
-    for (let p = 0; p < pixels; p++) {
-      out[offset + p * 3] = rgba[p * 4]!;
-      out[offset + p * 3 + 1] = rgba[p * 4 + 1]!;
-      out[offset + p * 3 + 2] = rgba[p * 4 + 2]!;
-    }
-  }
-}
