@@ -1,46 +1,81 @@
-// Host side of a trainer process: fork it, send the run, turn its messages (or its death)
+// Host side of a trainer process: start it, send the run, turn its messages (or its death)
 // into a stream of events. A crash is reported as a failure with a reason, never thrown.
-import { fork, type ChildProcess } from 'node:child_process';
+// How the process is started is pluggable: child_process.fork here (CLI, web host), Electron's
+// utilityProcess in the desktop app (src/main/electron/utility-trainer.ts).
+import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { StartCommand, TrainerEvent } from '../trainer/protocol';
+import type { StartCommand, TrainerCommand, TrainerEvent } from '../trainer/protocol';
 
 const TRAINER_ENTRY = fileURLToPath(new URL('../trainer/process.ts', import.meta.url));
 /** tsx compiles the trainer's TypeScript in the child; resolved absolutely so any cwd works. */
 const TSX_LOADER = import.meta.resolve('tsx');
 const STDERR_TAIL = 4000;
 
+/** A started trainer process, whatever started it. */
+export interface TrainerChannel {
+  send(command: TrainerCommand): void;
+  readonly connected: boolean;
+  onMessage(listener: (event: TrainerEvent) => void): void;
+  onStderr(listener: (chunk: string) => void): void;
+  onExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void;
+  onError(listener: (err: Error) => void): void;
+}
+
+export type TrainerSpawner = () => TrainerChannel;
+
+/** child_process.fork of the TypeScript trainer entry, compiled by tsx in the child. */
+export const forkTrainer: TrainerSpawner = () => {
+  const child = fork(TRAINER_ENTRY, [], {
+    execArgv: ['--import', TSX_LOADER],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    env: { ...process.env },
+  });
+  child.stderr?.setEncoding('utf8');
+  return {
+    send: (command) => void child.send(command),
+    get connected() {
+      return child.connected;
+    },
+    onMessage: (l) => void child.on('message', l),
+    onStderr: (l) => void child.stderr?.on('data', l),
+    onExit: (l) => void child.on('exit', l),
+    onError: (l) => void child.on('error', l),
+  };
+};
+
+let spawner: TrainerSpawner = forkTrainer;
+
+/** Choose how trainers start from now on (the Electron main sets utilityProcess). */
+export function setTrainerSpawner(next: TrainerSpawner): void {
+  spawner = next;
+}
+
 export interface TrainerHandle {
-  child: ChildProcess;
   cancel(): void;
   /** Resolves once the process has exited and every event has been delivered. */
   done: Promise<void>;
 }
 
 export function startTrainer(command: StartCommand, onEvent: (event: TrainerEvent) => void): TrainerHandle {
-  const child = fork(TRAINER_ENTRY, [], {
-    execArgv: ['--import', TSX_LOADER],
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    env: { ...process.env },
-  });
+  const child = spawner();
   let stderr = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
+  child.onStderr((chunk: string) => {
     stderr = (stderr + chunk).slice(-STDERR_TAIL);
   });
   let ended = false;
-  child.on('message', (event: TrainerEvent) => {
+  child.onMessage((event: TrainerEvent) => {
     if (event.type === 'finished' || event.type === 'failed' || event.type === 'cancelled') ended = true;
     onEvent(event);
   });
   const done = new Promise<void>((resolve) => {
-    child.on('exit', (code, signal) => {
+    child.onExit((code, signal) => {
       if (!ended) {
         ended = true;
         onEvent({ type: 'failed', reason: describeDeath(code, signal, stderr) });
       }
       resolve();
     });
-    child.on('error', (err) => {
+    child.onError((err) => {
       if (!ended) {
         ended = true;
         onEvent({ type: 'failed', reason: `the trainer process could not run: ${err.message}` });
@@ -50,7 +85,6 @@ export function startTrainer(command: StartCommand, onEvent: (event: TrainerEven
   });
   child.send(command);
   return {
-    child,
     cancel: () => {
       if (child.connected) child.send({ type: 'cancel' });
     },
