@@ -8,6 +8,7 @@ import { registerBenchCommand } from './commands/bench';
 import { registerDatasetCommands } from './commands/datasets';
 import { registerQueueCommands } from './commands/queue';
 import { runCommand } from './commands/run';
+import { registerServeCommand } from './commands/serve';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -92,6 +93,7 @@ program
   );
 
 registerQueueCommands(program, resolveDataDir);
+registerServeCommand(program, resolveDataDir);
 registerBenchCommand(program);
 
 registerDatasetCommands(program, resolveDataDir);

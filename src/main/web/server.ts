@@ -1,0 +1,301 @@
+// The browser host: the built renderer plus the shared contract over HTTP (one invoke route)
+// and server-sent events (one stream), for headless GPU servers and end-to-end tests.
+//
+// It is as private as the desktop app: it binds 127.0.0.1 by default, every request needs the
+// random token printed in its URL (the first page load trades it for an HttpOnly, SameSite
+// cookie), and a request whose Host header is not this server's own is refused, so that a web
+// page elsewhere cannot reach it through DNS rebinding.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  ContractError,
+  createRegistry,
+  events as EVENT_TABLE,
+  routes,
+  type EventName,
+  type Registry,
+} from '../../shared/contract';
+import type { AnnealabApp } from '../services/app';
+
+export const TOKEN_COOKIE = 'annealab_token';
+const MAX_BODY = 8 * 1024 * 1024;
+const SSE_HEARTBEAT_MS = 15_000;
+
+/** The built renderer (electron-vite's output), from this file's place in the checkout. */
+export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../../out/renderer', import.meta.url));
+
+/** Shared with the Electron window: scripts only from the app itself, no eval, no remote. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  // ECharts and Vue's style bindings set inline styles.
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'none'",
+].join('; ');
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.ttf': 'font/ttf',
+  '.map': 'application/json; charset=utf-8',
+};
+
+export interface WebHostOptions {
+  port?: number;
+  host?: string;
+  /** Fixed for tests; random otherwise. */
+  token?: string;
+  rendererDir?: string;
+}
+
+export interface WebHost {
+  server: Server;
+  /** The URL to open, with the token. */
+  url: string;
+  origin: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+export function newToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function cookieValue(header: string | undefined, name: string): string | null {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return null;
+}
+
+/** The Host header values this server answers to: its own address and port, by IP or as localhost. */
+export function allowedHosts(bindHost: string, port: number): Set<string> {
+  const names = new Set([bindHost, '127.0.0.1', 'localhost', '[::1]']);
+  if (bindHost === '0.0.0.0' || bindHost === '::') names.delete(bindHost);
+  return new Set([...names].map((n) => `${n.includes(':') && !n.startsWith('[') ? `[${n}]` : n}:${port}`));
+}
+
+export function startWebHost(app: AnnealabApp, options: WebHostOptions = {}): Promise<WebHost> {
+  const bindHost = options.host ?? '127.0.0.1';
+  const token = options.token ?? newToken();
+  const rendererDir = resolve(options.rendererDir ?? DEFAULT_RENDERER_DIR);
+  const registry: Registry = createRegistry(routes, app.handlers, 'web');
+  const streams = new Set<ServerResponse>();
+  let hosts = new Set<string>();
+
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    res.writeHead(status, {
+      'Content-Type':
+        typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
+      'Cache-Control': 'no-store',
+      ...headers,
+    });
+    res.end(text);
+  };
+
+  const authorised = (req: IncomingMessage, url: URL): boolean => {
+    const offered = [
+      cookieValue(req.headers.cookie, TOKEN_COOKIE),
+      url.searchParams.get('token'),
+      /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? null,
+    ];
+    return offered.some((t) => t !== null && sameSecret(t, token));
+  };
+
+  const serveStatic = (res: ServerResponse, pathname: string) => {
+    if (!existsSync(join(rendererDir, 'index.html'))) {
+      send(
+        res,
+        503,
+        `The renderer is not built (${rendererDir} has no index.html). Run \`npm run build\` (or \`npm start\`, which builds it).\n`,
+      );
+      return;
+    }
+    let rel: string;
+    try {
+      rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+    } catch {
+      return send(res, 400, 'bad path\n');
+    }
+    let file = resolve(rendererDir, rel || 'index.html');
+    if (file !== rendererDir && !file.startsWith(rendererDir + sep)) return send(res, 404, 'not found\n');
+    if (!existsSync(file) || !statSync(file).isFile()) {
+      // The app's own routes are hash-based; anything else unknown is not found.
+      if (extname(file)) return send(res, 404, 'not found\n');
+      file = join(rendererDir, 'index.html');
+    }
+    res.writeHead(200, {
+      'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': file.endsWith('index.html') ? 'no-store' : 'max-age=3600',
+    });
+    createReadStream(file).pipe(res);
+  };
+
+  const readBody = (req: IncomingMessage): Promise<string> =>
+    new Promise((ok, fail) => {
+      let size = 0;
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_BODY) {
+          fail(new ContractError('request body too large', 'bad-input'));
+          req.destroy();
+          return;
+        }
+        chunks.push(c);
+      });
+      req.on('end', () => ok(Buffer.concat(chunks).toString('utf8')));
+      req.on('error', fail);
+    });
+
+  const invoke = async (req: IncomingMessage, res: ServerResponse, name: string) => {
+    if (req.method !== 'POST') return send(res, 405, { error: { message: 'use POST', code: 'bad-input' } });
+    // A form on another site cannot send this content type without a CORS preflight.
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      return send(res, 415, { error: { message: 'send application/json', code: 'bad-input' } });
+    }
+    try {
+      const text = await readBody(req);
+      let input: unknown = {};
+      if (text.trim()) {
+        try {
+          input = JSON.parse(text);
+        } catch {
+          throw new ContractError('the request body is not JSON', 'bad-input');
+        }
+      }
+      const value = await registry.invoke(name, input);
+      send(res, 200, { value: value ?? null });
+    } catch (err) {
+      const e =
+        err instanceof ContractError
+          ? err
+          : new ContractError(err instanceof Error ? err.message : String(err), 'internal');
+      const status =
+        e.code === 'bad-input'
+          ? 400
+          : e.code === 'unknown-route' || e.code === 'not-found'
+            ? 404
+            : e.code === 'unsupported'
+              ? 501
+              : e.code === 'internal'
+                ? 500
+                : 409;
+      send(res, status, { error: e.toBody() });
+    }
+  };
+
+  const stream = (req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    const write = (name: EventName, payload: unknown) => {
+      res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
+    };
+    write('executor.changed', app.executorState());
+    const off = app.subscribe((name, payload) => {
+      if (Object.hasOwn(EVENT_TABLE, name)) write(name, payload);
+    });
+    const beat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
+    streams.add(res);
+    const end = () => {
+      clearInterval(beat);
+      off();
+      streams.delete(res);
+    };
+    req.on('close', end);
+    res.on('error', end);
+  };
+
+  const server = createServer((req, res) => {
+    const hostHeader = (req.headers.host ?? '').toLowerCase();
+    if (!hosts.has(hostHeader)) {
+      return send(res, 403, `refused: Host "${req.headers.host ?? ''}" is not this server's own\n`);
+    }
+    const url = new URL(req.url ?? '/', `http://${hostHeader}`);
+    if (!authorised(req, url)) {
+      return send(
+        res,
+        401,
+        'Annealab needs the token from the URL that `annealab serve` printed (…/?token=…).\n',
+        { 'WWW-Authenticate': 'Bearer realm="annealab"' },
+      );
+    }
+    if (url.searchParams.has('token') && req.method === 'GET' && !url.pathname.startsWith('/api/')) {
+      // Trade the token in the address bar for a cookie, and take it out of the address.
+      url.searchParams.delete('token');
+      res.writeHead(303, {
+        'Set-Cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+        Location: `${url.pathname}${url.search}`,
+        'Cache-Control': 'no-store',
+      });
+      res.end();
+      return;
+    }
+    if (url.pathname === '/api/events') return stream(req, res);
+    const invokeMatch = /^\/api\/invoke\/([A-Za-z0-9.]+)$/.exec(url.pathname);
+    if (invokeMatch) return void invoke(req, res, invokeMatch[1]!);
+    if (url.pathname.startsWith('/api/'))
+      return send(res, 404, { error: { message: 'no such API', code: 'unknown-route' } });
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n');
+    serveStatic(res, url.pathname);
+  });
+
+  return new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 0, bindHost, () => {
+      server.off('error', fail);
+      const port = (server.address() as AddressInfo).port;
+      hosts = allowedHosts(bindHost, port);
+      const shown = bindHost === '0.0.0.0' || bindHost === '::' ? '127.0.0.1' : bindHost;
+      const origin = `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+      ok({
+        server,
+        url: `${origin}/?token=${token}`,
+        origin,
+        port,
+        token,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of streams) s.end();
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
