@@ -1,0 +1,684 @@
+// Kernels that make training work, and work fast, on TensorFlow.js 4.22's wasm backend.
+//
+// The wasm backend ships the forward kernels our networks need but not all of their gradients,
+// and some of the gradients it has run a plain scalar loop instead of XNNPACK. Everything here is
+// registered for backend 'wasm' only, so the cpu and tensorflow backends keep their own kernels,
+// and every kernel here is a real kernel (not a gradient override), so fused ops such as
+// tf.fused.conv2d, whose gradients call the backprop ops directly, get them too.
+//
+// kernel                               wasm 4.22 ships              here
+// Conv2DBackpropFilter                 nothing                      XNNPACK conv2d (dilated), or JS
+//                                                                   im2col + XNNPACK matmul
+// Conv2DBackpropInput                  a scalar loop (~10× conv2d)  XNNPACK conv2d of the (dilated) dy
+//                                                                   with the flipped filter
+// DepthwiseConv2dNativeBackpropFilter  nothing                      JS loop
+// DepthwiseConv2dNativeBackpropInput   nothing                      JS loop
+// UnsortedSegmentSum (GatherV2's grad) nothing                      JS loop
+// BatchMatMul with transposeA/B        a scalar loop (~12× slower)  explicit transposes + XNNPACK matmul
+// MaxPoolGrad                          slower, breaks ties its way  JS loop, ties broken as on cpu
+//
+// See profile-wasm.ts for the measurements behind these choices.
+
+import {
+  backend_util,
+  BatchMatMul,
+  Conv2D,
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+  getKernel,
+  MaxPoolGrad,
+  registerKernel,
+  Slice,
+  Transpose,
+  unregisterKernel,
+  UnsortedSegmentSum,
+  util,
+} from '@tensorflow/tfjs-core';
+import type {
+  BatchMatMulAttrs,
+  Conv2DBackpropFilterAttrs,
+  Conv2DBackpropInputAttrs,
+  DepthwiseConv2dNativeBackpropFilterAttrs,
+  DepthwiseConv2dNativeBackpropInputAttrs,
+  KernelConfig,
+  KernelFunc,
+  MaxPoolGradAttrs,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+  UnsortedSegmentSumAttrs,
+} from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+// For its side effect: wasm's own kernels must be registered before we wrap and call them.
+import '@tensorflow/tfjs-backend-wasm';
+
+const WASM = 'wasm';
+
+/** The kernels this module registers for backend 'wasm'. */
+export const WASM_KERNEL_NAMES = [
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+  UnsortedSegmentSum,
+  BatchMatMul,
+  MaxPoolGrad,
+] as const;
+
+interface KernelArgs<A> {
+  inputs: NamedTensorInfoMap;
+  attrs: A;
+  backend: BackendWasm;
+}
+
+/** wasm's own kernels, captured before we replace any of them, so ours can call the originals. */
+const native = new Map<string, KernelConfig>();
+
+function nativeKernel(name: string): KernelFunc {
+  const config = native.get(name) ?? getKernel(name, WASM);
+  if (config == null) throw new Error(`The wasm backend has no '${name}' kernel to build on.`);
+  return config.kernelFunc;
+}
+
+function run(name: string, backend: BackendWasm, inputs: NamedTensorInfoMap, attrs: object = {}): TensorInfo {
+  return nativeKernel(name)({ inputs, backend, attrs: attrs as NamedAttrMap }) as TensorInfo;
+}
+
+function input(inputs: NamedTensorInfoMap, name: string, kernel: string): TensorInfo {
+  const t = inputs[name];
+  if (t == null) throw new Error(`${kernel}: missing input '${name}'.`);
+  return t;
+}
+
+function requireFloat32(kernel: string, ...tensors: TensorInfo[]): void {
+  for (const t of tensors) {
+    if (t.dtype !== 'float32') throw new Error(`${kernel} on wasm supports float32 only, got ${t.dtype}.`);
+  }
+}
+
+function requireChannelsLast(kernel: string, info: backend_util.Conv2DInfo): void {
+  if (info.dataFormat !== 'channelsLast') {
+    throw new Error(`${kernel} on wasm supports dataFormat 'NHWC' only.`);
+  }
+}
+
+/** A view of a tensor's data on the wasm heap. Take it after the last allocation: growth detaches it. */
+function f32(backend: BackendWasm, t: TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conv2DBackpropFilter
+//
+// dW[i,j,c,o] = Σ_{n,ho,wo} x[n, ho·s + i - padTop, wo·s + j - padLeft, c] · dy[n,ho,wo,o]
+//
+// Two formulations, both on wasm's XNNPACK; which is faster depends on the shape:
+//
+// - 'dilated' (DESIGN.md): a forward conv2d of x transposed to [Cin,H,W,N] with dy transposed to
+//   [Ho,Wo,N,Cout] as its filter, stride 1, dilated by the stride, then slice and transpose. Its
+//   output has only Cin·kh·kw pixels, which XNNPACK handles poorly when that number is small.
+// - 'im2col': cols[(i,j,c), (n,ho,wo)] · dy[(n,ho,wo), o] with cols written by JS straight onto
+//   the heap, pre-transposed because wasm's matmul is fast only without transpose flags; dy is
+//   already that matrix (NHWC). Its cost is dominated by writing cols (Cin·kh·kw·N·Ho·Wo floats).
+//
+// im2col wins when Cout is large next to Cin·kh·kw (1→32 channels: 3× at 5×5, 6× at 3×3), the
+// dilated conv otherwise (6→16 at 5×5: 1.9×; 32→64 at 5×5: 1.25×). On a grid of 288 shapes
+// (`profile-wasm.ts --grid`: k 3 and 5, strides 1 and 2, 7–28 px, 1–64 channels, batch 64) the
+// rule below cost 0.3–7 % more time in total than always taking the faster method. It depends on
+// the shape only, so which arithmetic a run does never depends on timing noise.
+
+export type FilterGradMethod = 'im2col' | 'dilated';
+
+/** Which formulation Conv2DBackpropFilter uses for a filter of kh×kw×cin×cout. */
+export function filterGradMethod(kh: number, kw: number, cin: number, cout: number): FilterGradMethod {
+  return 3 * cout >= cin * kh * kw ? 'im2col' : 'dilated';
+}
+
+let forcedMethod: FilterGradMethod | null = null;
+
+/** For tests and profile-wasm.ts: use one formulation for every shape (null: choose by shape). */
+export function forceFilterGradMethod(method: FilterGradMethod | null): void {
+  forcedMethod = method;
+}
+
+function conv2DBackpropFilter(args: KernelArgs<Conv2DBackpropFilterAttrs>): TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const x = input(inputs, 'x', Conv2DBackpropFilter);
+  const dy = input(inputs, 'dy', Conv2DBackpropFilter);
+  requireFloat32(Conv2DBackpropFilter, x, dy);
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
+  requireChannelsLast(Conv2DBackpropFilter, info);
+  const { filterHeight: kh, filterWidth: kw, inChannels: cin, outChannels: cout } = info;
+  return (forcedMethod ?? filterGradMethod(kh, kw, cin, cout)) === 'im2col'
+    ? filterGradIm2col(backend, x, dy, info)
+    : filterGradDilated(backend, x, dy, info);
+}
+
+function filterGradIm2col(
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const { filterHeight: kh, filterWidth: kw, inChannels: cin, outChannels: cout } = info;
+  const k = kh * kw * cin;
+  const m = info.batchSize * info.outHeight * info.outWidth;
+  const cols = backend.makeOutput([k, m], 'float32');
+  im2colTransposed(f32(backend, x), f32(backend, cols), info);
+  const dy2 = { dataId: dy.dataId, shape: [m, cout], dtype: dy.dtype };
+  const out = run(BatchMatMul, backend, { a: cols, b: dy2 }, { transposeA: false, transposeB: false });
+  backend.disposeData(cols.dataId);
+  // [k, cout] is [kh, kw, cin, cout] in row-major order: only the shape changes.
+  return { dataId: out.dataId, shape: [kh, kw, cin, cout], dtype: 'float32' };
+}
+
+/**
+ * cols[(i·kw + j)·cin + c][(n·Ho + ho)·Wo + wo] = x[n, ho·sh + i - pt, wo·sw + j - pl, c], 0 in
+ * the padding. Goes through a zero-padded planar copy xp[c][n][Hp][Wp] of x so that every row of
+ * cols is a run of reads along one image row, without bounds checks.
+ */
+function im2colTransposed(xs: Float32Array, cols: Float32Array, info: backend_util.Conv2DInfo): void {
+  const { batchSize: nb, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const hp = Math.max(h + pt, (oh - 1) * sh + kh);
+  const wp = Math.max(w + pl, (ow - 1) * sw + kw);
+  const plane = hp * wp;
+  const xp = new Float32Array(cin * nb * plane);
+  for (let n = 0, q = 0; n < nb; n++) {
+    for (let y = 0; y < h; y++) {
+      for (let xi = 0; xi < w; xi++) {
+        let d = (n * hp + y + pt) * wp + xi + pl;
+        for (let c = 0; c < cin; c++, q++, d += nb * plane) xp[d] = xs[q]!;
+      }
+    }
+  }
+  let p = 0;
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      for (let c = 0; c < cin; c++) {
+        for (let n = 0; n < nb; n++) {
+          const base = (c * nb + n) * plane + i * wp + j;
+          for (let ho = 0; ho < oh; ho++) {
+            let q = base + ho * sh * wp;
+            for (let wo = 0; wo < ow; wo++, q += sw) cols[p++] = xp[q]!;
+          }
+        }
+      }
+    }
+  }
+}
+
+function filterGradDilated(
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  // Rows the dilated "filter" dy spans from each of the kh output positions, beyond the input.
+  const bottom = Math.max(0, kh - 1 + (info.outHeight - 1) * sh + 1 - top - info.inHeight);
+  const right = Math.max(0, kw - 1 + (info.outWidth - 1) * sw + 1 - left - info.inWidth);
+  const xt = run(Transpose, backend, { x }, { perm: [3, 1, 2, 0] });
+  const dyt = run(Transpose, backend, { x: dy }, { perm: [1, 2, 0, 3] });
+  const corr = run(
+    Conv2D,
+    backend,
+    { x: xt, filter: dyt },
+    {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+      dilations: [sh, sw],
+    },
+  );
+  // [cin, ≥kh, ≥kw, cout]: 'valid' padding can leave rows and columns past the filter.
+  const cut = run(Slice, backend, { x: corr }, { begin: [0, 0, 0, 0], size: [-1, kh, kw, -1] });
+  const out = run(Transpose, backend, { x: cut }, { perm: [1, 2, 0, 3] });
+  for (const t of [xt, dyt, corr, cut]) backend.disposeData(t.dataId);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conv2DBackpropInput
+//
+// dx is the correlation of dy, dilated by the stride (zeros between rows and columns), with the
+// filter flipped in space and with its in/out channels swapped, padded by (k - 1 - pad) on the
+// leading sides. That is one call of wasm's XNNPACK conv2d instead of its scalar loop.
+
+function conv2DBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>): TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const dy = input(inputs, 'dy', Conv2DBackpropInput);
+  const filter = input(inputs, 'filter', Conv2DBackpropInput);
+  const info = backend_util.computeConv2DInfo(
+    attrs.inputShape,
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const dilatedH = (info.outHeight - 1) * sh + 1;
+  const dilatedW = (info.outWidth - 1) * sw + 1;
+  const top = kh - 1 - info.padInfo.top;
+  const left = kw - 1 - info.padInfo.left;
+  const bottom = info.inHeight + kh - 1 - dilatedH - top;
+  const right = info.inWidth + kw - 1 - dilatedW - left;
+  if (
+    info.dataFormat !== 'channelsLast' ||
+    dy.dtype !== 'float32' ||
+    filter.dtype !== 'float32' ||
+    Math.min(top, left, bottom, right) < 0
+  ) {
+    // Padding wider than the filter (or NCHW): wasm's own kernel handles every case, just slowly.
+    return run(Conv2DBackpropInput, backend, inputs, attrs);
+  }
+
+  const flipped = backend.makeOutput([kh, kw, info.outChannels, info.inChannels], 'float32');
+  const dilated =
+    sh === 1 && sw === 1
+      ? dy
+      : backend.makeOutput([info.batchSize, dilatedH, dilatedW, info.outChannels], 'float32');
+  flipFilter(f32(backend, filter), f32(backend, flipped), kh, kw, info.inChannels, info.outChannels);
+  if (dilated !== dy) {
+    dilate(
+      f32(backend, dy),
+      f32(backend, dilated),
+      info.batchSize,
+      info.outHeight,
+      info.outWidth,
+      info.outChannels,
+      sh,
+      sw,
+    );
+  }
+  const dx = run(
+    Conv2D,
+    backend,
+    { x: dilated, filter: flipped },
+    {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+    },
+  );
+  backend.disposeData(flipped.dataId);
+  if (dilated !== dy) backend.disposeData(dilated.dataId);
+  return dx;
+}
+
+/** out[kh-1-i, kw-1-j, o, c] = w[i, j, c, o] */
+function flipFilter(
+  w: Float32Array,
+  out: Float32Array,
+  kh: number,
+  kw: number,
+  cin: number,
+  cout: number,
+): void {
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const src = (i * kw + j) * cin * cout;
+      const dst = ((kh - 1 - i) * kw + (kw - 1 - j)) * cout * cin;
+      for (let c = 0; c < cin; c++) {
+        for (let o = 0; o < cout; o++) out[dst + o * cin + c] = w[src + c * cout + o]!;
+      }
+    }
+  }
+}
+
+/** out[n, ho·sh, wo·sw, :] = dy[n, ho, wo, :], zeros elsewhere. */
+function dilate(
+  dy: Float32Array,
+  out: Float32Array,
+  n: number,
+  oh: number,
+  ow: number,
+  c: number,
+  sh: number,
+  sw: number,
+): void {
+  out.fill(0);
+  const dh = (oh - 1) * sh + 1;
+  const dw = (ow - 1) * sw + 1;
+  let src = 0;
+  for (let b = 0; b < n; b++) {
+    for (let ho = 0; ho < oh; ho++) {
+      let dst = (b * dh + ho * sh) * dw * c;
+      for (let wo = 0; wo < ow; wo++, src += c, dst += sw * c) {
+        out.set(dy.subarray(src, src + c), dst);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Depthwise conv2d gradients: direct loops. Depthwise convolutions are cheap (kh·kw MACs per
+// output element), so a loop over the heap is competitive and covers every stride, dilation,
+// padding and channel multiplier.
+
+function depthwiseInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: DepthwiseConv2dNativeBackpropFilterAttrs | DepthwiseConv2dNativeBackpropInputAttrs,
+): backend_util.Conv2DInfo {
+  return backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
+  );
+}
+
+function depthwiseBackpropFilter(args: KernelArgs<DepthwiseConv2dNativeBackpropFilterAttrs>): TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const x = input(inputs, 'x', DepthwiseConv2dNativeBackpropFilter);
+  const dy = input(inputs, 'dy', DepthwiseConv2dNativeBackpropFilter);
+  requireFloat32(DepthwiseConv2dNativeBackpropFilter, x, dy);
+  const info = depthwiseInfo(x.shape, attrs.filterShape, attrs);
+  const out = backend.makeOutput(attrs.filterShape, 'float32');
+  const xs = f32(backend, x);
+  const dys = f32(backend, dy);
+  const dw = f32(backend, out);
+  dw.fill(0);
+  const { batchSize, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { dilationHeight: dh, dilationWidth: dwid, outChannels: cout } = info;
+  const mult = cout / cin;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  for (let n = 0; n < batchSize; n++) {
+    for (let ho = 0; ho < oh; ho++) {
+      for (let wo = 0; wo < ow; wo++) {
+        const dyBase = ((n * oh + ho) * ow + wo) * cout;
+        for (let i = 0; i < kh; i++) {
+          const hi = ho * sh + i * dh - pt;
+          if (hi < 0 || hi >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const wi = wo * sw + j * dwid - pl;
+            if (wi < 0 || wi >= w) continue;
+            const xBase = ((n * h + hi) * w + wi) * cin;
+            const wBase = (i * kw + j) * cout;
+            // Filter [kh, kw, cin, mult] and dy's channels (c·mult + q) share one index.
+            for (let c = 0, o = 0; c < cin; c++) {
+              const xv = xs[xBase + c]!;
+              for (let q = 0; q < mult; q++, o++) dw[wBase + o] = dw[wBase + o]! + xv * dys[dyBase + o]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function depthwiseBackpropInput(args: KernelArgs<DepthwiseConv2dNativeBackpropInputAttrs>): TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const dy = input(inputs, 'dy', DepthwiseConv2dNativeBackpropInput);
+  const filter = input(inputs, 'filter', DepthwiseConv2dNativeBackpropInput);
+  requireFloat32(DepthwiseConv2dNativeBackpropInput, dy, filter);
+  const info = depthwiseInfo(attrs.inputShape, filter.shape, attrs);
+  const out = backend.makeOutput(attrs.inputShape, 'float32');
+  const dys = f32(backend, dy);
+  const ws = f32(backend, filter);
+  const dx = f32(backend, out);
+  dx.fill(0);
+  const { batchSize, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { dilationHeight: dh, dilationWidth: dwid, outChannels: cout } = info;
+  const mult = cout / cin;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  // Scatter each dy element back over the inputs it was computed from.
+  for (let n = 0; n < batchSize; n++) {
+    for (let ho = 0; ho < oh; ho++) {
+      for (let wo = 0; wo < ow; wo++) {
+        const dyBase = ((n * oh + ho) * ow + wo) * cout;
+        for (let i = 0; i < kh; i++) {
+          const hi = ho * sh + i * dh - pt;
+          if (hi < 0 || hi >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const wi = wo * sw + j * dwid - pl;
+            if (wi < 0 || wi >= w) continue;
+            const xBase = ((n * h + hi) * w + wi) * cin;
+            const wBase = (i * kw + j) * cout;
+            for (let c = 0, o = 0; c < cin; c++) {
+              let sum = 0;
+              for (let q = 0; q < mult; q++, o++) sum += dys[dyBase + o]! * ws[wBase + o]!;
+              dx[xBase + c] = dx[xBase + c]! + sum;
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// MaxPoolGrad: wasm has one, but it is 2–3.5× slower than this loop on the convnet's pools and
+// it breaks ties differently from the cpu backend (and TensorFlow): in a window of equal values,
+// such as the zeros a ReLU leaves, cpu routes the gradient to the first, wasm's kernel does not.
+// Here: the first maximum in row-major window order, as on cpu.
+
+function maxPoolGrad(args: KernelArgs<MaxPoolGradAttrs>): TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const dy = input(inputs, 'dy', MaxPoolGrad);
+  const x = input(inputs, 'input', MaxPoolGrad);
+  requireFloat32(MaxPoolGrad, dy, x);
+  const info = backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const out = backend.makeOutput(x.shape, 'float32');
+  const xs = f32(backend, x);
+  const dys = f32(backend, dy);
+  const dx = f32(backend, out);
+  dx.fill(0);
+  const { batchSize, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const { strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const best = new Float32Array(c);
+  const where = new Int32Array(c);
+  for (let n = 0, o = 0; n < batchSize; n++) {
+    for (let yo = 0; yo < oh; yo++) {
+      for (let xo = 0; xo < ow; xo++, o += c) {
+        best.fill(-Infinity);
+        where.fill(-1);
+        for (let i = 0; i < fh; i++) {
+          const hi = yo * sh - pt + i;
+          if (hi < 0 || hi >= h) continue;
+          for (let j = 0; j < fw; j++) {
+            const wi = xo * sw - pl + j;
+            if (wi < 0 || wi >= w) continue;
+            const base = ((n * h + hi) * w + wi) * c;
+            for (let k = 0; k < c; k++) {
+              const v = xs[base + k]!;
+              if (v > best[k]!) {
+                best[k] = v;
+                where[k] = base + k;
+              }
+            }
+          }
+        }
+        for (let k = 0; k < c; k++) {
+          const p = where[k]!;
+          if (p >= 0) dx[p] = dx[p]! + dys[o + k]!;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// UnsortedSegmentSum: the gradient of GatherV2 with respect to the gathered tensor.
+// out[s, ...] = Σ_{k : ids[k] = s} x[k, ...]; ids outside [0, numSegments) are dropped, as on cpu.
+
+function unsortedSegmentSum(args: KernelArgs<UnsortedSegmentSumAttrs>): TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const x = input(inputs, 'x', UnsortedSegmentSum);
+  const ids = input(inputs, 'segmentIds', UnsortedSegmentSum);
+  if (x.dtype !== 'float32' && x.dtype !== 'int32') {
+    throw new Error(`${UnsortedSegmentSum} on wasm supports float32 and int32, got ${x.dtype}.`);
+  }
+  const segments = attrs.numSegments;
+  const rows = util.sizeFromShape(ids.shape);
+  const inner = rows === 0 ? 0 : util.sizeFromShape(x.shape) / rows;
+  const out = backend.makeOutput([segments, ...x.shape.slice(ids.shape.length)], x.dtype);
+  const xs = backend.typedArrayFromHeap(x);
+  const idv = backend.typedArrayFromHeap(ids);
+  const os = backend.typedArrayFromHeap(out);
+  os.fill(0);
+  for (let r = 0; r < rows; r++) {
+    const s = idv[r]!;
+    if (s < 0 || s >= segments) continue;
+    const src = r * inner;
+    const dst = s * inner;
+    for (let e = 0; e < inner; e++) os[dst + e] = os[dst + e]! + xs[src + e]!;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// BatchMatMul with transposeA/transposeB: wasm runs those through a scalar loop (about 12× slower
+// than its XNNPACK path on a 64×3136×1000 dense-layer gradient), and every MatMul gradient asks
+// for one. Transpose explicitly instead, picking whichever of the two equivalent forms moves
+// fewer elements: A·Bᵀ either transposes B, or computes (B·Aᵀ)ᵀ.
+
+function transposeLastTwo(backend: BackendWasm, t: TensorInfo): TensorInfo {
+  const r = t.shape.length;
+  const perm = [...Array(r).keys()];
+  [perm[r - 2], perm[r - 1]] = [r - 1, r - 2];
+  return run(Transpose, backend, { x: t }, { perm });
+}
+
+function batchMatMul(args: KernelArgs<BatchMatMulAttrs>): TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const { transposeA, transposeB } = attrs;
+  const a = input(inputs, 'a', BatchMatMul);
+  const b = input(inputs, 'b', BatchMatMul);
+  const plain = (l: TensorInfo, r: TensorInfo) =>
+    run(BatchMatMul, backend, { a: l, b: r }, { transposeA: false, transposeB: false });
+  if (!transposeA && !transposeB) return plain(a, b);
+
+  const sizeA = util.sizeFromShape(a.shape);
+  const sizeB = util.sizeFromShape(b.shape);
+  const rows = a.shape[a.shape.length - (transposeA ? 1 : 2)]!;
+  const cols = b.shape[b.shape.length - (transposeB ? 2 : 1)]!;
+  const batch = Math.max(util.sizeFromShape(a.shape.slice(0, -2)), util.sizeFromShape(b.shape.slice(0, -2)));
+  const sizeC = batch * rows * cols;
+  // Elements moved by "transpose the flagged operands" vs "swap the operands, transpose the rest".
+  const direct = (transposeA ? sizeA : 0) + (transposeB ? sizeB : 0);
+  const swapped = (transposeA ? 0 : sizeA) + (transposeB ? 0 : sizeB) + sizeC;
+  const temps: TensorInfo[] = [];
+  const t = (x: TensorInfo) => {
+    const y = transposeLastTwo(backend, x);
+    temps.push(y);
+    return y;
+  };
+  let out: TensorInfo;
+  if (direct <= swapped) {
+    out = plain(transposeA ? t(a) : a, transposeB ? t(b) : b);
+  } else {
+    // op(A)·op(B) = (op(B)ᵀ·op(A)ᵀ)ᵀ, where op(X)ᵀ is X itself for a flagged operand.
+    const ct = plain(transposeB ? b : t(b), transposeA ? a : t(a));
+    out = transposeLastTwo(backend, ct);
+    backend.disposeData(ct.dataId);
+  }
+  for (const x of temps) backend.disposeData(x.dataId);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function register(name: string, kernelFunc: (args: KernelArgs<never>) => TensorInfo): void {
+  const existing = getKernel(name, WASM);
+  if (existing != null && !native.has(name)) native.set(name, existing);
+  if (existing != null) unregisterKernel(name, WASM);
+  registerKernel({
+    kernelName: name,
+    backendName: WASM,
+    kernelFunc: kernelFunc as unknown as KernelFunc,
+    // Keep wasm's setup (it binds the C++ function our kernel may fall back to) for the case
+    // where the backend is created, or re-created, after this registration.
+    ...(existing?.setupFunc ? { setupFunc: existing.setupFunc } : {}),
+    ...(existing?.disposeFunc ? { disposeFunc: existing.disposeFunc } : {}),
+  });
+}
+
+/** Ours, by kernel name: registered now for 'wasm' (in place of `native`'s, where wasm has one). */
+const active = new Set<string>();
+
+const IMPLEMENTATIONS: Record<(typeof WASM_KERNEL_NAMES)[number], (args: KernelArgs<never>) => TensorInfo> = {
+  [Conv2DBackpropFilter]: conv2DBackpropFilter as never,
+  [Conv2DBackpropInput]: conv2DBackpropInput as never,
+  [DepthwiseConv2dNativeBackpropFilter]: depthwiseBackpropFilter as never,
+  [DepthwiseConv2dNativeBackpropInput]: depthwiseBackpropInput as never,
+  [UnsortedSegmentSum]: unsortedSegmentSum as never,
+  [BatchMatMul]: batchMatMul as never,
+  [MaxPoolGrad]: maxPoolGrad as never,
+};
+
+/**
+ * Registers the kernels above for backend 'wasm' (all of them, or the named ones). Idempotent;
+ * initBackend calls it when it picks wasm. Harmless when the wasm backend is never used.
+ */
+export function registerWasmKernels(names: readonly string[] = WASM_KERNEL_NAMES): void {
+  for (const name of names) {
+    if (active.has(name)) continue;
+    const impl = IMPLEMENTATIONS[name as (typeof WASM_KERNEL_NAMES)[number]];
+    if (impl == null) throw new Error(`registerWasmKernels: no kernel '${name}' here.`);
+    register(name, impl);
+    active.add(name);
+  }
+}
+
+/**
+ * Puts wasm's own kernels back (or leaves the name unregistered where wasm has none): for tests
+ * and for profile-wasm.ts, which compare against wasm as shipped.
+ */
+export function restoreWasmKernels(names: readonly string[] = WASM_KERNEL_NAMES): void {
+  for (const name of names) {
+    if (!active.has(name)) continue;
+    unregisterKernel(name, WASM);
+    const original = native.get(name);
+    if (original != null) registerKernel(original);
+    active.delete(name);
+  }
+}
