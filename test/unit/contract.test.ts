@@ -105,6 +105,7 @@ describe('the route and event tables', () => {
       'queue.changed',
       'executor.changed',
       'datasets.changed',
+      'datasets.importProgress',
       'app.command',
     ]);
     expect(events['queue.changed'].payload.safeParse({ reason: 'x' }).success).toBe(true);

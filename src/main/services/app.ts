@@ -27,6 +27,7 @@ import type { RunEnvironment } from '../../shared/records';
 import { RUN_STATUSES, type RunResult, type RunStatus } from '../../shared/results';
 import { validateSpec } from '../../shared/spec';
 import { datasetFilePath, isBuiltinDatasetId, listDatasets, loadDataset } from '../datasets';
+import { importDataset } from '../datasets/import';
 import { exportFigure, exportTable, TABLE_EXTENSIONS } from '../export';
 import { DB_FILE } from '../store/db';
 import { Store, type ExperimentRow, type RunRow } from '../store';
@@ -56,7 +57,7 @@ export interface AppOptions {
 
 export type AppListener = <K extends EventName>(name: K, payload: Payload<K>) => void;
 
-type AppHandlers = Omit<Handlers<Routes>, 'host.openFile' | 'host.saveFile'>;
+type AppHandlers = Omit<Handlers<Routes>, 'host.openFile' | 'host.saveFile' | 'host.choosePaths'>;
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -599,6 +600,28 @@ export class AnnealabApp {
           }),
           source: d.source,
           createdAt: d.createdAt,
+        };
+      },
+
+      'datasets.import': async ({ paths, name, testFraction, resize }) => {
+        const row = await importDataset(this.dataDir, this.store, paths, {
+          name,
+          testFraction,
+          resize,
+          onProgress: (p) => this.emit('datasets.importProgress', { name, ...p }),
+        });
+        this.emit('datasets.changed', { id: row.name });
+        return {
+          name: row.name,
+          format: row.format,
+          height: row.height,
+          width: row.width,
+          channels: row.channels,
+          classes: row.classes,
+          trainCount: row.trainCount,
+          testCount: row.testCount,
+          split: row.split,
+          notes: row.notes,
         };
       },
 

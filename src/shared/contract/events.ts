@@ -23,6 +23,10 @@ export const events = {
     summary: 'a dataset was added or converted',
     payload: z.object({ id: z.string() }),
   },
+  'datasets.importProgress': {
+    summary: 'how far a dataset import is: reading, decoding, splitting, writing, done',
+    payload: z.object({ name: z.string(), phase: z.string(), done: z.number(), total: z.number() }),
+  },
   'app.command': {
     summary: 'a menu command for the renderer (Electron): open a view, a new experiment, a spec file',
     payload: z.object({

@@ -8,6 +8,7 @@ import type {
   DatasetEntry,
   DatasetPreview,
   ExperimentSummary,
+  ImportedDatasetView,
   ExportFile,
   QueueSnapshot,
   RunDetail,
@@ -158,6 +159,26 @@ export const routes = {
     output: typed<DatasetPreview>(),
   }),
 
+  'datasets.import': route({
+    summary:
+      'import files or folders on the host machine (IDX, CIFAR, image folders, CSV; .gz and .tar) as a named dataset',
+    input: z
+      .object({
+        paths: z
+          .array(z.string().min(1).max(4096))
+          .min(1, { error: 'name at least one file or folder' })
+          .max(1000),
+        name: z.string().min(1, { error: 'must not be empty' }).max(100),
+        testFraction: z.number().gt(0).lt(1).optional(),
+        resize: z
+          .object({ height: z.number().int().min(1).max(4096), width: z.number().int().min(1).max(4096) })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+    output: typed<ImportedDatasetView>(),
+  }),
+
   'system.info': route({
     summary: 'backend in use and why, devices, data directory, database size, versions',
     input: none,
@@ -168,6 +189,12 @@ export const routes = {
     summary: 'native open dialog; the file’s text, or null when cancelled',
     input: z.object({ title: z.string().max(200), extensions: z.array(z.string().max(20)).max(20) }).strict(),
     output: typed<{ name: string; content: string } | null>(),
+    hosts: ['electron'],
+  }),
+  'host.choosePaths': route({
+    summary: 'native open dialog for files or folders to import; their paths, empty when cancelled',
+    input: z.object({ title: z.string().max(200), folders: z.boolean().default(false) }).strict(),
+    output: typed<string[]>(),
     hosts: ['electron'],
   }),
   'host.saveFile': route({

@@ -98,6 +98,20 @@ export interface DatasetEntry {
   bytes: number | null;
 }
 
+/** An imported dataset as the import service recorded it. */
+export interface ImportedDatasetView {
+  name: string;
+  format: string;
+  height: number;
+  width: number;
+  channels: number;
+  classes: string[];
+  trainCount: number;
+  testCount: number;
+  split: string;
+  notes: string[];
+}
+
 export interface DatasetSample {
   label: number;
   /** H×W×C bytes, base64. */
