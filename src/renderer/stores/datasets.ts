@@ -1,0 +1,95 @@
+// Datasets: the list, and a preview (samples and class counts) of the chosen one.
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { DatasetEntry, DatasetPreview, ImportedDatasetView, Payload } from '../../shared/contract';
+import { datasetsApi } from '../api';
+
+export const useDatasetsStore = defineStore('datasets', () => {
+  const items = ref<DatasetEntry[]>([]);
+  const selected = ref<string | null>(null);
+  const preview = ref<DatasetPreview | null>(null);
+  const loadingPreview = ref(false);
+  const error = ref<string | null>(null);
+  const previews = new Map<string, DatasetPreview>();
+  const importing = ref<string | null>(null);
+  const importProgress = ref<Payload<'datasets.importProgress'> | null>(null);
+  const importError = ref<string | null>(null);
+  const imported = ref<ImportedDatasetView | null>(null);
+  let subscribed = false;
+
+  async function refresh() {
+    try {
+      items.value = await datasetsApi.list();
+      error.value = null;
+    } catch (err) {
+      error.value = (err as Error).message;
+    }
+  }
+
+  function init() {
+    if (!subscribed) {
+      subscribed = true;
+      datasetsApi.onChanged(() => void refresh());
+      datasetsApi.onImportProgress((p) => {
+        if (p.name === importing.value) importProgress.value = p;
+      });
+    }
+    return refresh();
+  }
+
+  async function select(id: string) {
+    selected.value = id;
+    const cached = previews.get(id);
+    if (cached) {
+      preview.value = cached;
+      return;
+    }
+    preview.value = null;
+    loadingPreview.value = true;
+    try {
+      const p = await datasetsApi.preview(id, 96);
+      previews.set(id, p);
+      if (selected.value === id) preview.value = p;
+      error.value = null;
+      void refresh();
+    } catch (err) {
+      error.value = (err as Error).message;
+    } finally {
+      loadingPreview.value = false;
+    }
+  }
+
+  /** Import files or folders on the host's machine as the dataset `name`. */
+  async function importPaths(paths: string[], name: string): Promise<ImportedDatasetView | null> {
+    importing.value = name;
+    importProgress.value = null;
+    importError.value = null;
+    try {
+      const row = await datasetsApi.import({ paths, name });
+      imported.value = row;
+      await refresh();
+      return row;
+    } catch (err) {
+      importError.value = (err as Error).message;
+      return null;
+    } finally {
+      importing.value = null;
+    }
+  }
+
+  return {
+    items,
+    selected,
+    preview,
+    loadingPreview,
+    error,
+    importing,
+    importProgress,
+    importError,
+    imported,
+    init,
+    refresh,
+    select,
+    importPaths,
+  };
+});

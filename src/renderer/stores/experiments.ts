@@ -1,0 +1,48 @@
+// The experiments list, kept fresh by the host's change events.
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { ExperimentSummary } from '../../shared/contract';
+import { experimentsApi, queueApi, runsApi } from '../api';
+
+export const useExperimentsStore = defineStore('experiments', () => {
+  const items = ref<ExperimentSummary[]>([]);
+  const loaded = ref(false);
+  const error = ref<string | null>(null);
+  let subscribed = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  async function refresh() {
+    try {
+      items.value = await experimentsApi.list();
+      error.value = null;
+    } catch (err) {
+      error.value = (err as Error).message;
+    } finally {
+      loaded.value = true;
+    }
+  }
+
+  /** Many events arrive together (a run ends, the next starts): refetch once for them. */
+  function refreshSoon(ms = 300) {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void refresh();
+    }, ms);
+  }
+
+  function init() {
+    if (!subscribed) {
+      subscribed = true;
+      queueApi.onChanged(() => refreshSoon());
+      runsApi.onRunner((e) => {
+        if (e.type === 'epoch') refreshSoon(1000);
+      });
+    }
+    return refresh();
+  }
+
+  const byId = computed(() => new Map(items.value.map((e) => [e.id, e])));
+
+  return { items, loaded, error, byId, init, refresh, refreshSoon };
+});

@@ -1,0 +1,134 @@
+// The queue: every run with its status and live progress, and the controls.
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { ExecutorState, QueueSnapshot, RunView } from '../../shared/contract';
+import { queueApi, runsApi } from '../api';
+
+export const useQueueStore = defineStore('queue', () => {
+  const snapshot = ref<QueueSnapshot | null>(null);
+  const error = ref<string | null>(null);
+  const executor = ref<ExecutorState | null>(null);
+  let subscribed = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let ticker: ReturnType<typeof setInterval> | null = null;
+
+  const runs = computed<RunView[]>(() => snapshot.value?.runs ?? []);
+  const queued = computed(() => runs.value.filter((r) => r.status === 'queued'));
+  const running = computed(() => runs.value.filter((r) => r.status === 'running'));
+  const paused = computed(() => snapshot.value?.paused ?? false);
+
+  async function refresh() {
+    try {
+      snapshot.value = await queueApi.list();
+      executor.value = snapshot.value.executor;
+      error.value = null;
+    } catch (err) {
+      error.value = (err as Error).message;
+    }
+  }
+
+  function refreshSoon(ms = 150) {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void refresh();
+    }, ms);
+  }
+
+  /** Progress between snapshots: the bar moves with every report, the ETA with each refetch. */
+  function applyProgress(runId: string, p: { epoch: number; step: number; steps: number; epochs: number }) {
+    const run = snapshot.value?.runs.find((r) => r.id === runId);
+    if (!run) return refreshSoon();
+    run.progress = { stepsPerSecond: null, at: new Date().toISOString(), ...run.progress, ...p };
+  }
+
+  function init() {
+    if (!subscribed) {
+      subscribed = true;
+      queueApi.onChanged(() => refreshSoon());
+      queueApi.onExecutor((state) => {
+        executor.value = state;
+        refreshSoon();
+      });
+      runsApi.onRunner((e) => {
+        if (e.type === 'progress') applyProgress(e.runId, e);
+        else if (e.type === 'epoch') {
+          const run = snapshot.value?.runs.find((r) => r.id === e.runId);
+          if (run) run.epochsDone = Math.max(run.epochsDone, e.epoch);
+        }
+      });
+      // ETAs and throughput come from the host's measurements: refetch while something runs.
+      if (typeof window !== 'undefined') {
+        ticker = setInterval(() => {
+          if (running.value.length > 0) void refresh();
+        }, 2000);
+      }
+    }
+    return refresh();
+  }
+
+  async function pause() {
+    await queueApi.pause();
+    await refresh();
+  }
+  async function resume() {
+    await queueApi.resume();
+    await refresh();
+  }
+  async function setConcurrency(value: number | null) {
+    await queueApi.setConcurrency(value);
+    await refresh();
+  }
+  async function cancel(runId: string) {
+    await queueApi.cancel(runId);
+    await refresh();
+  }
+  async function retry(runId: string, resumeFromCheckpoint = false) {
+    await queueApi.retry(runId, resumeFromCheckpoint);
+    await refresh();
+  }
+  /** Move a queued run up (-1) or down (+1) among the queued runs. */
+  async function move(runId: string, delta: number) {
+    const i = queued.value.findIndex((r) => r.id === runId);
+    if (i < 0) return;
+    const to = Math.max(0, Math.min(queued.value.length - 1, i + delta));
+    if (to === i) return;
+    await queueApi.move(runId, to);
+    await refresh();
+  }
+
+  function stop() {
+    if (ticker) clearInterval(ticker);
+    ticker = null;
+  }
+
+  return {
+    snapshot,
+    error,
+    executor,
+    runs,
+    queued,
+    running,
+    paused,
+    init,
+    refresh,
+    refreshSoon,
+    applyProgress,
+    pause,
+    resume,
+    setConcurrency,
+    cancel,
+    retry,
+    move,
+    stop,
+  };
+});
+
+/** Fraction of a run done: finished epochs plus the minibatches of the current one. */
+export function runFraction(run: RunView): number {
+  if (run.status === 'finished') return 1;
+  const p = run.progress;
+  if (p && run.status === 'running')
+    return Math.min(1, ((p.epoch - 1) * p.steps + p.step) / (p.epochs * p.steps));
+  return run.epochs > 0 ? Math.min(1, run.epochsDone / run.epochs) : 0;
+}
