@@ -1,0 +1,249 @@
+// Throughput of one SGD training step (forward + backward + update) of LeNet-5 and the thesis's
+// convnet, on wasm with this directory's kernels, on wasm with alternatives, and on cpu; then the
+// kernels that take the time. It is how the choices in wasm-kernels.ts were made.
+//
+//   npx tsx src/main/trainer/backend/profile-wasm.ts [--steps N] [--batch N] [--cpu]
+//   npx tsx src/main/trainer/backend/profile-wasm.ts --grid [--kernel 3|5] [--stride 1|2]
+//
+// --grid times Conv2DBackpropFilter's two formulations over a grid of layer shapes instead, and
+// shows which one filterGradMethod picks (the data behind its rule).
+//
+// Not part of the test suite. (It lives here rather than in bench/ because it exercises this
+// directory's internals; `annealab bench` is the user-facing benchmark.)
+
+import * as tf from '@tensorflow/tfjs-core';
+import { BatchMatMul, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
+import { parseArgs } from 'node:util';
+import { initBackend } from './select';
+import {
+  filterGradMethod,
+  forceFilterGradMethod,
+  registerWasmKernels,
+  restoreWasmKernels,
+} from './wasm-kernels';
+import type { FilterGradMethod } from './wasm-kernels';
+
+type Net = 'lenet5' | 'convnet';
+
+interface Layer {
+  kind: 'conv' | 'pool' | 'dense';
+  w?: tf.Variable;
+  b?: tf.Variable;
+  pad?: 'same' | 'valid';
+}
+
+function build(net: Net): Layer[] {
+  const conv = (k: number, cin: number, cout: number, pad: 'same' | 'valid'): Layer => ({
+    kind: 'conv',
+    pad,
+    w: tf.variable(tf.randomNormal([k, k, cin, cout], 0, Math.sqrt(2 / (k * k * cin)), 'float32', 1)),
+    b: tf.variable(tf.zeros([cout])),
+  });
+  const dense = (nin: number, nout: number): Layer => ({
+    kind: 'dense',
+    w: tf.variable(tf.randomNormal([nin, nout], 0, Math.sqrt(2 / nin), 'float32', 2)),
+    b: tf.variable(tf.zeros([nout])),
+  });
+  const pool: Layer = { kind: 'pool' };
+  return net === 'lenet5'
+    ? [
+        conv(5, 1, 6, 'same'),
+        pool,
+        conv(5, 6, 16, 'valid'),
+        pool,
+        dense(400, 120),
+        dense(120, 84),
+        dense(84, 10),
+      ]
+    : [conv(5, 1, 32, 'same'), pool, conv(5, 32, 64, 'same'), pool, dense(3136, 1000), dense(1000, 10)];
+}
+
+function forward(layers: Layer[], x: tf.Tensor4D): tf.Tensor2D {
+  let h: tf.Tensor = x;
+  const last = layers.length - 1;
+  layers.forEach((l, i) => {
+    if (l.kind === 'pool') {
+      h = tf.maxPool(h as tf.Tensor4D, 2, 2, 'valid');
+    } else if (l.kind === 'conv') {
+      h = tf.relu(tf.add(tf.conv2d(h as tf.Tensor4D, l.w as tf.Variable<tf.Rank.R4>, 1, l.pad!), l.b!));
+    } else {
+      if (h.rank !== 2) h = tf.reshape(h, [h.shape[0]!, -1]);
+      h = tf.add(tf.matMul(h as tf.Tensor2D, l.w as tf.Variable<tf.Rank.R2>), l.b!);
+      if (i !== last) h = tf.relu(h);
+    }
+  });
+  return h as tf.Tensor2D;
+}
+
+function step(layers: Layer[], x: tf.Tensor4D, y: tf.Tensor2D, lr: number): number {
+  const vars = layers.flatMap((l) => (l.w ? [l.w, l.b!] : []));
+  return tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(
+      () => tf.losses.softmaxCrossEntropy(y, forward(layers, x)) as tf.Scalar,
+      vars,
+    );
+    for (const v of vars) v.assign(tf.sub(v, tf.mul(grads[v.name]!, lr)));
+    return value.dataSync()[0]!;
+  });
+}
+
+function imagesPerSecond(net: Net, batch: number, steps: number): number {
+  const layers = build(net);
+  const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
+  const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 4) as tf.Tensor1D, 10) as tf.Tensor2D;
+  step(layers, x, y, 0.01); // warm-up: XNNPACK operator creation, heap growth
+  const tensors = tf.memory().numTensors;
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) step(layers, x, y, 0.01);
+  const seconds = (performance.now() - t0) / 1000;
+  if (tf.memory().numTensors !== tensors) console.warn(`  (${net}: tensors leaked during the steps)`);
+  tf.dispose([x, y, ...layers.flatMap((l) => (l.w ? [l.w, l.b!] : []))]);
+  return (steps * batch) / seconds;
+}
+
+async function topKernels(net: Net, batch: number): Promise<string> {
+  const layers = build(net);
+  const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
+  const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 4) as tf.Tensor1D, 10) as tf.Tensor2D;
+  step(layers, x, y, 0.01);
+  const info = await tf.profile(() => {
+    step(layers, x, y, 0.01);
+  });
+  const byName = new Map<string, number>();
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    byName.set(k.name, (byName.get(k.name) ?? 0) + ms);
+  }
+  tf.dispose([x, y, ...layers.flatMap((l) => (l.w ? [l.w, l.b!] : []))]);
+  return [...byName]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([name, ms]) => `${name} ${ms.toFixed(1)}ms`)
+    .join(', ');
+}
+
+/** Best of `reps` wall-clock times (ms) of f, after one untimed call. */
+function bestMs(f: () => void, reps = 5): number {
+  f();
+  let best = Infinity;
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    f();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+function filterGradGrid(batch: number, kernels: number[], strides: number[]): void {
+  let chosenTotal = 0;
+  let bestTotal = 0;
+  for (const k of kernels) {
+    for (const stride of strides) {
+      for (const size of [28, 14, 7]) {
+        for (const cin of [1, 3, 8, 16, 32, 64]) {
+          for (const cout of [6, 16, 32, 64]) {
+            const x = tf.randomNormal([batch, size, size, cin]) as tf.Tensor4D;
+            const filterShape: [number, number, number, number] = [k, k, cin, cout];
+            const outShape = tf.backend_util.computeConv2DInfo(
+              x.shape,
+              filterShape,
+              stride,
+              1,
+              'same',
+            ).outShape;
+            const dy = tf.randomNormal(outShape);
+            const time = (method: FilterGradMethod) => {
+              forceFilterGradMethod(method);
+              return bestMs(() =>
+                tf.dispose(
+                  tf
+                    .engine()
+                    .runKernel(
+                      'Conv2DBackpropFilter',
+                      { x, dy },
+                      { strides: stride, pad: 'same', dataFormat: 'NHWC', filterShape },
+                    ) as tf.Tensor,
+                ),
+              );
+            };
+            const ms = { im2col: time('im2col'), dilated: time('dilated') };
+            forceFilterGradMethod(null);
+            const pick = filterGradMethod(k, k, cin, cout);
+            chosenTotal += ms[pick];
+            bestTotal += Math.min(ms.im2col, ms.dilated);
+            console.log(
+              `k ${k} stride ${stride} ${String(size).padStart(2)}px ${String(cin).padStart(2)}→${String(cout).padEnd(2)}` +
+                `  im2col ${ms.im2col.toFixed(2).padStart(7)} ms  dilated ${ms.dilated.toFixed(2).padStart(7)} ms` +
+                `  rule picks ${pick}${ms[pick] > 1.1 * Math.min(ms.im2col, ms.dilated) ? '  (>10 % slower)' : ''}`,
+            );
+            tf.dispose([x, dy]);
+          }
+        }
+      }
+    }
+  }
+  console.log(
+    `total time with the rule / with the faster method each time: ${(chosenTotal / bestTotal).toFixed(3)}`,
+  );
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      steps: { type: 'string', default: '10' },
+      batch: { type: 'string', default: '64' },
+      cpu: { type: 'boolean', default: false },
+      grid: { type: 'boolean', default: false },
+      kernel: { type: 'string', multiple: true },
+      stride: { type: 'string', multiple: true },
+    },
+  });
+  const steps = Number(values.steps);
+  const batch = Number(values.batch);
+  if (values.grid) {
+    await initBackend('wasm');
+    filterGradGrid(
+      batch,
+      (values.kernel ?? ['3', '5']).map(Number),
+      (values.stride ?? ['1', '2']).map(Number),
+    );
+    return;
+  }
+  const nets: Net[] = ['lenet5', 'convnet'];
+  const info = await initBackend('wasm');
+  console.log(`${info.backend} on ${info.device}; batch ${batch}; best of 3 rounds of ${steps} steps`);
+  const configs: [string, () => void][] = [
+    ['wasm + all kernels here (filter grad chosen by shape)', () => {}],
+    ['  filter grad always by dilated conv2d (DESIGN.md)', () => forceFilterGradMethod('dilated')],
+    ['  filter grad always by im2col + matmul', () => forceFilterGradMethod('im2col')],
+    ["  wasm's own BatchMatMul for transposed products", () => restoreWasmKernels([BatchMatMul])],
+    [
+      "  ... and wasm's own Conv2DBackpropInput",
+      () => restoreWasmKernels([BatchMatMul, Conv2DBackpropInput]),
+    ],
+  ];
+  const best = new Map<string, number[]>();
+  for (let round = 0; round < 3; round++) {
+    for (const [label, setup] of configs) {
+      setup();
+      const rates = nets.map((n) => imagesPerSecond(n, batch, steps));
+      forceFilterGradMethod(null);
+      registerWasmKernels();
+      const prev = best.get(label);
+      best.set(label, prev ? prev.map((r, i) => Math.max(r, rates[i]!)) : rates);
+    }
+  }
+  for (const [label] of configs) {
+    const cells = best.get(label)!.map((r, i) => `${nets[i]} ${r.toFixed(0).padStart(5)} img/s`);
+    console.log(`${label.padEnd(56)} ${cells.join('   ')}`);
+  }
+  for (const net of nets) console.log(`${net} kernel time in one step: ${await topKernels(net, batch)}`);
+
+  if (values.cpu) {
+    await initBackend('cpu');
+    const cells = nets.map((n) => `${n} ${imagesPerSecond(n, batch, 1).toFixed(0).padStart(5)} img/s`);
+    console.log(`${'cpu backend (1 step)'.padEnd(56)} ${cells.join('   ')}`);
+  }
+}
+
+await main();
