@@ -377,6 +377,8 @@ describe('BatchMatMul with transposes on wasm', () => {
     ['Aᵀ·Bᵀ', [7, 5], [6, 7], true, true],
     ['batched A·Bᵀ', [3, 5, 7], [3, 6, 7], false, true],
     ['batched Aᵀ·B with B broadcast', [3, 7, 5], [7, 6], true, false],
+    ['batched Aᵀ·B, A large, B broadcast', [3, 40, 30], [40, 2], true, false],
+    ['A·Bᵀ, B large, A broadcast', [2, 30], [3, 40, 30], false, true],
     ['no transposes', [5, 7], [7, 6], false, false],
   ];
   for (const [name, a, b, ta, tb] of cases) {

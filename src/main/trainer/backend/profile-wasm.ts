@@ -2,7 +2,7 @@
 // convnet, on wasm with this directory's kernels, on wasm with alternatives, and on cpu; then the
 // kernels that take the time. It is how the choices in wasm-kernels.ts were made.
 //
-//   npx tsx src/main/trainer/backend/profile-wasm.ts [--steps N] [--batch N] [--cpu]
+//   npx tsx src/main/trainer/backend/profile-wasm.ts [--steps N] [--batch N] [--rounds N] [--cpu]
 //   npx tsx src/main/trainer/backend/profile-wasm.ts --grid [--kernel 3|5] [--stride 1|2]
 //
 // --grid times Conv2DBackpropFilter's two formulations over a grid of layer shapes instead, and
@@ -193,6 +193,7 @@ async function main(): Promise<void> {
       steps: { type: 'string', default: '10' },
       batch: { type: 'string', default: '64' },
       cpu: { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '3' },
       grid: { type: 'boolean', default: false },
       kernel: { type: 'string', multiple: true },
       stride: { type: 'string', multiple: true },
@@ -211,7 +212,9 @@ async function main(): Promise<void> {
   }
   const nets: Net[] = ['lenet5', 'convnet'];
   const info = await initBackend('wasm');
-  console.log(`${info.backend} on ${info.device}; batch ${batch}; best of 3 rounds of ${steps} steps`);
+  console.log(
+    `${info.backend} on ${info.device}; batch ${batch}; best of ${values.rounds} rounds of ${steps} steps`,
+  );
   const configs: [string, () => void][] = [
     ['wasm + all kernels here (filter grad chosen by shape)', () => {}],
     ['  filter grad always by dilated conv2d (DESIGN.md)', () => forceFilterGradMethod('dilated')],
@@ -223,7 +226,7 @@ async function main(): Promise<void> {
     ],
   ];
   const best = new Map<string, number[]>();
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < Number(values.rounds); round++) {
     for (const [label, setup] of configs) {
       setup();
       const rates = nets.map((n) => imagesPerSecond(n, batch, steps));
