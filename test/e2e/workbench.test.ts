@@ -152,6 +152,8 @@ describe('the workbench in Chromium', () => {
     await expect(table.textContent()).resolves.toContain('SGD (η = 0.1)');
     await expect(table.textContent()).resolves.toContain('SSA (ε = 0.01');
     await screenshot(page, 'compare');
+    await table.scrollIntoViewIfNeeded();
+    await screenshot(page, 'compare-table');
 
     const download = async (testId: string) => {
       const [d] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);

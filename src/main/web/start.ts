@@ -30,6 +30,21 @@ export function whyNoDesktop(env: NodeJS.ProcessEnv = process.env, root = ROOT):
   return null;
 }
 
+/**
+ * better-sqlite3 is a native module built for one ABI: Node's after `npm install`, Electron's
+ * after `electron-builder install-app-deps`. Ask Electron (as plain Node) whether it loads.
+ */
+export function sqliteLoadsInElectron(bin: string, root = ROOT): boolean {
+  const env = { ...process.env, ELECTRON_RUN_AS_NODE: '1' };
+  const r = spawnSync(bin, ['-e', "new (require('better-sqlite3'))(':memory:').close()"], {
+    cwd: root,
+    env,
+    stdio: 'ignore',
+    timeout: 30_000,
+  });
+  return r.status === 0;
+}
+
 function newestMtime(path: string): number {
   let st;
   try {
@@ -74,8 +89,13 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 function main(): void {
-  const why = whyNoDesktop();
   if (buildIsStale() || !existsSync(RENDERER_INDEX)) build();
+  let why = whyNoDesktop();
+  if (!why && !sqliteLoadsInElectron(electronBinary()!)) {
+    why =
+      "better-sqlite3 is built for Node's ABI, not Electron's (run `npx electron-builder install-app-deps` " +
+      'to open the desktop app, and `npm rebuild better-sqlite3` to go back for the CLI and the tests)';
+  }
   if (!why) {
     const env = { ...process.env };
     // Set by some tools; it would make Electron a plain Node.
