@@ -91,7 +91,8 @@ export async function initBackend(requested: BackendRequest | ResolvedBackendReq
   } else {
     const loaded = await load(request);
     if (!loaded.ok) throw new Error(loaded.problem);
-    info = { ...loaded.info, reason: `${SOURCE_WORDS[source]} (${request})` };
+    const note = loaded.note ? `; ${loaded.note}` : '';
+    info = { ...loaded.info, reason: `${SOURCE_WORDS[source]} (${request})${note}` };
   }
   // After the backend: tfjs-node-gpu brings @tensorflow/tfjs, which registers gradients itself.
   await ensureGradients();
@@ -103,11 +104,7 @@ async function chooseAutomatically(): Promise<BackendInfo> {
   for (const backend of BACKEND_IDS) {
     const loaded = await load(backend);
     if (loaded.ok) {
-      if (loaded.info.device === CPU_LIBTENSORFLOW) {
-        skipped.push(
-          'libtensorflow sees no usable GPU (it needs CUDA 11.2 and cuDNN 8.1), so it runs on the CPU',
-        );
-      }
+      if (loaded.note) skipped.push(loaded.note);
       const why = skipped.length > 0 ? `${skipped.join('; ')}; using ${backend}` : `using ${backend}`;
       return { ...loaded.info, reason: `auto: ${why}` };
     }
@@ -117,7 +114,7 @@ async function chooseAutomatically(): Promise<BackendInfo> {
 }
 
 type Loaded =
-  | { ok: true; info: Omit<BackendInfo, 'reason'> }
+  | { ok: true; info: Omit<BackendInfo, 'reason'>; note?: string }
   /** `why` is short, for auto's reason; `problem` is the full error for an explicit request. */
   | { ok: false; why: string; problem: string };
 
@@ -179,11 +176,15 @@ async function loadTensorflow(): Promise<Loaded> {
   }
   const libtf = (tf.backend() as { binding?: { TF_Version?: string } }).binding?.TF_Version;
   const nodeVersion = nodeTf.version?.['tfjs-node'] ?? 'unknown';
+  const device = describeDevice('tensorflow');
   return {
     ok: true,
+    ...(device === CPU_LIBTENSORFLOW
+      ? { note: 'libtensorflow sees no usable GPU (it needs CUDA 11.2 and cuDNN 8.1), so it runs on the CPU' }
+      : {}),
     info: {
       backend: 'tensorflow',
-      device: describeDevice('tensorflow'),
+      device,
       versions: {
         tfjs: tf.version_core,
         backend: `${TFJS_NODE_GPU} ${nodeVersion}${libtf ? `, libtensorflow ${libtf}` : ''}`,
