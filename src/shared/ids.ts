@@ -3,8 +3,26 @@
 export const METHOD_IDS = ['sgd', 'scheduled-sgd', 'restart', 'ssa', 'sgd-sa'] as const;
 export type MethodId = (typeof METHOD_IDS)[number];
 
-/** Models this build can construct. The rest of DESIGN.md's list arrives with the networks issue. */
-export const MODEL_IDS = ['mlp', 'lenet5', 'convnet'] as const;
+/**
+ * Models this build can construct (DESIGN.md's list). `vgg11`/`vgg16`/`vgg19` are the thesis's,
+ * without batch-norm; the `-bn` ids add a BatchNorm2d after every convolution.
+ */
+export const MODEL_IDS = [
+  'mlp',
+  'lenet5',
+  'convnet',
+  'alexnet',
+  'vgg11',
+  'vgg11-bn',
+  'vgg16',
+  'vgg16-bn',
+  'vgg19',
+  'vgg19-bn',
+  'resnet18',
+  'resnet34',
+  'mobilenetv2',
+  'squeezenet',
+] as const;
 export type ModelId = (typeof MODEL_IDS)[number];
 
 export const BUILTIN_DATASET_IDS = ['mnist', 'fashion-mnist'] as const;

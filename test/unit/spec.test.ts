@@ -50,7 +50,9 @@ describe('experiment spec', () => {
       'methods[0].lr': 'must be > 0',
       'methods[1].id': 'unknown method "adam"; expected one of sgd, scheduled-sgd, restart, ssa, sgd-sa',
       'methods[2]': 'unknown field "epsilonn"',
-      'models[1]': 'unknown model "resnet1000"; expected one of mlp, lenet5, convnet',
+      'models[1]':
+        'unknown model "resnet1000"; expected one of mlp, lenet5, convnet, alexnet, vgg11, vgg11-bn, ' +
+        'vgg16, vgg16-bn, vgg19, vgg19-bn, resnet18, resnet34, mobilenetv2, squeezenet',
     });
   });
 
