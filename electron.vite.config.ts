@@ -57,6 +57,9 @@ export default defineConfig({
     plugins: [vue()],
     build: {
       outDir: resolve(root, 'out/renderer'),
+      // The browser host serves this over the network too (an SSH tunnel): keep it small.
+      minify: true,
+      sourcemap: true,
       chunkSizeWarningLimit: 2000,
       rollupOptions: { input: resolve(root, 'src/renderer/index.html') },
     },

@@ -117,6 +117,30 @@ describe('the workbench in Chromium', () => {
       .first()
       .waitFor({ timeout: 60_000 });
     await screenshot(page, 'queue-running');
+
+    // The last run waits while the first two train: open it and watch its epochs arrive live.
+    const last = rows.nth(3);
+    const lastStatus = await last.getAttribute('data-status');
+    await last.getByTestId('open-run').click();
+    await page.getByTestId('run-view').waitFor();
+    if (lastStatus === 'queued') {
+      await expect(page.getByTestId('run-view').textContent()).resolves.toContain(
+        'No epoch has finished yet',
+      );
+    }
+    await expect
+      .poll(() => page.locator('[data-testid="epochs-table"] tbody tr').count(), {
+        timeout: 240_000,
+        interval: 500,
+      })
+      .toBe(2);
+    await expect
+      .poll(() => page.getByTestId('run-view').getByTestId('status').first().textContent())
+      .toBe('finished');
+    await expect
+      .poll(() => page.locator('[data-testid="run-charts"] canvas').count())
+      .toBeGreaterThanOrEqual(5);
+    await page.getByTestId('nav-queue').click();
     await expect
       .poll(() => page.locator('[data-testid="queue-run"][data-status="finished"]').count(), {
         timeout: 240_000,
