@@ -92,6 +92,15 @@ export interface EpochRecord {
   restartEvents: RestartEvent[] | null;
   /** True when this epoch's validation result is the best so far (its weights are kept). */
   best: boolean;
+  /**
+   * Batch-norm networks only (absent otherwise): how the method kept the running statistics that
+   * validation and the training estimate normalise with. 'training-steps': every gradient step
+   * normalised with its minibatch's statistics and folded them in (sgd, scheduled-sgd, restart).
+   * 'accepted-weights': candidates were evaluated with their minibatch's statistics, and once per
+   * minibatch the statistics of the weights the Metropolis rule kept were folded in (ssa, sgd-sa;
+   * METHODS.md).
+   */
+  batchNorm?: 'training-steps' | 'accepted-weights';
 }
 
 /** Where and with what a run executed. */

@@ -10,7 +10,7 @@ import { methodLabel, type ExperimentSpec, type MethodSpec } from '../../shared/
 import { disposeBatch, epochBatches, gatherBatch, sequentialBatches, type DeviceSplit } from './data/batches';
 import { estimateTraining, evaluateBatches, validate } from './evaluate';
 import { createMethod, type ComputeCounters, type MethodContext } from './methods';
-import { buildNetwork, initialValues, type Network } from './models';
+import { bindBuffers, buildNetwork, initialBuffers, initialValues, type Network } from './models';
 import type { Checkpoint } from './checkpoint';
 
 export interface RunPlan {
@@ -54,9 +54,12 @@ export interface TrainOutcome {
   minValLoss: number | null;
   minValLossThesis: number | null;
   seconds: number;
+  /** The network, bound to `bestBuffers` when it has batch-norm, so it evaluates `bestWeights`. */
   net: Network;
   /** Best-on-validation weights; the caller saves and disposes them. */
   bestWeights: tf.Tensor[] | null;
+  /** Their batch-norm running statistics (null without batch-norm); the caller disposes them. */
+  bestBuffers: tf.Variable[] | null;
 }
 
 export class DivergedError extends Error {}
@@ -90,44 +93,68 @@ export async function trainRun(
     return r;
   };
   const initRng = rng('init');
-  // Variables survive tidy; the initial-value tensors they copy do not.
-  const startValues = resume
-    ? resume.params.map((p) => p.values)
-    : initialValues(net.params, initRng, spec.init);
-  if (startValues.length !== net.params.length) {
+  // A checkpoint's tensors are the parameters, then the batch-norm running statistics.
+  const saved = net.params.length + net.buffers.length;
+  if (resume && resume.params.length !== saved) {
     throw new Error(
-      `the checkpoint holds ${startValues.length} parameters; ${plan.model} has ${net.params.length}`,
+      `the checkpoint holds ${resume.params.length} tensors; ${plan.model} has ${net.params.length} ` +
+        `parameters${net.buffers.length ? ` and ${net.buffers.length} batch-norm buffers` : ''}`,
     );
   }
+  // Variables survive tidy; the initial-value tensors they copy do not.
+  const startValues = resume
+    ? resume.params.slice(0, net.params.length).map((p) => p.values)
+    : initialValues(net.params, initRng, spec.init);
   const params = tf.tidy(() =>
     startValues.map((values, i) => tf.variable(tf.tensor(values, net.params[i]!.shape), true)),
   );
+  // Batch-norm's running statistics live beside the parameters; the method and the evaluation get
+  // the network bound to them.
+  const buffers = tf.tidy(() =>
+    (resume ? loadTensors(resume.params.slice(net.params.length)) : initialBuffers(net)).map((t) =>
+      tf.variable(t, false),
+    ),
+  );
+  const runNet = bindBuffers(net, buffers);
   const counters: ComputeCounters = resume
     ? { ...resume.state.counters }
     : { forward: 0, backward: 0, updates: 0 };
   const estimateRng = rng('estimate');
   const ctx: MethodContext = {
-    net,
+    net: runNet,
     params,
     counters,
     rng,
     reinitialize() {
-      tf.tidy(() =>
+      tf.tidy(() => {
         initialValues(net.params, initRng, spec.init).forEach((values, i) =>
           params[i]!.assign(tf.tensor(values, net.params[i]!.shape)),
-        ),
-      );
+        );
+        initialBuffers(net).forEach((values, i) => buffers[i]!.assign(values));
+      });
     },
     estimateTrain: () =>
-      estimateTraining(net, params, data.train, spec.batchSize, spec.estimateBatches, estimateRng),
+      estimateTraining(runNet, params, data.train, spec.batchSize, spec.estimateBatches, estimateRng),
   };
   const method = createMethod(ctx, methodSpec);
   if (resume) method.loadState({ scalars: resume.state.method, tensors: resume.methodTensors });
   const shuffleRng = rng('shuffle');
+  const batchNorm: EpochRecord['batchNorm'] =
+    net.buffers.length === 0
+      ? undefined
+      : methodSpec.id === 'ssa' || methodSpec.id === 'sgd-sa'
+        ? 'accepted-weights'
+        : 'training-steps';
   const started = performance.now() - (resume?.state.seconds ?? 0) * 1000;
   let bestWeights: tf.Tensor[] | null =
     resume && resume.bestWeights.length > 0
-      ? resume.bestWeights.map((w) => tf.keep(tf.tensor(w.values, w.shape)))
+      ? resume.bestWeights.slice(0, net.params.length).map((w) => tf.keep(tf.tensor(w.values, w.shape)))
+      : null;
+  let bestBuffers: tf.Variable[] | null =
+    resume && resume.bestWeights.length > 0 && net.buffers.length > 0
+      ? tf.tidy(() =>
+          loadTensors(resume.bestWeights.slice(net.params.length)).map((t) => tf.variable(t, false)),
+        )
       : null;
   let best: { accuracy: number; loss: number } | null = resume?.state.best ?? null;
   let bestEpoch: number | null = resume?.state.best?.epoch ?? null;
@@ -156,11 +183,11 @@ export async function trainRun(
       }
       if (status === 'cancelled') break;
 
-      const val = validate(net, params, data.test, spec.batchSize);
+      const val = validate(runNet, params, data.test, spec.batchSize);
       const train: LossAccuracy = ctx.estimateTrain();
       const trainExact = spec.exactTrainLoss
         ? (({ loss, accuracy }) => ({ loss, accuracy }))(
-            evaluateBatches(net, params, data.train, sequentialBatches(data.train.count, spec.batchSize)),
+            evaluateBatches(runNet, params, data.train, sequentialBatches(data.train.count, spec.batchSize)),
           )
         : null;
       if (!Number.isFinite(val.loss) || !Number.isFinite(train.loss)) {
@@ -178,6 +205,10 @@ export async function trainRun(
       if (isBest) {
         if (bestWeights) tf.dispose(bestWeights);
         bestWeights = params.map((p) => tf.keep(p.clone()));
+        if (net.buffers.length > 0) {
+          if (bestBuffers) tf.dispose(bestBuffers);
+          bestBuffers = tf.tidy(() => buffers.map((b) => tf.variable(b.clone(), false)));
+        }
         best = { accuracy: val.accuracy, loss: val.loss };
         bestEpoch = epoch;
       }
@@ -201,6 +232,7 @@ export async function trainRun(
         counters: { seconds: (performance.now() - started) / 1000, ...counters },
         ...fields,
         best: isBest,
+        ...(batchNorm ? { batchNorm } : {}),
       };
       const seconds = record.counters.seconds;
       await hooks.onEpoch(record, () => {
@@ -217,18 +249,22 @@ export async function trainRun(
             minValLossThesis,
             method: methodState.scalars,
           },
-          params: saveTensors(net, params),
-          bestWeights: bestWeights ? saveTensors(net, bestWeights) : [],
+          params: [...saveTensors(net.params, params), ...saveTensors(net.buffers, buffers)],
+          bestWeights: bestWeights
+            ? [...saveTensors(net.params, bestWeights), ...saveTensors(net.buffers, bestBuffers ?? [])]
+            : [],
           methodTensors: methodState.tensors,
         };
       });
     }
   } catch (err) {
     if (bestWeights) tf.dispose(bestWeights);
+    if (bestBuffers) tf.dispose(bestBuffers);
     throw err;
   } finally {
     method.dispose();
     tf.dispose(params);
+    tf.dispose(buffers);
   }
   return {
     status,
@@ -238,15 +274,20 @@ export async function trainRun(
     minValLoss,
     minValLossThesis,
     seconds: (performance.now() - started) / 1000,
-    net,
+    net: bestBuffers ? bindBuffers(net, bestBuffers) : net,
     bestWeights,
+    bestBuffers,
   };
 }
 
-function saveTensors(net: Network, tensors: readonly tf.Tensor[]) {
+function saveTensors(specs: readonly { name: string }[], tensors: readonly tf.Tensor[]) {
   return tensors.map((t, i) => ({
-    name: net.params[i]!.name,
+    name: specs[i]!.name,
     shape: [...t.shape],
     values: t.dataSync() as Float32Array,
   }));
+}
+
+function loadTensors(saved: readonly { shape: number[]; values: Float32Array }[]): tf.Tensor[] {
+  return saved.map((t) => tf.tensor(t.values, t.shape));
 }

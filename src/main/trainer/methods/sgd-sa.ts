@@ -6,6 +6,7 @@ import type { LossAccuracy } from '../../../shared/records';
 import type { Rng } from '../../../shared/rng';
 import { resolveLrSet, type MethodSpecOf } from '../../../shared/spec';
 import type { Batch } from '../data/batches';
+import { RunningStats } from '../models';
 import { crossEntropy } from '../objective';
 import {
   NO_METHOD_FIELDS,
@@ -24,6 +25,7 @@ export class SgdSaMethod implements TrainingMethod {
   private lrCounts = new Map<number, number>();
   private readonly lrRng: Rng;
   private readonly acceptRng: Rng;
+  private readonly runningStats: RunningStats;
 
   constructor(
     private readonly ctx: MethodContext,
@@ -33,6 +35,7 @@ export class SgdSaMethod implements TrainingMethod {
     this.lrSet = resolveLrSet(spec.lrSet);
     this.lrRng = ctx.rng('sgd-sa-lr');
     this.acceptRng = ctx.rng('metropolis');
+    this.runningStats = new RunningStats(ctx.net);
   }
 
   beginEpoch(_epoch: number): void {
@@ -44,11 +47,14 @@ export class SgdSaMethod implements TrainingMethod {
     const { ctx } = this;
     const lr = this.lrSet[this.lrRng.int(this.lrSet.length)]!;
     this.lrCounts.set(lr, (this.lrCounts.get(lr) ?? 0) + 1);
-    const loss = (ws: readonly tf.Tensor[]) => crossEntropy(ctx.net.apply(ws, batch.x, true), batch.y);
+    // Both passes without dropout and, for batch-norm, with the minibatch's statistics, captured
+    // per pass so that only the kept weights' statistics reach the running ones (METHODS.md).
+    const loss = (ws: readonly tf.Tensor[], slot: number) =>
+      crossEntropy(ctx.net.apply(ws, batch.x, true, this.runningStats.capture(slot)), batch.y);
     const { candidate, values } = tf.tidy(() => {
-      const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) => loss(ws))(ctx.params);
+      const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) => loss(ws, 0))(ctx.params);
       const next = ctx.params.map((w, i) => tf.sub(w, tf.mul(grads[i]!, lr)));
-      return { candidate: next, values: tf.stack([value, loss(next)]) };
+      return { candidate: next, values: tf.stack([value, loss(next, 1)]) };
     });
     const [l0, l1] = values.dataSync() as Float32Array;
     values.dispose();
@@ -56,10 +62,12 @@ export class SgdSaMethod implements TrainingMethod {
     ctx.counters.backward += 1;
     const decision = metropolis(l1! - l0!, this.temperature, this.acceptRng);
     this.stats.record(decision);
-    if (decision.kind !== 'rejectedWorse') {
+    const accepted = decision.kind !== 'rejectedWorse';
+    if (accepted) {
       ctx.params.forEach((w, i) => w.assign(candidate[i]!));
       ctx.counters.updates += 1;
     }
+    this.runningStats.commit(accepted ? 1 : 0);
     tf.dispose(candidate);
   }
 

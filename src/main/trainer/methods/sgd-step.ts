@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropy } from '../objective';
 import type { Batch } from '../data/batches';
+import { RunningStats } from '../models';
 import type { MethodContext, SavedTensor } from './method';
 
 export interface SgdOptions {
@@ -13,11 +14,20 @@ export interface SgdOptions {
 
 export class SgdStepper {
   private velocity: tf.Variable[] | null = null;
+  /** Batch-norm: a step normalises with the minibatch's statistics and keeps them (PyTorch's train mode). */
+  private readonly runningStats: RunningStats;
+  private readonly dropoutSeed: (() => number) | undefined;
 
   constructor(
     private readonly ctx: MethodContext,
     private readonly options: SgdOptions,
-  ) {}
+  ) {
+    this.runningStats = new RunningStats(ctx.net);
+    if (ctx.net.hasDropout) {
+      const rng = ctx.rng('dropout');
+      this.dropoutSeed = () => rng.uint32();
+    }
+  }
 
   /** One forward + backward pass and one update; no host read-back. */
   step(batch: Batch, lr: number): void {
@@ -27,8 +37,9 @@ export class SgdStepper {
       this.velocity = tf.tidy(() => ctx.params.map((p) => tf.variable(tf.zerosLike(p), false)));
     }
     tf.tidy(() => {
+      const pass = this.runningStats.capture(0, { dropoutSeed: this.dropoutSeed });
       const { grads } = tf.valueAndGrads((...ws: tf.Tensor[]) =>
-        crossEntropy(ctx.net.apply(ws, batch.x, true), batch.y),
+        crossEntropy(ctx.net.apply(ws, batch.x, true, pass), batch.y),
       )(ctx.params);
       ctx.params.forEach((w, i) => {
         let g = grads[i]!;
@@ -42,6 +53,7 @@ export class SgdStepper {
         w.assign(tf.sub(w, tf.mul(g, lr)));
       });
     });
+    this.runningStats.commit(0);
     ctx.counters.forward += 1;
     ctx.counters.backward += 1;
     ctx.counters.updates += 1;

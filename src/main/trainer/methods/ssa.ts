@@ -7,6 +7,7 @@ import type { LossAccuracy } from '../../../shared/records';
 import type { Rng } from '../../../shared/rng';
 import type { MethodSpecOf } from '../../../shared/spec';
 import type { Batch } from '../data/batches';
+import { RunningStats } from '../models';
 import { accuracy, crossEntropy } from '../objective';
 import {
   NO_METHOD_FIELDS,
@@ -27,6 +28,7 @@ export class SsaMethod implements TrainingMethod {
   /** Host buffers for Δ, reused across minibatches. */
   private readonly noise: Float32Array[];
   private epsilonDrops = 0;
+  private readonly runningStats: RunningStats;
 
   constructor(
     private readonly ctx: MethodContext,
@@ -37,6 +39,7 @@ export class SsaMethod implements TrainingMethod {
     this.moveRng = ctx.rng('ssa-moves');
     this.acceptRng = ctx.rng('metropolis');
     this.noise = ctx.params.map((p) => new Float32Array(p.size));
+    this.runningStats = new RunningStats(ctx.net);
   }
 
   beginEpoch(_epoch: number): void {
@@ -44,9 +47,10 @@ export class SsaMethod implements TrainingMethod {
   }
 
   /** The objective to minimise on a batch: the loss, or minus the accuracy. */
-  private objective(ws: readonly tf.Tensor[], batch: Batch): tf.Scalar {
-    // Candidates are evaluated in inference mode: METHODS.md, "no dropout".
-    const logits = this.ctx.net.apply(ws, batch.x, false);
+  private objective(ws: readonly tf.Tensor[], batch: Batch, slot: number): tf.Scalar {
+    // METHODS.md: candidates are evaluated without dropout (no seed given) and, for batch-norm,
+    // with the minibatch's statistics (training mode), which are captured in `slot`.
+    const logits = this.ctx.net.apply(ws, batch.x, true, this.runningStats.capture(slot));
     return this.spec.objective === 'accuracy'
       ? tf.neg(accuracy(logits, batch.labels))
       : crossEntropy(logits, batch.y);
@@ -63,9 +67,9 @@ export class SsaMethod implements TrainingMethod {
     // One read-back for the three objectives: the host decides, the device computes.
     const values = tf.tidy(() =>
       tf.stack([
-        this.objective(ctx.params, batch),
-        this.objective(plus, batch),
-        this.objective(minus, batch),
+        this.objective(ctx.params, batch, 0),
+        this.objective(plus, batch, 1),
+        this.objective(minus, batch, 2),
       ]),
     );
     const [f0, fPlus, fMinus] = values.dataSync() as Float32Array;
@@ -75,10 +79,13 @@ export class SsaMethod implements TrainingMethod {
     const candidate = usePlus ? plus : minus;
     const decision = metropolis((usePlus ? fPlus! : fMinus!) - f0!, this.temperature, this.acceptRng);
     this.stats.record(decision);
-    if (decision.kind !== 'rejectedWorse') {
+    const accepted = decision.kind !== 'rejectedWorse';
+    if (accepted) {
       ctx.params.forEach((w, i) => w.assign(candidate[i]!));
       ctx.counters.updates += 1;
     }
+    // Running statistics from the weights the step ends with only (METHODS.md).
+    this.runningStats.commit(accepted ? (usePlus ? 1 : 2) : 0);
     tf.dispose(plus);
     tf.dispose(minus);
   }
