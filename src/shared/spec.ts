@@ -101,6 +101,11 @@ export const specSchema = z.strictObject({
   estimateBatches: positiveInt.default(10),
   /** Also compute the exact training loss over the whole training split each epoch. */
   exactTrainLoss: z.boolean().default(false),
+  /**
+   * Augment the training minibatches as the thesis's code can: a random crop back to the image
+   * size from a 4-pixel zero padding, then a horizontal flip with probability ½ (seeded per run).
+   */
+  augment: z.boolean({ error: 'must be true or false' }).default(false),
   init: z.enum(['pytorch', 'glorot'], { error: 'must be "pytorch" or "glorot"' }).default('pytorch'),
   backend: z
     .enum([...BACKEND_IDS, 'auto'], { error: `must be one of ${[...BACKEND_IDS, 'auto'].join(', ')}` })

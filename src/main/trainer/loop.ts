@@ -7,6 +7,7 @@ import type { ModelId } from '../../shared/ids';
 import type { EpochRecord, LossAccuracy } from '../../shared/records';
 import { Rng } from '../../shared/rng';
 import { methodLabel, type ExperimentSpec, type MethodSpec } from '../../shared/spec';
+import { augmentImages, thesisAugmentation } from './data/augment';
 import { disposeBatch, epochBatches, gatherBatch, sequentialBatches, type DeviceSplit } from './data/batches';
 import { estimateTraining, evaluateBatches, validate } from './evaluate';
 import { createMethod, type ComputeCounters, type MethodContext } from './methods';
@@ -27,6 +28,8 @@ export interface PreparedData {
   test: DeviceSplit;
   input: { height: number; width: number; channels: number };
   numClasses: number;
+  /** Per channel, the normalised value of a black pixel: what augmentation pads with (0 if absent). */
+  padValue?: number[];
 }
 
 export interface Progress {
@@ -139,6 +142,12 @@ export async function trainRun(
   const method = createMethod(ctx, methodSpec);
   if (resume) method.loadState({ scalars: resume.state.method, tensors: resume.methodTensors });
   const shuffleRng = rng('shuffle');
+  const augmenter = spec.augment
+    ? {
+        rng: rng('augment'),
+        options: thesisAugmentation(data.padValue ?? new Array<number>(data.input.channels).fill(0)),
+      }
+    : null;
   const batchNorm: EpochRecord['batchNorm'] =
     net.buffers.length === 0
       ? undefined
@@ -172,7 +181,12 @@ export async function trainRun(
           status = 'cancelled';
           break;
         }
-        const batch = gatherBatch(data.train, batches[s]!);
+        let batch = gatherBatch(data.train, batches[s]!);
+        if (augmenter) {
+          const x = augmentImages(batch.x, augmenter.rng, augmenter.options);
+          batch.x.dispose();
+          batch = { ...batch, x };
+        }
         try {
           method.step(batch, s + 1);
         } finally {

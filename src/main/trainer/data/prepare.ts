@@ -42,6 +42,8 @@ export async function prepareData(
     test: uploadSplit(toNormalizedFloat32(test.images, norm, full.channels), test.labels, shape, numClasses),
     input: shape,
     numClasses,
+    // torchvision pads with zeros before normalising; on normalised data that is −mean/std.
+    padValue: norm.mean.map((m, c) => -m / norm.std[c]!),
   };
   return { data, info: { trainCount: train.count, testCount: test.count, notes } };
 }
