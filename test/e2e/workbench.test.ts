@@ -265,6 +265,9 @@ describe('the workbench in Chromium', () => {
     const row = page.getByTestId(`experiment-${NAME}`);
     await row.waitFor();
     await expect(row.getByTestId('status').textContent()).resolves.toBe('finished');
+    // Its runs unfold under it, each a link to its Run view.
+    await row.getByText(NAME).click();
+    await expect.poll(() => page.locator('[data-testid="experiment-runs"] tbody tr').count()).toBe(4);
     await screenshot(page, 'experiments');
   });
 

@@ -145,6 +145,12 @@ describe('the routes of services/app.ts', () => {
 
     const summary = (await call('experiments.list'))[0];
     expect(summary).toMatchObject({ status: 'finished', progress: 1, counts: { finished: 4 } });
+    // The best method by mean best validation accuracy over its finished seeds.
+    const accs = results
+      .filter((r) => r.label === summary.best.label)
+      .map((r) => r.summary!.bestValAccuracy!);
+    expect(summary.best.runs).toBe(2);
+    expect(summary.best.accuracy).toBeCloseTo((accs[0]! + accs[1]!) / 2, 12);
 
     const csv = await call('export.table', { experimentIds: [experimentId], format: 'csv', perSeed: true });
     expect(csv).toMatchObject({ filename: 'routes.csv', mime: 'text/csv', encoding: 'utf8' });

@@ -337,6 +337,17 @@ export class AnnealabApp {
             : byStatus.queued > 0
               ? 'queued'
               : 'mixed';
+      const byLabel = new Map<string, number[]>();
+      for (const r of runs) {
+        const acc = r.status === 'finished' ? r.summary?.bestValAccuracy : null;
+        if (acc == null) continue;
+        byLabel.set(r.label, [...(byLabel.get(r.label) ?? []), acc]);
+      }
+      let best: ExperimentSummary['best'] = null;
+      for (const [label, accs] of byLabel) {
+        const accuracy = accs.reduce((a, b) => a + b, 0) / accs.length;
+        if (!best || accuracy > best.accuracy) best = { label, accuracy, runs: accs.length };
+      }
       return {
         id: e.id,
         name: e.name,
@@ -346,6 +357,7 @@ export class AnnealabApp {
         counts: byStatus,
         progress: planned > 0 ? done / planned : 0,
         status,
+        best,
       };
     });
   }

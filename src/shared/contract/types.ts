@@ -57,6 +57,8 @@ export interface ExperimentSummary {
   progress: number;
   /** One word for the list: running, queued, finished, failed, cancelled, interrupted or mixed. */
   status: RunStatus | 'mixed';
+  /** The method whose finished runs reached the highest mean best validation accuracy. */
+  best: { label: string; accuracy: number; runs: number } | null;
 }
 
 export interface ExecutorState {
