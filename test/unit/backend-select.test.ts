@@ -118,9 +118,9 @@ describe('initBackend', () => {
     await expect(initBackend('gpu' as never)).rejects.toThrow(/Unknown backend "gpu"/);
   });
 
-  // Vitest bundles modules itself; the CLI and the trainer run under tsx and Node's own ESM
-  // resolver, where loading tfjs-core's gradients needs the resolve hook in gradients.ts and the
-  // wasm binary must be found from any working directory.
+  // Vitest resolves and transforms modules itself; the CLI and the trainer run under tsx and
+  // Node's own resolver, where the gradients must still register and the wasm binary must be
+  // found from any working directory.
   it('works under tsx from another working directory: wasm trains a conv layer', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'annealab-backend-'));
     try {
