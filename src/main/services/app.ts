@@ -235,7 +235,20 @@ export class AnnealabApp {
     if (this.retryTimer) clearInterval(this.retryTimer);
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.offRunner?.();
-    if (this.runner) await this.runner.stop({ cancel: true });
+    if (this.runner) {
+      const running = this.runner.runningIds();
+      await this.runner.stop({ cancel: true });
+      // Closing the app is not the user cancelling: its runs stopped at a minibatch with their
+      // last epoch checkpointed, and continue from there on resume, as after a crash.
+      if (running.length > 0) {
+        this.store.db
+          .prepare(
+            `UPDATE runs SET status = 'interrupted', finished_at = NULL
+             WHERE status = 'cancelled' AND id IN (${running.map(() => '?').join(',')})`,
+          )
+          .run(...running);
+      }
+    }
     this.runner = null;
     this.listeners.clear();
     this.store.close();
