@@ -225,10 +225,15 @@ if (!app.requestSingleInstanceLock()) {
     if (window.isMinimized()) window.restore();
     window.focus();
   });
-  app.whenReady().then(start, (err: unknown) => {
-    dialog.showErrorBox('Annealab could not start', err instanceof Error ? err.message : String(err));
-    app.quit();
-  });
+  app
+    .whenReady()
+    .then(start)
+    .catch((err: unknown) => {
+      // A failure to open the store (e.g. better-sqlite3 built for Node's ABI, not Electron's)
+      // is shown, not swallowed.
+      dialog.showErrorBox('Annealab could not start', err instanceof Error ? err.message : String(err));
+      app.exit(1);
+    });
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0 && core) window = createWindow();
   });
