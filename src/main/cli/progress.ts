@@ -1,6 +1,6 @@
 // Live progress of `annealab run` on a terminal: one line per active run plus an overall
 // line, redrawn in place. Off a terminal, one plain line per finished epoch or run instead.
-import type { RunnerEvent } from '../services/events';
+import type { RunnerEvent } from '../../shared/events';
 
 interface ActiveRun {
   title: string;

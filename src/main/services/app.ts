@@ -33,7 +33,7 @@ import { DB_FILE } from '../store/db';
 import { Store, type ExperimentRow, type RunRow } from '../store';
 import { checkpointPath } from '../trainer/checkpoint';
 import { resolveBackendRequest } from '../trainer/backend/select';
-import type { RunnerEvent } from './events';
+import type { RunnerEvent } from '../../shared/events';
 import { currentExecutor } from './executor-lease';
 import { submitExperiment } from './experiments';
 import { defaultConcurrency, QUEUE_CONCURRENCY, QUEUE_PAUSED, QueueRunner } from './queue';

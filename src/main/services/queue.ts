@@ -11,7 +11,7 @@ import type { ModelId } from '../../shared/ids';
 import type { ExperimentRow, RunRow, Store } from '../store';
 import { resolveBackendRequest, type ResolvedBackendRequest } from '../trainer/backend/select';
 import { checkpointPath, readCheckpointState } from '../trainer/checkpoint';
-import type { RunIdentity, RunnerEvent, RunnerListener } from './events';
+import type { RunIdentity, RunnerEvent, RunnerListener } from '../../shared/events';
 import { ExecutorLease } from './executor-lease';
 import { startTrainer, type TrainerHandle } from './trainer-process';
 

@@ -1,7 +1,7 @@
 // Following runs that another process executes: the same events, read back from the store.
 // `annealab run` uses it when a UI host (or another CLI) already executes the queue.
 import type { Store } from '../store';
-import type { RunnerEvent, RunnerListener } from './events';
+import type { RunnerEvent, RunnerListener } from '../../shared/events';
 import { identityOf } from './queue';
 
 export async function watchRuns(

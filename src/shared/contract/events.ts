@@ -1,7 +1,7 @@
 // Every event the UI can receive, declared once: the web host streams them as server-sent
 // events, the Electron main sends them on one IPC channel.
 import { z } from 'zod';
-import type { RunnerEvent } from '../../main/services/events';
+import type { RunnerEvent } from '../events';
 import { typed } from './define';
 import type { ExecutorState } from './types';
 

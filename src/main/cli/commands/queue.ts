@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { RunnerEvent } from '../../services/events';
+import type { RunnerEvent } from '../../../shared/events';
 import { currentExecutor } from '../../services/executor-lease';
 import { QUEUE_CONCURRENCY, QUEUE_PAUSED, QueueRunner } from '../../services/queue';
 import { Store, type RunRow } from '../../store';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { validateSpec, type ExperimentSpec } from '../../../shared/spec';
 import { listDatasets } from '../../datasets';
 import { exportTable } from '../../export';
-import type { RunnerEvent } from '../../services/events';
+import type { RunnerEvent } from '../../../shared/events';
 import { currentExecutor } from '../../services/executor-lease';
 import { submitExperiment } from '../../services/experiments';
 import { QUEUE_PAUSED, QueueRunner } from '../../services/queue';

@@ -1,5 +1,5 @@
 // What a host tells its watchers (the CLI's progress, --json lines, the UI over SSE).
-import type { EpochRecord, RunEnvironment, RunSummary } from '../../shared/records';
+import type { EpochRecord, RunEnvironment, RunSummary } from './records';
 
 export interface RunIdentity {
   experimentId: string;
