@@ -6,6 +6,7 @@ import { UserError } from './errors';
 import { exportCommand, figureCommand } from './commands/export';
 import { registerBenchCommand } from './commands/bench';
 import { registerDatasetCommands } from './commands/datasets';
+import { registerModelCommands } from './commands/models';
 import { registerQueueCommands } from './commands/queue';
 import { runCommand } from './commands/run';
 import { registerServeCommand } from './commands/serve';
@@ -95,6 +96,7 @@ program
 registerQueueCommands(program, resolveDataDir);
 registerServeCommand(program, resolveDataDir);
 registerBenchCommand(program);
+registerModelCommands(program);
 
 registerDatasetCommands(program, resolveDataDir);
 
