@@ -1,0 +1,88 @@
+// Where a training step and a forward pass of the real networks spend their time on a backend:
+// kernel time by kernel name (tf.profile), and the wall time around it, whose remainder is
+// JavaScript: op dispatch, gradient bookkeeping, tidy. Not part of the test suite.
+//
+//   npx tsx bench/profile-step.ts [--models lenet5,convnet] [--backend wasm] [--batch 64]
+import * as tf from '@tensorflow/tfjs-core';
+import { parseArgs } from 'node:util';
+import { Rng } from '../src/shared/rng';
+import type { ModelId } from '../src/shared/ids';
+import { initBackend } from '../src/main/trainer/backend/select';
+import { buildNetwork, initialValues } from '../src/main/trainer/models';
+import { crossEntropy } from '../src/main/trainer/objective';
+
+const { values } = parseArgs({
+  options: {
+    models: { type: 'string', default: 'mlp,lenet5,convnet' },
+    backend: { type: 'string', default: 'wasm' },
+    batch: { type: 'string', default: '64' },
+    steps: { type: 'string', default: '20' },
+    detail: { type: 'boolean', default: false },
+  },
+});
+await initBackend(values.backend as 'wasm');
+const batch = Number(values.batch);
+
+for (const model of values.models!.split(',') as ModelId[]) {
+  const input = { height: 28, width: 28, channels: 1 };
+  const net = buildNetwork(model, input, 10);
+  const rng = Rng.fromSeed(1, 'profile');
+  const x = tf.tensor4d(rng.fillNormal(new Float32Array(batch * 784), 1), [batch, 28, 28, 1]);
+  const y = tf.oneHot(
+    tf.tensor1d(
+      Int32Array.from({ length: batch }, (_, i) => i % 10),
+      'int32',
+    ),
+    10,
+  ) as tf.Tensor2D;
+  const params = tf.tidy(() =>
+    initialValues(net.params, rng, 'pytorch').map((v, i) => tf.variable(tf.tensor(v, net.params[i]!.shape))),
+  );
+  const train = () =>
+    tf.tidy(() => {
+      const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) =>
+        crossEntropy(net.apply(ws, x, true), y),
+      )(params);
+      params.forEach((w, i) => w.assign(tf.sub(w, tf.mul(grads[i]!, 0.01))));
+      value.dataSync();
+    });
+  const forward = () => tf.tidy(() => crossEntropy(net.apply(params, x, false), y).dataSync());
+  for (const [label, f] of [
+    ['train', train],
+    ['forward', forward],
+  ] as const) {
+    for (let i = 0; i < 3; i++) f();
+    const steps = Number(values.steps);
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) f();
+    const wall = (performance.now() - t0) / steps;
+    const info = await tf.profile(() => {
+      f();
+    });
+    const byName = new Map<string, [number, number]>();
+    for (const k of info.kernels) {
+      const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      const e = byName.get(k.name) ?? [0, 0];
+      byName.set(k.name, [e[0] + ms, e[1] + 1]);
+    }
+    const kernelMs = [...byName.values()].reduce((a, b) => a + b[0], 0);
+    console.log(
+      `${model} ${label}: ${wall.toFixed(2)} ms/step (${((batch / wall) * 1000).toFixed(0)} img/s), ` +
+        `kernels ${kernelMs.toFixed(2)} ms in ${info.kernels.length} calls`,
+    );
+    if (values.detail) {
+      for (const k of info.kernels) {
+        const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+        if (ms < 0.05) continue;
+        const shapes = k.inputShapes.map((s) => `[${s.join(',')}]`).join(' ');
+        console.log(
+          `    ${k.name.padEnd(22)} ${ms.toFixed(2).padStart(7)} ms  ${shapes} -> [${k.outputShapes[0]?.join(',')}]`,
+        );
+      }
+    }
+    for (const [name, [ms, n]] of [...byName].sort((a, b) => b[1][0] - a[1][0]).slice(0, 12)) {
+      console.log(`  ${name.padEnd(24)} ${ms.toFixed(2).padStart(7)} ms  ×${n}`);
+    }
+  }
+  tf.dispose([x, y, ...params]);
+}
