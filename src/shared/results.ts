@@ -28,3 +28,48 @@ export interface RunResult {
   summary: RunSummary | null;
   epochs: EpochRecord[];
 }
+
+/** A running run's last progress report. */
+export interface RunProgress {
+  epoch: number;
+  step: number;
+  steps: number;
+  epochs: number;
+  /** Minibatch steps per second over the last interval, for ETAs. */
+  stepsPerSecond: number | null;
+  at: string;
+}
+
+/** A run as the store keeps it: who it is, where it stands in the queue, how it ended. */
+export interface RunRecord {
+  id: string;
+  experimentId: string;
+  position: number;
+  methodIndex: number;
+  method: MethodId;
+  label: string;
+  model: string;
+  seed: number;
+  status: RunStatus;
+  error: string | null;
+  environment: RunEnvironment | null;
+  summary: RunSummary | null;
+  notes: string[];
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  queueOrder: number;
+  attempts: number;
+  /** The last epoch whose checkpoint is on disk and whose record is stored. */
+  checkpointEpoch: number | null;
+  cancelRequested: boolean;
+  progress: RunProgress | null;
+}
+
+/** Seconds left for a running run, from its last progress report; null when unknown. */
+export function runEta(run: Pick<RunRecord, 'progress'>): number | null {
+  const p = run.progress;
+  if (!p?.stepsPerSecond) return null;
+  const left = (p.epochs - p.epoch) * p.steps + (p.steps - p.step);
+  return left / p.stepsPerSecond;
+}

@@ -2,12 +2,8 @@
 // whichever process executes it), and a handler for every route of the shared contract.
 // The web host serves these over HTTP + SSE, the Electron main over IPC; the CLI uses the
 // same services directly.
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import os from 'node:os';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import {
   ContractError,
   smoothRuns,
@@ -23,22 +19,19 @@ import {
   type RunView,
   type SystemInfo,
 } from '../../shared/contract';
-import type { RunEnvironment } from '../../shared/records';
-import { RUN_STATUSES, type RunResult, type RunStatus } from '../../shared/results';
+import { RUN_STATUSES, runEta, type RunResult, type RunStatus } from '../../shared/results';
 import { validateSpec } from '../../shared/spec';
 import { datasetFilePath, isBuiltinDatasetId, listDatasets, loadDataset } from '../datasets';
 import { importDataset } from '../datasets/import';
 import { exportFigure, exportTable, TABLE_EXTENSIONS } from '../export';
-import { DB_FILE } from '../store/db';
 import { Store, type ExperimentRow, type RunRow } from '../store';
 import { checkpointPath } from '../trainer/checkpoint';
 import { resolveBackendRequest } from '../trainer/backend/select';
 import type { RunnerEvent } from '../../shared/events';
 import { currentExecutor } from './executor-lease';
 import { submitExperiment } from './experiments';
-import { defaultConcurrency, QUEUE_CONCURRENCY, QUEUE_PAUSED, QueueRunner } from './queue';
-
-const execFileAsync = promisify(execFile);
+import { describeSystem } from './system-info';
+import { defaultConcurrency, identityOf, QUEUE_CONCURRENCY, QUEUE_PAUSED, QueueRunner } from './queue';
 
 export interface AppOptions {
   dataDir: string;
@@ -208,19 +201,7 @@ export class AnnealabApp {
           if (this.progressSeen.get(run.id) === run.progress.at) continue;
           this.progressSeen.set(run.id, run.progress.at);
           const { epoch, step, steps, epochs } = run.progress;
-          this.emit('runner', {
-            type: 'progress',
-            experimentId: run.experimentId,
-            runId: run.id,
-            method: run.method,
-            label: run.label,
-            model: run.model,
-            seed: run.seed,
-            epoch,
-            step,
-            steps,
-            epochs,
-          });
+          this.emit('runner', { ...identityOf(run), type: 'progress', epoch, step, steps, epochs });
         }
       }
     } catch {
@@ -388,97 +369,9 @@ export class AnnealabApp {
     });
   }
 
-  private async systemInfo(): Promise<SystemInfo> {
-    const dataDir = this.dataDir;
-    const databaseBytes = ['', '-wal', '-shm'].reduce(
-      (sum, s) => sum + fileSize(join(dataDir, `${DB_FILE}${s}`)),
-      0,
-    );
-    const last = this.store.db
-      .prepare(
-        `SELECT environment, started_at FROM runs WHERE environment IS NOT NULL ORDER BY started_at DESC LIMIT 1`,
-      )
-      .get() as { environment: string; started_at: string } | undefined;
-    const nodeGpu = tfjsNodeGpuStatus();
-    const cuda = await cudaLibraries();
-    const gpus = await nvidiaGpus();
-    let backend: SystemInfo['backend'];
-    if (last) {
-      const env = JSON.parse(last.environment) as RunEnvironment;
-      backend = {
-        name: env.backend,
-        reason: env.backendReason,
-        device: env.device,
-        basis: 'last-run',
-        recordedAt: last.started_at,
-      };
-    } else {
-      backend = nodeGpu.installed
-        ? {
-            name: 'tensorflow',
-            reason: `auto: ${nodeGpu.detail}; a run tries it first and falls back to wasm if it fails to load`,
-            device: null,
-            basis: 'predicted',
-            recordedAt: null,
-          }
-        : {
-            name: 'wasm',
-            reason: `auto: ${nodeGpu.detail}; using wasm`,
-            device: null,
-            basis: 'predicted',
-            recordedAt: null,
-          };
-    }
-    const cpus = os.cpus();
-    const require = createRequire(import.meta.url);
-    const versionOf = (name: string) => {
-      try {
-        return (require(`${name}/package.json`) as { version: string }).version;
-      } catch {
-        return 'not installed';
-      }
-    };
-    const sqlite = (this.store.db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
-    let request: ReturnType<typeof resolveBackendRequest>['request'] = 'auto';
-    try {
-      request = resolveBackendRequest(null).request;
-    } catch {
-      // Reported when a run starts.
-    }
-    return {
-      host: this.options.host,
-      version: pkg.version,
-      dataDir,
-      databaseBytes,
-      datasetsBytes: dirSize(join(dataDir, 'datasets')),
-      checkpointsBytes: dirSize(join(dataDir, 'checkpoints')),
-      backend,
-      tfjsNodeGpu: nodeGpu,
-      cuda,
-      devices: [
-        {
-          kind: 'cpu',
-          name: cpus[0]?.model.replace(/\s+/g, ' ').trim() ?? `${os.arch()} CPU`,
-          detail: `${cpus.length} logical core${cpus.length === 1 ? '' : 's'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory`,
-        },
-        ...gpus,
-      ],
-      versions: {
-        annealab: pkg.version,
-        node: process.versions.node,
-        ...(process.versions.electron ? { electron: process.versions.electron } : {}),
-        'tfjs-core': versionOf('@tensorflow/tfjs-core'),
-        'tfjs-backend-wasm': versionOf('@tensorflow/tfjs-backend-wasm'),
-        'tfjs-node-gpu': versionOf('@tensorflow/tfjs-node-gpu'),
-        'better-sqlite3': versionOf('better-sqlite3'),
-        sqlite,
-      },
-      os: `${os.type()} ${os.release()} ${os.arch()}`,
-      defaultConcurrency: defaultConcurrency(request),
-    };
+  private systemInfo(): Promise<SystemInfo> {
+    return describeSystem(this.store, this.dataDir, this.options.host);
   }
-
-  // ---- the routes ----------------------------------------------------------------------
 
   private changed(reason: string): void {
     this.fingerprint = this.storeFingerprint();
@@ -674,100 +567,3 @@ const TABLE_MIME = {
   markdown: 'text/markdown',
   text: 'text/plain',
 } as const;
-
-/** Seconds left for a running run, from its last progress report. */
-export function runEta(run: Pick<RunRow, 'progress'>): number | null {
-  const p = run.progress;
-  if (!p?.stepsPerSecond) return null;
-  const left = (p.epochs - p.epoch) * p.steps + (p.steps - p.step);
-  return left / p.stepsPerSecond;
-}
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
-
-function dirSize(dir: string): number {
-  let total = 0;
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    total += e.isDirectory() ? dirSize(p) : e.isFile() ? fileSize(p) : 0;
-  }
-  return total;
-}
-
-function tfjsNodeGpuStatus(): SystemInfo['tfjsNodeGpu'] {
-  try {
-    const entry = createRequire(import.meta.url).resolve('@tensorflow/tfjs-node-gpu');
-    return { installed: true, detail: `@tensorflow/tfjs-node-gpu is installed (${entry})` };
-  } catch {
-    return {
-      installed: false,
-      detail: '@tensorflow/tfjs-node-gpu is not installed (optional dependency)',
-    };
-  }
-}
-
-/** The libraries tfjs-node-gpu's libtensorflow 2.9.1 loads: CUDA 11.2's runtime and cuDNN 8. */
-const CUDA_LIBS = ['libcudart.so.11.0', 'libcublas.so.11', 'libcudnn.so.8'];
-
-async function cudaLibraries(): Promise<SystemInfo['cuda']> {
-  if (process.platform !== 'linux') {
-    return {
-      found: [],
-      missing: [],
-      detail: 'CUDA is looked for on Linux only (tfjs-node-gpu supports Linux x86-64)',
-    };
-  }
-  let cache = '';
-  try {
-    cache = (await execFileAsync('ldconfig', ['-p'], { timeout: 3000 })).stdout;
-  } catch {
-    // No ldconfig on PATH: fall back to LD_LIBRARY_PATH alone.
-  }
-  const dirs = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
-  const found = CUDA_LIBS.filter((lib) => cache.includes(lib) || dirs.some((d) => existsSync(join(d, lib))));
-  const missing = CUDA_LIBS.filter((lib) => !found.includes(lib));
-  return {
-    found,
-    missing,
-    detail:
-      missing.length === 0
-        ? 'CUDA 11 and cuDNN 8 libraries found'
-        : `CUDA libraries not found: ${missing.join(', ')} (tfjs-node-gpu needs CUDA 11.2 and cuDNN 8.1)`,
-  };
-}
-
-async function nvidiaGpus(): Promise<SystemInfo['devices']> {
-  try {
-    const { stdout } = await execFileAsync(
-      'nvidia-smi',
-      ['--query-gpu=name,memory.total,driver_version', '--format=csv,noheader'],
-      { timeout: 5000 },
-    );
-    return stdout
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => {
-        const [name, memory, driver] = line.split(',').map((s) => s.trim());
-        return {
-          kind: 'gpu' as const,
-          name: name ?? 'NVIDIA GPU',
-          detail: `${memory ?? '?'}, driver ${driver ?? '?'}`,
-        };
-      });
-  } catch {
-    return [];
-  }
-}

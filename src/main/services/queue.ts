@@ -4,12 +4,15 @@
 // Runs survive a crash of their trainer or of this host: each epoch ends with a checkpoint,
 // and an interrupted run continues from its last one.
 import { existsSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { ModelId } from '../../shared/ids';
 import type { ExperimentRow, RunRow, Store } from '../store';
-import { resolveBackendRequest, type ResolvedBackendRequest } from '../trainer/backend/select';
+import {
+  resolveBackendRequest,
+  tfjsNodeGpuEntry,
+  type ResolvedBackendRequest,
+} from '../trainer/backend/select';
 import { checkpointPath, readCheckpointState } from '../trainer/checkpoint';
 import type { RunIdentity, RunnerEvent, RunnerListener } from '../../shared/events';
 import { ExecutorLease } from './executor-lease';
@@ -32,16 +35,7 @@ export function defaultConcurrency(request: ResolvedBackendRequest['request']): 
   const cores = Math.max(1, availableParallelism());
   if (request === 'wasm' || request === 'cpu') return cores;
   if (request === 'tensorflow') return 1;
-  return tfjsNodeGpuInstalled() ? 1 : cores;
-}
-
-function tfjsNodeGpuInstalled(): boolean {
-  try {
-    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node-gpu');
-    return true;
-  } catch {
-    return false;
-  }
+  return tfjsNodeGpuEntry() !== null ? 1 : cores;
 }
 
 export const identityOf = (run: RunRow): RunIdentity => ({

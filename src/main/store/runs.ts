@@ -2,43 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import type { MethodId } from '../../shared/ids';
 import type { RunEnvironment, RunSummary } from '../../shared/records';
-import type { RunStatus } from '../../shared/results';
+import type { RunProgress, RunRecord, RunStatus } from '../../shared/results';
 import type { Db } from './db';
 
-export interface RunRow {
-  id: string;
-  experimentId: string;
-  position: number;
-  methodIndex: number;
-  method: MethodId;
-  label: string;
-  model: string;
-  seed: number;
-  status: RunStatus;
-  error: string | null;
-  environment: RunEnvironment | null;
-  summary: RunSummary | null;
-  notes: string[];
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  queueOrder: number;
-  attempts: number;
-  /** The last epoch whose checkpoint is on disk and whose record is stored. */
-  checkpointEpoch: number | null;
-  cancelRequested: boolean;
-  progress: RunProgress | null;
-}
-
-export interface RunProgress {
-  epoch: number;
-  step: number;
-  steps: number;
-  epochs: number;
-  /** Minibatch steps per second over the last interval, for ETAs. */
-  stepsPerSecond: number | null;
-  at: string;
-}
+/** The shape lives in src/shared so that the UI's contract can name it too. */
+export type RunRow = RunRecord;
+export type { RunProgress };
 
 export type NewRun = Pick<RunRow, 'position' | 'methodIndex' | 'method' | 'label' | 'model' | 'seed'>;
 

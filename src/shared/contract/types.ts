@@ -1,43 +1,13 @@
 // What the routes return: plain data, the same over IPC and over HTTP.
 import type { FigureKind } from '../charts';
-import type { MethodId } from '../ids';
-import type { RunEnvironment, RunSummary } from '../records';
-import type { RunResult, RunStatus } from '../results';
+import type { RunProgress, RunRecord, RunResult, RunStatus } from '../results';
 import type { ExperimentSpec, SpecProblem } from '../spec';
 
-export interface RunProgressView {
-  epoch: number;
-  step: number;
-  steps: number;
-  epochs: number;
-  stepsPerSecond: number | null;
-  at: string;
-}
+export type RunProgressView = RunProgress;
 
 /** A run as the queue and the run view show it (the store's row plus what the UI derives). */
-export interface RunView {
-  id: string;
-  experimentId: string;
+export interface RunView extends RunRecord {
   experimentName: string;
-  position: number;
-  methodIndex: number;
-  method: MethodId;
-  label: string;
-  model: string;
-  seed: number;
-  status: RunStatus;
-  error: string | null;
-  environment: RunEnvironment | null;
-  summary: RunSummary | null;
-  notes: string[];
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  queueOrder: number;
-  attempts: number;
-  checkpointEpoch: number | null;
-  cancelRequested: boolean;
-  progress: RunProgressView | null;
   /** Epochs recorded so far. */
   epochsDone: number;
   epochs: number;

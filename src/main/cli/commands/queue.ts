@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import type { RunnerEvent } from '../../../shared/events';
 import { currentExecutor } from '../../services/executor-lease';
 import { QUEUE_CONCURRENCY, QUEUE_PAUSED, QueueRunner } from '../../services/queue';
+import { runEta } from '../../../shared/results';
 import { Store, type RunRow } from '../../store';
 import { checkpointPath } from '../../trainer/checkpoint';
 import { UserError } from '../errors';
@@ -41,14 +42,6 @@ const ETA_FORMAT = (s: number | null) =>
       : s >= 60
         ? `${Math.round(s / 60)} min`
         : `${Math.round(s)} s`;
-
-/** Seconds left for a running run, from its last progress report. */
-export function runEta(run: RunRow): number | null {
-  const p = run.progress;
-  if (!p?.stepsPerSecond) return null;
-  const left = (p.epochs - p.epoch) * p.steps + (p.steps - p.step);
-  return left / p.stepsPerSecond;
-}
 
 function describe(run: RunRow, experimentName: string): Record<string, unknown> {
   return {

@@ -137,11 +137,18 @@ const TENSORFLOW_HELP =
   'CUDA 11.2 and cuDNN 8.1 (the versions its libtensorflow 2.9.1 is built for), then check that ' +
   `\`node -e "require('${TFJS_NODE_GPU}')"\` loads. Or choose another backend: --backend wasm.`;
 
-async function loadTensorflow(): Promise<Loaded> {
-  let entry: string;
+/** Where @tensorflow/tfjs-node-gpu resolves, or null when it is not installed. Loads nothing. */
+export function tfjsNodeGpuEntry(): string | null {
   try {
-    entry = createRequire(import.meta.url).resolve(TFJS_NODE_GPU);
+    return createRequire(import.meta.url).resolve(TFJS_NODE_GPU);
   } catch {
+    return null;
+  }
+}
+
+async function loadTensorflow(): Promise<Loaded> {
+  const entry = tfjsNodeGpuEntry();
+  if (entry === null) {
     return {
       ok: false,
       why: `${TFJS_NODE_GPU} is not installed (optional dependency)`,
