@@ -30,24 +30,80 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-/** Median seconds per call of `step`, each repetition long enough to time well. */
-function timePerCall(step: () => void, repeats: number, minSeconds: number): number {
+/** Calls of `step` needed for one repetition to last `minSeconds` (after one warm-up call). */
+function callsFor(step: () => void, minSeconds: number): number {
   step(); // warm-up: kernels compile, buffers allocate
   let calls = 1;
   for (;;) {
     const t0 = performance.now();
     for (let i = 0; i < calls; i++) step();
     const s = (performance.now() - t0) / 1000;
-    if (s >= minSeconds || calls >= 4096) break;
+    if (s >= minSeconds || calls >= 4096) return calls;
     calls *= 2;
   }
-  const samples: number[] = [];
-  for (let r = 0; r < repeats; r++) {
+}
+
+/** Seconds per call of `step` in one repetition of `calls` calls. */
+function seconds(step: () => void, calls: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < calls; i++) step();
+  return (performance.now() - t0) / 1000 / calls;
+}
+
+/** Median seconds per call of `step`, each repetition long enough to time well. */
+function timePerCall(step: () => void, repeats: number, minSeconds: number): number {
+  const calls = callsFor(step, minSeconds);
+  return median(Array.from({ length: repeats }, () => seconds(step, calls)));
+}
+
+/**
+ * Seconds per call of `passes(sets)`, where each call gets `fresh` sets of weights that no pass
+ * has seen: a method's passes run on new weights (w ± Δ, the weights after an update), and
+ * backends cache per-weight work (wasm's matmul packs its weights once per tensor), so passes
+ * over the same weights again would be a baseline no method gets. Each call's copies are made
+ * right before it (as a method makes its candidates: still in cache) and off the clock.
+ */
+function secondsFresh(
+  passes: (sets: tf.Tensor[][]) => void,
+  params: readonly tf.Tensor[],
+  fresh: number,
+  calls: number,
+): number {
+  let total = 0;
+  for (let i = 0; i < calls; i++) {
+    const sets = Array.from({ length: fresh }, () => params.map((p) => tf.add(p, 0)));
     const t0 = performance.now();
-    for (let i = 0; i < calls; i++) step();
-    samples.push((performance.now() - t0) / 1000 / calls);
+    passes(sets);
+    total += performance.now() - t0;
+    tf.dispose(sets.flat());
   }
-  return median(samples);
+  return total / 1000 / calls;
+}
+
+/**
+ * A method's step against the passes it needs, timed in alternation so that both see the same
+ * machine (load, clock, heap): the median of the per-repetition ratios is the overhead.
+ */
+function timeAgainst(
+  method: () => void,
+  passes: (sets: tf.Tensor[][]) => void,
+  params: readonly tf.Tensor[],
+  fresh: number,
+  repeats: number,
+  minSeconds: number,
+): { perStep: number; ratio: number } {
+  const mCalls = callsFor(method, minSeconds / 2);
+  const pCalls = Math.max(1, Math.round(mCalls * 1.2));
+  const steps: number[] = [];
+  const ratios: number[] = [];
+  secondsFresh(passes, params, fresh, 1); // warm-up
+  for (let r = 0; r < repeats; r++) {
+    const m = seconds(method, mCalls);
+    const p = secondsFresh(passes, params, fresh, pCalls);
+    steps.push(m);
+    ratios.push(m / p);
+  }
+  return { perStep: median(steps), ratio: median(ratios) };
 }
 
 async function run(job: BenchJob): Promise<void> {
@@ -87,6 +143,9 @@ async function run(job: BenchJob): Promise<void> {
     job.repeats,
     job.minSeconds,
   );
+  // The peak of a process that trains (and evaluates) the network, before the method
+  // measurements below add their own copies of the weights.
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
   const out: Record<string, unknown> = {
     type: 'bench',
     model: job.model,
@@ -112,6 +171,24 @@ async function run(job: BenchJob): Promise<void> {
       batchSize: job.batchSize,
     });
     if (!specs.ok) throw new Error(JSON.stringify(specs.problems));
+    // The passes each method needs and nothing else, as the methods run them (training mode):
+    // SSA three forwards (two on new weights w ± Δ, one on w), SGD-SA forward + backward on w
+    // and a forward on w − ηg, the gradient methods forward + backward on the updated weights.
+    const forwardPass = (ws: readonly tf.Tensor[]) => crossEntropy(net.apply(ws, batch.x, true), batch.y);
+    const backwardPass = (ws: readonly tf.Tensor[]) =>
+      tf.valueAndGrads((...v: tf.Tensor[]) => crossEntropy(net.apply(v, batch.x, true), batch.y))([...ws]);
+    const passesOf: Record<string, { fresh: number; run: (sets: tf.Tensor[][]) => void }> = {
+      ssa: {
+        fresh: 2,
+        run: ([a, b]) =>
+          tf.tidy(() => sync(tf.stack([forwardPass(params), forwardPass(a!), forwardPass(b!)]))),
+      },
+      'sgd-sa': {
+        fresh: 1,
+        run: ([a]) => tf.tidy(() => sync(tf.stack([backwardPass(params).value, forwardPass(a!)]))),
+      },
+      gradient: { fresh: 1, run: ([a]) => tf.tidy(() => void backwardPass(a!)) },
+    };
     const methods: Record<string, { minibatchesPerSec: number; overheadPct: number }> = {};
     for (const m of specs.spec.methods) {
       const streams = new Map<string, Rng>();
@@ -126,17 +203,22 @@ async function run(job: BenchJob): Promise<void> {
       const method = createMethod(ctx, m);
       method.beginEpoch(1);
       let step = 0;
-      const perBatch = timePerCall(() => method.step(batch, ++step), job.repeats, job.minSeconds);
+      const passes = passesOf[m.id] ?? passesOf.gradient!;
+      const { perStep, ratio } = timeAgainst(
+        () => method.step(batch, ++step),
+        passes.run,
+        params,
+        passes.fresh,
+        job.repeats,
+        job.minSeconds,
+      );
       method.dispose();
-      // The passes a method needs anyway: SSA 3 forward; SGD-SA 2 forward + 1 backward
-      // (≈ train + forward); the gradient methods one training step.
-      const passes = m.id === 'ssa' ? 3 * forward : m.id === 'sgd-sa' ? train + forward : train;
-      methods[m.id] = { minibatchesPerSec: 1 / perBatch, overheadPct: (100 * (perBatch - passes)) / passes };
+      methods[m.id] = { minibatchesPerSec: 1 / perStep, overheadPct: 100 * (ratio - 1) };
     }
     out.methods = methods;
   }
   disposeBatch(batch);
-  out.peakRssMb = process.resourceUsage().maxRSS / 1024;
+  out.peakRssMb = peakRssMb;
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 

@@ -25,8 +25,9 @@ export class SsaMethod implements TrainingMethod {
   readonly stats = new MoveStats();
   private readonly moveRng: Rng;
   private readonly acceptRng: Rng;
-  /** Host buffers for Δ, reused across minibatches. */
-  private readonly noise: Float32Array[];
+  /** Host buffer for Δ, reused across minibatches: one fill per step, one view per parameter. */
+  private readonly noise: Float32Array;
+  private readonly noiseViews: Float32Array[];
   private epsilonDrops = 0;
   private readonly runningStats: RunningStats;
 
@@ -38,7 +39,9 @@ export class SsaMethod implements TrainingMethod {
     this.epsilon = spec.epsilon;
     this.moveRng = ctx.rng('ssa-moves');
     this.acceptRng = ctx.rng('metropolis');
-    this.noise = ctx.params.map((p) => new Float32Array(p.size));
+    this.noise = new Float32Array(ctx.params.reduce((n, p) => n + p.size, 0));
+    let offset = 0;
+    this.noiseViews = ctx.params.map((p) => this.noise.subarray(offset, (offset += p.size)));
     this.runningStats = new RunningStats(ctx.net);
   }
 
@@ -58,12 +61,14 @@ export class SsaMethod implements TrainingMethod {
 
   step(batch: Batch, _step: number): void {
     const { ctx } = this;
-    const deltas = this.noise.map((buf, i) =>
-      tf.tensor(this.moveRng.fillNormal(buf, this.epsilon), ctx.params[i]!.shape),
-    );
-    const plus = tf.tidy(() => ctx.params.map((w, i) => tf.add(w, deltas[i]!)));
-    const minus = tf.tidy(() => ctx.params.map((w, i) => tf.sub(w, deltas[i]!)));
-    tf.dispose(deltas);
+    this.moveRng.fillNormal(this.noise, this.epsilon);
+    const [plus, minus] = tf.tidy(() => {
+      const deltas = this.noiseViews.map((d, i) => tf.tensor(d, ctx.params[i]!.shape));
+      return [
+        ctx.params.map((w, i) => tf.add(w, deltas[i]!)),
+        ctx.params.map((w, i) => tf.sub(w, deltas[i]!)),
+      ];
+    });
     // One read-back for the three objectives: the host decides, the device computes.
     const values = tf.tidy(() =>
       tf.stack([
