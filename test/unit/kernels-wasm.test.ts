@@ -350,6 +350,62 @@ describe('MaxPoolGrad on wasm', () => {
   }
 });
 
+describe('MaxPoolGrad 2×2 stride 2 on wasm: −∞ and NaN windows', () => {
+  it('routes nothing from a window of −∞ or NaN, and skips a NaN before a real maximum', () => {
+    expectClose(() => {
+      const v = values(2 * 4 * 6 * 3, 82);
+      v[0] = -Infinity; // window (0,0), channel 0: −∞ first, then real values
+      for (const at of [3, 6, 21, 24]) v[at] = -Infinity; // window (0,1), channel 0: all −∞
+      v[1] = NaN; // window (0,0), channel 1: NaN first
+      const x = tf.tensor4d(v, [2, 4, 6, 3]);
+      const dy = tensor([2, 2, 3, 3], 83);
+      // cpu compares with >, so a NaN never wins and an all −∞ window has no maximum.
+      return tf
+        .engine()
+        .runKernel(
+          MaxPoolGrad,
+          { dy, input: x, output: tf.maxPool(x, 2, 2, 'valid') },
+          { filterSize: 2, strides: 2, pad: 'valid' },
+        ) as tf.Tensor;
+    });
+  });
+});
+
+describe('Sum over leading axes on wasm (a matmul with ones)', () => {
+  const cases: [string, number[], number | number[], boolean][] = [
+    ['conv bias gradient [N, H, W, C] → [C]', [4, 6, 5, 7], [0, 1, 2], false],
+    ['dense bias gradient [N, C] → [C]', [9, 13], 0, false],
+    ['axes given out of order, negative', [3, 4, 5], [1, -3], false],
+    ['keepDims', [5, 2, 3], [0, 1], true],
+    ['not leading (wasm’s own kernel)', [4, 5, 6], [1, 2], false],
+    ['every axis (wasm’s own kernel)', [4, 5], [0, 1], false],
+  ];
+  for (const [name, shape, axis, keepDims] of cases) {
+    it(name, () => {
+      expectClose(() => tf.sum(tensor(shape, 90), axis, keepDims));
+    });
+  }
+  it('int32 goes to wasm’s own kernel', () => {
+    expectClose(() => tf.cast(tf.sum(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32'), 0), 'float32'));
+  });
+});
+
+describe('Add of a per-channel vector on wasm (tiled rows)', () => {
+  const cases: [string, number[], number[]][] = [
+    ['[N, H, W, C] + [C]', [4, 6, 6, 6], [6]],
+    ['[C] + [N, C]', [16], [8, 16]],
+    ['[N, H, W, C] + [1, 1, 1, C]', [2, 4, 4, 5], [1, 1, 1, 5]],
+    ['rows not a multiple of two (wasm’s own kernel)', [7, 6], [6]],
+    ['same shapes (wasm’s own kernel)', [3, 5], [3, 5]],
+    ['other broadcasts (wasm’s own kernel)', [4, 3, 5], [3, 1]],
+  ];
+  for (const [name, a, b] of cases) {
+    it(name, () => {
+      expectClose(() => tf.add(tensor(a, 91), tensor(b, 92)));
+    });
+  }
+});
+
 describe('UnsortedSegmentSum on wasm', () => {
   it('sums rows by segment id, leaving empty segments at 0', () => {
     expectClose(() => {

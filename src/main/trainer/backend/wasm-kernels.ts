@@ -16,10 +16,15 @@
 // UnsortedSegmentSum (GatherV2's grad) nothing                      JS loop
 // BatchMatMul with transposeA/B        a scalar loop (~12× slower)  explicit transposes + XNNPACK matmul
 // MaxPoolGrad                          slower, breaks ties its way  JS loop, ties broken as on cpu
+// Sum over leading axes (bias grads)   transposes, then reduces     XNNPACK matmul with a row of ones
+//                                      (~25× slower)
+// Add of a per-channel vector          XNNPACK broadcast of rows of the vector tiled to ≥ 256
+//                                      C values (5× slower at C = 6)  values, so rows are long
 //
 // See profile-wasm.ts for the measurements behind these choices.
 
 import {
+  Add,
   backend_util,
   BatchMatMul,
   Conv2D,
@@ -31,6 +36,7 @@ import {
   MaxPoolGrad,
   registerKernel,
   Slice,
+  Sum,
   Transpose,
   unregisterKernel,
   UnsortedSegmentSum,
@@ -47,6 +53,7 @@ import type {
   MaxPoolGradAttrs,
   NamedAttrMap,
   NamedTensorInfoMap,
+  SumAttrs,
   TensorInfo,
   UnsortedSegmentSumAttrs,
 } from '@tensorflow/tfjs-core';
@@ -65,6 +72,8 @@ export const WASM_KERNEL_NAMES = [
   UnsortedSegmentSum,
   BatchMatMul,
   MaxPoolGrad,
+  Sum,
+  Add,
 ] as const;
 
 interface KernelArgs<A> {
@@ -504,15 +513,22 @@ function maxPoolGrad(args: KernelArgs<MaxPoolGradAttrs>): TensorInfo {
     attrs.pad,
     attrs.dimRoundingMode,
   );
+  const y = input(inputs, 'output', MaxPoolGrad);
   const out = backend.makeOutput(x.shape, 'float32');
   const xs = f32(backend, x);
   const dys = f32(backend, dy);
   const dx = f32(backend, out);
-  dx.fill(0);
   const { batchSize, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
   const { strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
+  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && pt === 0 && pl === 0 && y.dtype === 'float32') {
+    // An odd last row or column belongs to no window: only it needs zeros first.
+    if (h % 2 || w % 2) dx.fill(0);
+    maxPoolGrad2x2(xs, f32(backend, y), dys, dx, batchSize, h, w, c, oh, ow);
+    return out;
+  }
+  dx.fill(0);
   const best = new Float32Array(c);
   const where = new Int32Array(c);
   for (let n = 0, o = 0; n < batchSize; n++) {
@@ -544,6 +560,132 @@ function maxPoolGrad(args: KernelArgs<MaxPoolGradAttrs>): TensorInfo {
     }
   }
   return out;
+}
+
+/**
+ * The 2×2, stride 2, unpadded case (every pooling layer of lenet5, convnet, VGG). Windows do not
+ * overlap, so each dy value goes to one input: the first in row-major order that equals the
+ * window's maximum, which the forward pass already computed (`ys`). Finding it with equality
+ * masks instead of a chain of comparisons has no data-dependent branch, which random
+ * activations would mispredict half the time (2.5× faster); all four inputs are written, so dx
+ * needs no zeroing. A window without a finite maximum (NaN, all −∞, or an output that matches
+ * none of its inputs) takes the exact rule of the general loop: the first strictly greater value.
+ */
+function maxPoolGrad2x2(
+  xs: Float32Array,
+  ys: Float32Array,
+  dys: Float32Array,
+  dx: Float32Array,
+  batchSize: number,
+  h: number,
+  w: number,
+  c: number,
+  oh: number,
+  ow: number,
+): void {
+  const row = w * c;
+  for (let n = 0, o = 0; n < batchSize; n++) {
+    for (let yo = 0; yo < oh; yo++) {
+      let p00 = (n * h + 2 * yo) * row;
+      for (let xo = 0; xo < ow; xo++, p00 += 2 * c) {
+        for (let k = 0; k < c; k++, o++) {
+          const a = p00 + k;
+          const m = ys[o]!;
+          const d = dys[o]!;
+          const e0 = +(xs[a] === m);
+          const e1 = +(xs[a + c] === m) & (e0 ^ 1);
+          const f1 = e0 | e1;
+          const e2 = +(xs[a + row] === m) & (f1 ^ 1);
+          const f2 = f1 | e2;
+          const e3 = +(xs[a + row + c] === m) & (f2 ^ 1);
+          if ((f2 | e3) === 0 || !(m > -Infinity)) {
+            firstGreater(xs, dx, d, a, a + c, a + row, a + row + c);
+            continue;
+          }
+          dx[a] = e0 * d;
+          dx[a + c] = e1 * d;
+          dx[a + row] = e2 * d;
+          dx[a + row + c] = e3 * d;
+        }
+      }
+    }
+  }
+}
+
+/** The general rule on one window: dy to the first value strictly greater than all before it. */
+function firstGreater(xs: Float32Array, dx: Float32Array, d: number, ...at: number[]): void {
+  let best = -Infinity;
+  let where = -1;
+  for (const p of at) {
+    dx[p] = 0;
+    if (xs[p]! > best) {
+      best = xs[p]!;
+      where = p;
+    }
+  }
+  if (where >= 0) dx[where] = d;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sum over leading axes: the gradient of every bias (conv: [N, H, W, C] → [C], dense: [N, C] →
+// [C]). wasm's Sum transposes the reduced axes to the end first, ~6 ms for a [64, 28, 28, 32]
+// map; a row of ones times the [M, C] matrix is one XNNPACK matmul (~0.25 ms). Other reductions
+// go to wasm's own kernel.
+
+function sum(args: KernelArgs<SumAttrs>): TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const x = input(inputs, 'x', Sum);
+  const axes = util.parseAxisParam(attrs.axis, x.shape).sort((a, b) => a - b);
+  const k = axes.length;
+  const leading = k > 0 && k < x.shape.length && axes.every((a, i) => a === i);
+  const m = util.sizeFromShape(x.shape.slice(0, k));
+  if (x.dtype !== 'float32' || !leading || m < 2) return run(Sum, backend, inputs, attrs);
+  const inner = x.shape.slice(k);
+  const c = util.sizeFromShape(inner);
+  const ones = backend.makeOutput([1, m], 'float32');
+  f32(backend, ones).fill(1);
+  const flat = { dataId: x.dataId, shape: [m, c], dtype: x.dtype };
+  const out = run(BatchMatMul, backend, { a: ones, b: flat }, { transposeA: false, transposeB: false });
+  backend.disposeData(ones.dataId);
+  const shape = attrs.keepDims ? [...x.shape.slice(0, k).map(() => 1), ...inner] : inner;
+  return { dataId: out.dataId, shape, dtype: 'float32' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Add of a per-channel vector ([..., C] + [C], every bias): XNNPACK broadcasts the vector along
+// rows of only C values, which at C = 6 costs 5× a same-shape add. Viewing the big operand as
+// rows of K·C values and tiling the vector K times makes the rows long. Other adds go to wasm's
+// own kernel.
+
+/** Elements per row to aim for when tiling a broadcast vector. */
+const TILE_ROW = 256;
+
+function add(args: KernelArgs<NamedAttrMap>): TensorInfo {
+  const { inputs, backend } = args;
+  const a = input(inputs, 'a', Add);
+  const b = input(inputs, 'b', Add);
+  const aSize = util.sizeFromShape(a.shape);
+  const bSize = util.sizeFromShape(b.shape);
+  const [big, vec] = aSize >= bSize ? [a, b] : [b, a];
+  const c = big.shape[big.shape.length - 1] ?? 0;
+  const m = Math.max(aSize, bSize) / Math.max(c, 1);
+  const isChannelVector =
+    vec.shape.length <= big.shape.length &&
+    util.sizeFromShape(vec.shape) === c &&
+    vec.shape.slice(0, -1).every((d) => d === 1);
+  let tiles = 1;
+  while (tiles * c < TILE_ROW && m % (2 * tiles) === 0) tiles *= 2;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !isChannelVector || c === 0 || tiles === 1) {
+    return run(Add, backend, inputs);
+  }
+  const tiled = backend.makeOutput([tiles * c], 'float32');
+  const src = f32(backend, vec);
+  const dst = f32(backend, tiled);
+  for (let t = 0; t < tiles; t++) dst.set(src.subarray(0, c), t * c);
+  const rows = { dataId: big.dataId, shape: [m / tiles, tiles * c], dtype: big.dtype };
+  const out = run(Add, backend, big === a ? { a: rows, b: tiled } : { a: tiled, b: rows });
+  backend.disposeData(tiled.dataId);
+  return { dataId: out.dataId, shape: [...big.shape], dtype: 'float32' };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -653,6 +795,8 @@ const IMPLEMENTATIONS: Record<(typeof WASM_KERNEL_NAMES)[number], (args: KernelA
   [UnsortedSegmentSum]: unsortedSegmentSum as never,
   [BatchMatMul]: batchMatMul as never,
   [MaxPoolGrad]: maxPoolGrad as never,
+  [Sum]: sum as never,
+  [Add]: add as never,
 };
 
 /**
