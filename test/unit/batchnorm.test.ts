@@ -338,6 +338,23 @@ describe('batch-norm in the training loop', () => {
     dispose(r);
   });
 
+  it('starts the running statistics afresh on a cold restart, with the weights', async () => {
+    const r = await run([{ id: 'restart', restartEpsilon: 1e9 }], 1);
+    expect(r.records[0]!.restarts).toBe(1);
+    // The checkpoint is taken after the epoch's end, where the restart happened.
+    const saved = r.checkpoints[0]!.params;
+    const stats = saved.filter((t) => t.name.includes('.running_'));
+    expect(stats.length).toBe(114);
+    for (const t of stats) {
+      const start = t.name.endsWith('running_mean') ? 0 : 1;
+      expect(
+        t.values.every((v) => v === start),
+        t.name,
+      ).toBe(true);
+    }
+    dispose(r);
+  });
+
   it('checkpoints the running statistics: a resumed run equals an uninterrupted one', async () => {
     const whole = await run([{ id: 'sgd', lr: 0.05, momentum: 0.9 }], 2);
     const first = await run([{ id: 'sgd', lr: 0.05, momentum: 0.9 }], 1);

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   batchNormInfer,
   batchNormTrain,
+  type AfterBatchNorm,
   dense as denseLayer,
   explicitPad,
   flatten as flattenLayer,
@@ -60,7 +61,11 @@ export interface Ops<T> {
   conv(x: T, name: string, o: ConvOptions): T;
   /** One filter per channel (PyTorch: groups = channels, channel multiplier 1). */
   depthwiseConv(x: T, name: string, o: DepthwiseOptions): T;
-  batchNorm(x: T, name: string): T;
+  /**
+   * Batch-norm, then optionally a residual added and ReLU: one operation in training mode (see
+   * layers.batchNormTrain), three rows in the summary.
+   */
+  batchNorm(x: T, name: string, after?: AfterBatchNorm<T>): T;
   relu(x: T): T;
   maxPool(x: T, o: PoolOptions): T;
   /** Mean over height and width: [h, w, c] → [c]. */
@@ -146,16 +151,18 @@ class TraceOps implements Ops<Shape> {
     return this.row(name, op, [oh, ow, c], specs);
   }
 
-  batchNorm(x: Shape, name: string): Shape {
+  batchNorm(x: Shape, name: string, after: AfterBatchNorm<Shape> = {}): Shape {
     const c = x[x.length - 1]!;
     this.buffers.push(
       { name: `${name}.running_mean`, shape: [c], initial: 0 },
       { name: `${name}.running_var`, shape: [c], initial: 1 },
     );
-    return this.row(name, x.length === 3 ? 'BatchNorm2d' : 'BatchNorm1d', x, [
+    let out = this.row(name, x.length === 3 ? 'BatchNorm2d' : 'BatchNorm1d', x, [
       { name: `${name}.weight`, shape: [c], fanIn: c, fanOut: c, kind: 'gamma' },
       { name: `${name}.bias`, shape: [c], fanIn: c, fanOut: c, kind: 'beta' },
     ]);
+    if (after.add) out = this.add(out, after.add);
+    return after.relu ? this.relu(out) : out;
   }
 
   relu(x: Shape): Shape {
@@ -271,16 +278,20 @@ class RunOps implements Ops<tf.Tensor> {
     return bias ? tf.add(y, this.param()) : y;
   }
 
-  batchNorm(x: tf.Tensor, _name: string): tf.Tensor {
+  batchNorm(x: tf.Tensor, _name: string, after: AfterBatchNorm<tf.Tensor> = {}): tf.Tensor {
     const gamma = this.param();
     const beta = this.param();
     const i = this.b;
     this.b += 2;
-    if (!this.training) return batchNormInfer(x, gamma, beta, this.buffer(i), this.buffer(i + 1));
-    const { y, mean, variance } = batchNormTrain(x, gamma, beta);
-    if (this.options.onRunningStats) {
-      const count = x.size / x.shape[x.rank - 1]!;
-      this.updated.push(...updateRunningStats(this.buffer(i), this.buffer(i + 1), mean, variance, count));
+    if (!this.training) return batchNormInfer(x, gamma, beta, this.buffer(i), this.buffer(i + 1), after);
+    const { y, mean, variance } = batchNormTrain(x, gamma, beta, after);
+    try {
+      if (this.options.onRunningStats) {
+        const count = x.size / x.shape[x.rank - 1]!;
+        this.updated.push(...updateRunningStats(this.buffer(i), this.buffer(i + 1), mean, variance, count));
+      }
+    } finally {
+      tf.dispose([mean, variance]);
     }
     return y;
   }

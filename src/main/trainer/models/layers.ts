@@ -51,29 +51,84 @@ export function paramReader(params: readonly tf.Tensor[]): () => tf.Tensor {
 export const BN_EPSILON = 1e-5;
 export const BN_MOMENTUM = 0.1;
 
+/** What may follow a batch-norm inside the same operation: a residual to add, then a ReLU. */
+export interface AfterBatchNorm<T> {
+  add?: T;
+  relu?: boolean;
+}
+
 /**
- * Training-mode batch-norm over every axis but the last (channels): normalise with the minibatch's
- * mean and biased variance. Also returns them, for the running statistics.
+ * Training-mode batch-norm over every axis but the last (channels), normalising with the
+ * minibatch's mean and biased variance, then optionally adding a residual and applying ReLU:
+ * out = relu(γ·x̂ + β + residual). Also returns the statistics, for the running ones; they are kept
+ * out of every tf.tidy, so the caller disposes them.
+ *
+ * One operation with its closed-form gradient, dz = dy·[out > 0], dx = γ/σ · (dz − mean(dz) −
+ * x̂·mean(dz·x̂)), rather than tfjs differentiating moments, batchNorm, add and relu: tfjs keeps every
+ * saved tensor and every intermediate gradient until a backward pass ends, and its batchNorm
+ * gradient tiles σ to the input's size. On wasm that made a ResNet18 step a third slower and put
+ * ResNet34 at batch 64 past wasm's 4 GB heap. Saved here: x̂ and the output (which the next
+ * convolution keeps anyway). Per-channel sums are products with a row of ones, which wasm runs on
+ * XNNPACK (its Sum and Mean transpose the input first when the reduced axes lead: 13–20× slower).
  */
 export function batchNormTrain(
   x: tf.Tensor,
   gamma: tf.Tensor,
   beta: tf.Tensor,
+  after: AfterBatchNorm<tf.Tensor> = {},
 ): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
-  const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
-  const { mean, variance } = tf.moments(x, axes);
-  return { y: tf.batchNorm(x, mean, variance, beta, gamma, BN_EPSILON), mean, variance };
+  const c = x.shape[x.rank - 1]!;
+  const m = x.size / c;
+  const relu = after.relu ?? false;
+  let stats: { mean: tf.Tensor; variance: tf.Tensor } | undefined;
+  const op = tf.customGrad((...args) => {
+    const inputs = args.slice(0, after.add ? 4 : 3) as tf.Tensor[];
+    const [input, g, b, residual] = inputs;
+    const save = args[inputs.length] as tf.GradSaveFunc;
+    const ones = tf.ones([1, m]) as tf.Tensor2D;
+    const flat = tf.reshape(input!, [m, c]) as tf.Tensor2D;
+    const mean = tf.div(tf.matMul(ones, flat), m);
+    const centred = tf.sub(flat, mean);
+    const variance = tf.div(tf.matMul(ones, tf.square(centred) as tf.Tensor2D), m);
+    const inv = tf.rsqrt(tf.add(variance, BN_EPSILON));
+    const xhat = tf.mul(centred, inv);
+    let out = tf.reshape(tf.add(tf.mul(xhat, g!), b!), input!.shape);
+    if (residual) out = tf.add(out, residual);
+    if (relu) out = tf.relu(out);
+    save(relu ? [xhat, tf.mul(g!, inv), out] : [xhat, tf.mul(g!, inv)]);
+    stats = { mean: tf.keep(tf.reshape(mean, [c])), variance: tf.keep(tf.reshape(variance, [c])) };
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xh, scale, output] = saved as [tf.Tensor2D, tf.Tensor, tf.Tensor?];
+        const dz = output ? tf.mul(dy, tf.step(output)) : dy;
+        const row = tf.ones([1, m]) as tf.Tensor2D;
+        const dflat = tf.reshape(dz, [m, c]) as tf.Tensor2D;
+        const dbeta = tf.matMul(row, dflat);
+        const dgamma = tf.matMul(row, tf.mul(dflat, xh) as tf.Tensor2D);
+        const shift = tf.add(tf.mul(xh, tf.div(dgamma, m)), tf.div(dbeta, m));
+        const dx = tf.reshape(tf.mul(tf.sub(dflat, shift), scale), input!.shape);
+        const grads = [dx, tf.reshape(dgamma, [c]), tf.reshape(dbeta, [c])];
+        return residual ? [...grads, dz] : grads;
+      },
+    };
+  });
+  const y = after.add ? op(x, gamma, beta, after.add) : op(x, gamma, beta);
+  return { y, mean: stats!.mean, variance: stats!.variance };
 }
 
-/** Inference-mode batch-norm: normalise with the running statistics. */
+/** Inference-mode batch-norm: normalise with the running statistics (then the residual, then ReLU). */
 export function batchNormInfer(
   x: tf.Tensor,
   gamma: tf.Tensor,
   beta: tf.Tensor,
   runningMean: tf.Tensor,
   runningVar: tf.Tensor,
+  after: AfterBatchNorm<tf.Tensor> = {},
 ): tf.Tensor {
-  return tf.batchNorm(x, runningMean, runningVar, beta, gamma, BN_EPSILON);
+  let out = tf.batchNorm(x, runningMean, runningVar, beta, gamma, BN_EPSILON);
+  if (after.add) out = tf.add(out, after.add);
+  return after.relu ? tf.relu(out) : out;
 }
 
 /**

@@ -22,24 +22,24 @@ function block<T>(o: Ops<T>, x: T, name: string, expansion: number, outPlanes: n
   const inPlanes = o.shape(x)[2]!;
   const planes = expansion * inPlanes;
   let out = o.conv(x, `${name}.conv1`, { out: planes, k: 1, bias: false });
-  out = o.relu(o.batchNorm(out, `${name}.bn1`));
+  out = o.batchNorm(out, `${name}.bn1`, { relu: true });
   out = o.depthwiseConv(out, `${name}.conv2`, { k: 3, stride, pad: 1, bias: false });
-  out = o.relu(o.batchNorm(out, `${name}.bn2`));
+  out = o.batchNorm(out, `${name}.bn2`, { relu: true });
   out = o.conv(out, `${name}.conv3`, { out: outPlanes, k: 1, bias: false });
-  out = o.batchNorm(out, `${name}.bn3`);
-  if (stride !== 1) return out;
+  if (stride !== 1) return o.batchNorm(out, `${name}.bn3`);
   let shortcut = x;
   if (inPlanes !== outPlanes) {
     shortcut = o.conv(x, `${name}.shortcut.0`, { out: outPlanes, k: 1, bias: false });
     shortcut = o.batchNorm(shortcut, `${name}.shortcut.1`);
   }
-  return o.add(out, shortcut);
+  // bn3(conv3(out)) + shortcut as one operation (see resnet.ts).
+  return o.batchNorm(out, `${name}.bn3`, { add: shortcut });
 }
 
 export function mobilenetv2(input: InputShape, numClasses: number): Network {
   return defineNetwork('mobilenetv2', input, numClasses, (o, x) => {
     let t = o.conv(x, 'conv1', { out: 32, k: 3, pad: 1, bias: false });
-    t = o.relu(o.batchNorm(t, 'bn1'));
+    t = o.batchNorm(t, 'bn1', { relu: true });
     let index = 0;
     for (const [expansion, outPlanes, count, stride] of CONFIG) {
       for (let b = 0; b < count; b++) {
@@ -47,7 +47,7 @@ export function mobilenetv2(input: InputShape, numClasses: number): Network {
       }
     }
     t = o.conv(t, 'conv2', { out: 1280, k: 1, bias: false });
-    t = o.relu(o.batchNorm(t, 'bn2'));
+    t = o.batchNorm(t, 'bn2', { relu: true });
     return o.dense(o.globalAvgPool(t), 'linear', numClasses);
   });
 }

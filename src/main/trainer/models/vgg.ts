@@ -56,8 +56,7 @@ export function vgg(depth: VggDepth, batchNorm: boolean) {
           continue;
         }
         t = o.conv(t, `features.${index}`, { out: layer, k: 3, pad: 1 });
-        if (batchNorm) t = o.batchNorm(t, `features.${index + 1}`);
-        t = o.relu(t);
+        t = batchNorm ? o.batchNorm(t, `features.${index + 1}`, { relu: true }) : o.relu(t);
         index += batchNorm ? 3 : 2;
       }
       return o.dense(o.flatten(t), 'classifier', numClasses);
