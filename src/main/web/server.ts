@@ -5,11 +5,19 @@
 // random token printed in its URL (the first page load trades it for an HttpOnly, SameSite
 // cookie), and a request whose Host header is not this server's own is refused, so that a web
 // page elsewhere cannot reach it through DNS rebinding.
+//
+// A browser never tells where dropped files are, so it uploads them: each file's bytes to
+// POST /api/upload?batch=ID&path=<relative path> (under <dataDir>/uploads/<batch>/), then
+// POST /api/upload/import?batch=ID with the import's name calls `datasets.import` on that
+// folder and removes it, whatever the outcome; DELETE /api/upload?batch=ID discards a batch.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import {
   ContractError,
@@ -24,6 +32,9 @@ import type { AnnealabApp } from '../services/app';
 export const TOKEN_COOKIE = 'annealab_token';
 const MAX_BODY = 8 * 1024 * 1024;
 const SSE_HEARTBEAT_MS = 15_000;
+/** What one upload batch (one drop) may hold in all. */
+export const MAX_UPLOAD_BATCH = 2 * 1024 ** 3;
+const BATCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The built renderer (electron-vite's output), from this file's place in the checkout. */
 export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../../out/renderer', import.meta.url));
@@ -64,6 +75,8 @@ export interface WebHostOptions {
   /** Fixed for tests; random otherwise. */
   token?: string;
   rendererDir?: string;
+  /** Bytes one upload batch may hold; MAX_UPLOAD_BATCH unless a test sets less. */
+  maxUploadBatch?: number;
 }
 
 export interface WebHost {
@@ -92,6 +105,36 @@ function cookieValue(header: string | undefined, name: string): string | null {
     if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
   }
   return null;
+}
+
+/**
+ * A dropped file's path relative to its batch folder, as `a/b/c`, or null when it is absolute,
+ * has a drive letter, or has an empty, `.` or `..` segment.
+ */
+export function safeUploadPath(rel: string | null): string | null {
+  if (!rel || rel.length > 1024 || rel.includes('\0')) return null;
+  if (/^[/\\]/.test(rel) || /^[A-Za-z]:/.test(rel)) return null;
+  const parts = rel.split(/[/\\]/);
+  if (parts.some((p) => p === '' || p === '.' || p === '..')) return null;
+  return parts.join('/');
+}
+
+function errorStatus(e: ContractError): number {
+  return e.code === 'bad-input'
+    ? 400
+    : e.code === 'unknown-route' || e.code === 'not-found'
+      ? 404
+      : e.code === 'unsupported'
+        ? 501
+        : e.code === 'internal'
+          ? 500
+          : 409;
+}
+
+function asContractError(err: unknown): ContractError {
+  return err instanceof ContractError
+    ? err
+    : new ContractError(err instanceof Error ? err.message : String(err), 'internal');
 }
 
 /** The Host header values this server answers to: its own address and port, by IP or as localhost. */
@@ -197,22 +240,101 @@ export function startWebHost(app: AnnealabApp, options: WebHostOptions = {}): Pr
       const value = await registry.invoke(name, input);
       send(res, 200, { value: value ?? null });
     } catch (err) {
-      const e =
-        err instanceof ContractError
-          ? err
-          : new ContractError(err instanceof Error ? err.message : String(err), 'internal');
-      const status =
-        e.code === 'bad-input'
-          ? 400
-          : e.code === 'unknown-route' || e.code === 'not-found'
-            ? 404
-            : e.code === 'unsupported'
-              ? 501
-              : e.code === 'internal'
-                ? 500
-                : 409;
-      send(res, status, { error: e.toBody() });
+      const e = asContractError(err);
+      send(res, errorStatus(e), { error: e.toBody() });
     }
+  };
+
+  const uploadsDir = join(app.dataDir, 'uploads');
+  /** Bytes received so far per batch, against MAX_UPLOAD_BATCH. */
+  const batchBytes = new Map<string, number>();
+  const maxBatch = options.maxUploadBatch ?? MAX_UPLOAD_BATCH;
+  const fail = (res: ServerResponse, status: number, message: string) =>
+    send(res, status, { error: { message, code: 'bad-input' } });
+  const discard = async (batch: string) => {
+    batchBytes.delete(batch);
+    await rm(join(uploadsDir, batch), { recursive: true, force: true });
+  };
+
+  const upload = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const batch = url.searchParams.get('batch') ?? '';
+    if (!BATCH_ID.test(batch)) return fail(res, 400, 'batch must be 1 to 64 letters, digits, "_" or "-"');
+    if (req.method === 'DELETE') {
+      await discard(batch);
+      return send(res, 200, { value: null });
+    }
+    if (req.method !== 'POST') return fail(res, 405, 'use POST');
+    // As for invoke: a form on another site cannot send this content type without a preflight.
+    if (!(req.headers['content-type'] ?? '').startsWith('application/octet-stream')) {
+      return send(res, 415, { error: { message: 'send application/octet-stream', code: 'bad-input' } });
+    }
+    const rel = safeUploadPath(url.searchParams.get('path'));
+    if (!rel) return fail(res, 400, 'path must be relative, without "..", "." or empty segments');
+    const used = batchBytes.get(batch) ?? 0;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const tooLarge = () => fail(res, 413, `an upload batch may hold at most ${maxBatch} bytes`);
+    if (used + declared > maxBatch) {
+      await discard(batch);
+      res.setHeader('Connection', 'close');
+      return tooLarge();
+    }
+    const file = join(uploadsDir, batch, ...rel.split('/'));
+    batchBytes.set(batch, used);
+    let size = 0;
+    let over = false;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        const total = (batchBytes.get(batch) ?? 0) + chunk.length;
+        batchBytes.set(batch, total);
+        if (total > maxBatch) {
+          over = true;
+          return done(new Error('too large'));
+        }
+        done(null, chunk);
+      },
+    });
+    try {
+      await mkdir(dirname(file), { recursive: true });
+      await pipeline(req, counter, createWriteStream(file));
+      send(res, 200, { value: { path: rel, bytes: size } });
+    } catch (err) {
+      await discard(batch);
+      res.setHeader('Connection', 'close');
+      if (over) return tooLarge();
+      send(res, 500, { error: asContractError(err).toBody() });
+    }
+  };
+
+  const importUpload = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const batch = url.searchParams.get('batch') ?? '';
+    if (!BATCH_ID.test(batch)) return fail(res, 400, 'batch must be 1 to 64 letters, digits, "_" or "-"');
+    if (req.method !== 'POST') return fail(res, 405, 'use POST');
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      return send(res, 415, { error: { message: 'send application/json', code: 'bad-input' } });
+    }
+    const folder = join(uploadsDir, batch);
+    let status = 200;
+    let body: unknown;
+    try {
+      const text = await readBody(req);
+      let input: Record<string, unknown>;
+      try {
+        input = JSON.parse(text || '{}') as Record<string, unknown>;
+      } catch {
+        throw new ContractError('the request body is not JSON', 'bad-input');
+      }
+      if (!existsSync(folder)) throw new ContractError(`nothing was uploaded in batch ${batch}`, 'not-found');
+      const value = await registry.invoke('datasets.import', { ...input, paths: [folder] });
+      body = { value: value ?? null };
+    } catch (err) {
+      const e = asContractError(err);
+      status = errorStatus(e);
+      body = { error: e.toBody() };
+    }
+    // Removed before answering, so that the folder is gone when the client hears the outcome.
+    await discard(batch).catch(() => {});
+    send(res, status, body);
   };
 
   const stream = (req: IncomingMessage, res: ServerResponse) => {
@@ -269,6 +391,8 @@ export function startWebHost(app: AnnealabApp, options: WebHostOptions = {}): Pr
     if (url.pathname === '/api/events') return stream(req, res);
     const invokeMatch = /^\/api\/invoke\/([A-Za-z0-9.]+)$/.exec(url.pathname);
     if (invokeMatch) return void invoke(req, res, invokeMatch[1]!);
+    if (url.pathname === '/api/upload') return void upload(req, res, url);
+    if (url.pathname === '/api/upload/import') return void importUpload(req, res, url);
     if (url.pathname.startsWith('/api/'))
       return send(res, 404, { error: { message: 'no such API', code: 'unknown-route' } });
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n');

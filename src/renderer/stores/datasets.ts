@@ -3,6 +3,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { DatasetEntry, DatasetPreview, ImportedDatasetView, Payload } from '../../shared/contract';
 import { datasetsApi } from '../api';
+import { uploadAndImport, type UploadFile, type UploadProgress } from '../api/upload';
 
 export const useDatasetsStore = defineStore('datasets', () => {
   const items = ref<DatasetEntry[]>([]);
@@ -15,6 +16,8 @@ export const useDatasetsStore = defineStore('datasets', () => {
   const importProgress = ref<Payload<'datasets.importProgress'> | null>(null);
   const importError = ref<string | null>(null);
   const imported = ref<ImportedDatasetView | null>(null);
+  /** Bytes sent so far while a browser uploads dropped files; null once the import runs. */
+  const uploadProgress = ref<UploadProgress | null>(null);
   let subscribed = false;
 
   async function refresh() {
@@ -77,6 +80,27 @@ export const useDatasetsStore = defineStore('datasets', () => {
     }
   }
 
+  /** In a browser: upload dropped or chosen files to the host and import them as `name`. */
+  async function importFiles(files: UploadFile[], name: string): Promise<ImportedDatasetView | null> {
+    importing.value = name;
+    importProgress.value = null;
+    importError.value = null;
+    try {
+      const row = await uploadAndImport(files, { name }, (p) => {
+        uploadProgress.value = p.done < p.total ? p : null;
+      });
+      imported.value = row;
+      await refresh();
+      return row;
+    } catch (err) {
+      importError.value = (err as Error).message;
+      return null;
+    } finally {
+      importing.value = null;
+      uploadProgress.value = null;
+    }
+  }
+
   return {
     items,
     selected,
@@ -87,9 +111,11 @@ export const useDatasetsStore = defineStore('datasets', () => {
     importProgress,
     importError,
     imported,
+    uploadProgress,
     init,
     refresh,
     select,
     importPaths,
+    importFiles,
   };
 });
