@@ -57,10 +57,11 @@ export const useQueueStore = defineStore('queue', () => {
           if (run) run.epochsDone = Math.max(run.epochsDone, e.epoch);
         }
       });
-      // ETAs and throughput come from the host's measurements: refetch while something runs.
+      // ETAs and throughput come from the host's measurements: refetch while something runs or
+      // waits to run, so that a missed event (a stream reconnecting) never leaves a stale row.
       if (typeof window !== 'undefined') {
         ticker = setInterval(() => {
-          if (running.value.length > 0) void refresh();
+          if (running.value.length > 0 || queued.value.length > 0) void refresh();
         }, 2000);
       }
     }
