@@ -16,15 +16,18 @@
 // UnsortedSegmentSum (GatherV2's grad) nothing                      JS loop
 // BatchMatMul with transposeA/B        a scalar loop (~12× slower)  explicit transposes + XNNPACK matmul
 // MaxPoolGrad                          slower, breaks ties its way  JS loop, ties broken as on cpu
-// Sum over leading axes (bias grads)   transposes, then reduces     XNNPACK matmul with a row of ones
-//                                      (~25× slower)
+// Sum over leading axes (bias grads)   transposes, then reduces     XNNPACK average pooling over one
+//                                      (6–25× slower)               M × 1 window
 // Add of a per-channel vector          XNNPACK broadcast of rows of the vector tiled to ≥ 256
 //                                      C values (5× slower at C = 6)  values, so rows are long
+// _FusedMatMul of 2-D operands         reads them as 3-D            the same, viewed as 3-D
 //
 // See profile-wasm.ts for the measurements behind these choices.
 
 import {
+  _FusedMatMul,
   Add,
+  AvgPool,
   backend_util,
   BatchMatMul,
   Conv2D,
@@ -74,6 +77,7 @@ export const WASM_KERNEL_NAMES = [
   MaxPoolGrad,
   Sum,
   Add,
+  _FusedMatMul,
 ] as const;
 
 interface KernelArgs<A> {
@@ -628,9 +632,14 @@ function firstGreater(xs: Float32Array, dx: Float32Array, d: number, ...at: numb
 
 // ---------------------------------------------------------------------------------------------
 // Sum over leading axes: the gradient of every bias (conv: [N, H, W, C] → [C], dense: [N, C] →
-// [C]). wasm's Sum transposes the reduced axes to the end first, ~6 ms for a [64, 28, 28, 32]
-// map; a row of ones times the [M, C] matrix is one XNNPACK matmul (~0.25 ms). Other reductions
-// go to wasm's own kernel.
+// [C]). wasm's Sum transposes the reduced axes to the end first: 0.3 ms for lenet5's first conv
+// map [64, 24, 24, 6], 7 ms for convnet's [64, 28, 28, 32]. Read as one image of M × 1 pixels with
+// C channels, the same sum is one XNNPACK average pooling over an M × 1 window (0.05 and 0.3 ms)
+// times M. (A matmul with a row of ones is fast only while XNNPACK has the summed tensor packed
+// from an earlier call, which a fresh gradient never is.) Other reductions go to wasm's kernel.
+
+/** Longest window handed to the average pooling; longer sums go to wasm's own kernel. */
+const MAX_POOL_WINDOW = 1 << 22;
 
 function sum(args: KernelArgs<SumAttrs>): TensorInfo {
   const { inputs, attrs, backend } = args;
@@ -639,14 +648,15 @@ function sum(args: KernelArgs<SumAttrs>): TensorInfo {
   const k = axes.length;
   const leading = k > 0 && k < x.shape.length && axes.every((a, i) => a === i);
   const m = util.sizeFromShape(x.shape.slice(0, k));
-  if (x.dtype !== 'float32' || !leading || m < 2) return run(Sum, backend, inputs, attrs);
+  if (x.dtype !== 'float32' || !leading || m < 2 || m > MAX_POOL_WINDOW) {
+    return run(Sum, backend, inputs, attrs);
+  }
   const inner = x.shape.slice(k);
   const c = util.sizeFromShape(inner);
-  const ones = backend.makeOutput([1, m], 'float32');
-  f32(backend, ones).fill(1);
-  const flat = { dataId: x.dataId, shape: [m, c], dtype: x.dtype };
-  const out = run(BatchMatMul, backend, { a: ones, b: flat }, { transposeA: false, transposeB: false });
-  backend.disposeData(ones.dataId);
+  const image = { dataId: x.dataId, shape: [1, m, 1, c], dtype: x.dtype };
+  const out = run(AvgPool, backend, { x: image }, { filterSize: [m, 1], strides: 1, pad: 'valid' });
+  const values = f32(backend, out);
+  for (let i = 0; i < c; i++) values[i] = values[i]! * m;
   const shape = attrs.keepDims ? [...x.shape.slice(0, k).map(() => 1), ...inner] : inner;
   return { dataId: out.dataId, shape, dtype: 'float32' };
 }
@@ -686,6 +696,21 @@ function add(args: KernelArgs<NamedAttrMap>): TensorInfo {
   const out = run(Add, backend, big === a ? { a: rows, b: tiled } : { a: tiled, b: rows });
   backend.disposeData(tiled.dataId);
   return { dataId: out.dataId, shape: [...big.shape], dtype: 'float32' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// _FusedMatMul (matmul + bias + activation, XNNPACK's fully-connected operator): wasm's kernel
+// reads its operands' shapes as [batch, rows, cols], as tf.fused.matMul hands them over; a dense
+// layer's are 2-D. Present them as 3-D (a view, no copy) and return the 2-D product.
+
+function fusedMatMul(args: KernelArgs<NamedAttrMap>): TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const a = input(inputs, 'a', _FusedMatMul);
+  const b = input(inputs, 'b', _FusedMatMul);
+  if (a.shape.length !== 2 || b.shape.length !== 2) return run(_FusedMatMul, backend, inputs, attrs);
+  const as3 = (t: TensorInfo) => ({ dataId: t.dataId, shape: [1, ...t.shape], dtype: t.dtype });
+  const out = run(_FusedMatMul, backend, { ...inputs, a: as3(a), b: as3(b) }, attrs);
+  return { dataId: out.dataId, shape: out.shape.slice(1), dtype: out.dtype };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -797,6 +822,7 @@ const IMPLEMENTATIONS: Record<(typeof WASM_KERNEL_NAMES)[number], (args: KernelA
   [MaxPoolGrad]: maxPoolGrad as never,
   [Sum]: sum as never,
   [Add]: add as never,
+  [_FusedMatMul]: fusedMatMul as never,
 };
 
 /**

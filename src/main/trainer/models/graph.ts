@@ -8,6 +8,7 @@ import {
   batchNormInfer,
   batchNormTrain,
   type AfterBatchNorm,
+  conv2d as convLayer,
   dense as denseLayer,
   explicitPad,
   flatten as flattenLayer,
@@ -267,8 +268,7 @@ class RunOps implements Ops<tf.Tensor> {
   conv(x: tf.Tensor, _name: string, o: ConvOptions): tf.Tensor {
     const w = this.param() as tf.Tensor4D;
     const { stride = 1, pad = 0, bias = true } = o;
-    const y = tf.conv2d(x as tf.Tensor4D, w, stride, pad === 0 ? 'valid' : explicitPad(pad));
-    return bias ? tf.add(y, this.param()) : y;
+    return convLayer(x as tf.Tensor4D, w, bias ? this.param() : null, stride, pad);
   }
 
   depthwiseConv(x: tf.Tensor, _name: string, o: DepthwiseOptions): tf.Tensor {

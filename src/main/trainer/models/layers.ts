@@ -1,16 +1,19 @@
 // The few layer functions our networks compose, on tfjs-core ops (no layers API: its
 // bookkeeping costs more than the arithmetic at these sizes).
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedConv2d, fusedDense, type FusedActivation } from '../backend/fused-ops';
 
+/** Convolution, bias (when given) and activation in one kernel (see backend/fused-ops.ts). */
 export function conv2d(
   x: tf.Tensor4D,
   w: tf.Tensor,
-  b: tf.Tensor,
+  b: tf.Tensor | null,
   stride: number,
   pad: number | 'same' | 'valid',
+  activation: FusedActivation = 'linear',
 ): tf.Tensor4D {
   const padding = typeof pad === 'number' ? (pad === 0 ? 'valid' : explicitPad(pad)) : pad;
-  return tf.add(tf.conv2d(x, w as tf.Tensor4D, stride, padding), b);
+  return fusedConv2d(x, w as tf.Tensor4D, b, stride, padding, activation);
 }
 
 export function explicitPad(
@@ -24,8 +27,14 @@ export function explicitPad(
   ];
 }
 
-export function dense(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
-  return tf.add(tf.matMul(x, w as tf.Tensor2D), b);
+/** Product, bias and activation in one kernel (see backend/fused-ops.ts). */
+export function dense(
+  x: tf.Tensor2D,
+  w: tf.Tensor,
+  b: tf.Tensor,
+  activation: FusedActivation = 'linear',
+): tf.Tensor2D {
+  return fusedDense(x, w as tf.Tensor2D, b, activation);
 }
 
 export function maxPool(x: tf.Tensor4D, size: number, stride = size): tf.Tensor4D {
