@@ -5,6 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fusedConv2d, fusedDense, type FusedActivation } from '../../src/main/trainer/backend/fused-ops';
 import { initBackend } from '../../src/main/trainer/backend/select';
+import { defineNetwork, type Body } from '../../src/main/trainer/models/graph';
+import { buildNetwork, initialValues } from '../../src/main/trainer/models';
+import { Rng } from '../../src/shared/rng';
 
 /** Deterministic values in [-1, 1). */
 function values(size: number, seed: number): Float32Array {
@@ -152,5 +155,59 @@ describe('fused gradients', () => {
     const before = tf.memory().numTensors;
     run().dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('networks run a ReLU inside the conv or dense kernel before it', () => {
+  /** Kernel names of a forward pass, and its logits. */
+  async function forward(net: ReturnType<typeof buildNetwork>, side: number, channels: number) {
+    const params = tf.tidy(() =>
+      initialValues(net.params, Rng.fromSeed(1, 'f'), 'pytorch').map((v, i) =>
+        tf.tensor(v, net.params[i]!.shape),
+      ),
+    );
+    const x = t([2, side, side, channels], 14) as tf.Tensor4D;
+    let logits: Float32Array = new Float32Array();
+    const info = await tf.profile(() => {
+      logits = tf.tidy(() => Float32Array.from(net.apply(params, x, true).dataSync()));
+    });
+    tf.dispose([x, ...params]);
+    return { kernels: info.kernels.map((k) => k.name), logits };
+  }
+
+  it('lenet5, convnet and mlp: every ReLU fused', async () => {
+    await tf.setBackend('wasm');
+    for (const id of ['lenet5', 'convnet', 'mlp'] as const) {
+      const { kernels } = await forward(buildNetwork(id, { height: 28, width: 28, channels: 1 }, 10), 28, 1);
+      expect(kernels, id).not.toContain('Relu');
+      expect(kernels.filter((k) => k === 'FusedConv2D' || k === '_FusedMatMul').length, id).toBeGreaterThan(
+        1,
+      );
+    }
+  });
+
+  it('not when something else reads the layer’s output, with the same logits as unfused ops', async () => {
+    await tf.setBackend('cpu');
+    // conv → ReLU, and the conv's output also added back: the ReLU must stay separate.
+    const body: Body = (o, x) => {
+      const c = o.conv(x, 'c1', { out: 3, k: 3, pad: 1 });
+      const r = o.add(o.relu(c), c);
+      const d = o.dense(o.flatten(r), 'fc1', 4);
+      return o.dense(o.relu(d), 'fc2', 2);
+    };
+    const net = defineNetwork('probe', { height: 5, width: 5, channels: 2 }, 2, body);
+    const { kernels, logits } = await forward(net, 5, 2);
+    expect(kernels.filter((k) => k === 'Relu')).toHaveLength(1); // the conv's; fc1's is fused
+    const want = tf.tidy(() => {
+      const ps = initialValues(net.params, Rng.fromSeed(1, 'f'), 'pytorch').map((v, i) =>
+        tf.tensor(v, net.params[i]!.shape),
+      );
+      const x = t([2, 5, 5, 2], 14) as tf.Tensor4D;
+      const c = tf.add(tf.conv2d(x, ps[0] as tf.Tensor4D, 1, 'same'), ps[1]!);
+      const r = tf.add(tf.relu(c), c);
+      const d = tf.relu(tf.add(tf.matMul(tf.reshape(r, [2, 75]), ps[2] as tf.Tensor2D), ps[3]!));
+      return Float32Array.from(tf.add(tf.matMul(d as tf.Tensor2D, ps[4] as tf.Tensor2D), ps[5]!).dataSync());
+    });
+    expectClose([logits], [want], 1e-5);
   });
 });

@@ -89,8 +89,30 @@ class TraceOps implements Ops<Shape> {
   readonly buffers: BufferSpec[] = [];
   readonly layers: LayerSummary[] = [];
   hasDropout = false;
+  /** How many operations read each value (by identity): for the ReLU fusion below. */
+  private readonly reads = new Map<Shape, number>();
+  /** The outputs of conv and dense layers in call order, and the values a ReLU reads. */
+  private readonly affineOutputs: Shape[] = [];
+  private readonly reluInputs = new Set<Shape>();
 
   constructor(private readonly id: string) {}
+
+  private read(...xs: Shape[]): void {
+    for (const x of xs) this.reads.set(x, (this.reads.get(x) ?? 0) + 1);
+  }
+
+  /**
+   * The conv and dense layers (by call order) whose output only a ReLU reads: RunOps computes
+   * that ReLU in the layer's own kernel (backend/fused-ops.ts). Any other reader, or an operation
+   * that hands its input on as its output, leaves the ReLU separate.
+   */
+  fusedRelus(): Set<number> {
+    const fused = new Set<number>();
+    this.affineOutputs.forEach((o, i) => {
+      if (this.reluInputs.has(o) && this.reads.get(o) === 1) fused.add(i);
+    });
+    return fused;
+  }
 
   private fail(what: string): never {
     throw new Error(`${this.id}: ${what}`);
@@ -119,6 +141,7 @@ class TraceOps implements Ops<Shape> {
   }
 
   conv(x: Shape, name: string, o: ConvOptions): Shape {
+    this.read(x);
     const [h, w, cin] = this.image(x, 'conv');
     const { out, k, stride = 1, pad = 0, bias = true } = o;
     const op = `Conv2d ${times(k)}/${stride}${pad ? `, pad ${pad}` : ''}${bias ? '' : ', no bias'}`;
@@ -134,10 +157,13 @@ class TraceOps implements Ops<Shape> {
     }
     const oh = this.spatial(h, k, stride, pad, op);
     const ow = this.spatial(w, k, stride, pad, op);
-    return this.row(name, op, [oh, ow, out], specs);
+    const output = this.row(name, op, [oh, ow, out], specs);
+    this.affineOutputs.push(output);
+    return output;
   }
 
   depthwiseConv(x: Shape, name: string, o: DepthwiseOptions): Shape {
+    this.read(x);
     const [h, w, c] = this.image(x, 'depthwise conv');
     const { k, stride = 1, pad = 0, bias = true } = o;
     const op = `DepthwiseConv2d ${times(k)}/${stride}${pad ? `, pad ${pad}` : ''}${bias ? '' : ', no bias'}`;
@@ -153,6 +179,7 @@ class TraceOps implements Ops<Shape> {
   }
 
   batchNorm(x: Shape, name: string, after: AfterBatchNorm<Shape> = {}): Shape {
+    this.read(x);
     const c = x[x.length - 1]!;
     this.buffers.push(
       { name: `${name}.running_mean`, shape: [c], initial: 0 },
@@ -167,10 +194,13 @@ class TraceOps implements Ops<Shape> {
   }
 
   relu(x: Shape): Shape {
-    return this.row('', 'ReLU', x, []);
+    this.read(x);
+    this.reluInputs.add(x);
+    return this.row('', 'ReLU', [...x], []);
   }
 
   maxPool(x: Shape, o: PoolOptions): Shape {
+    this.read(x);
     const [h, w, c] = this.image(x, 'max-pool');
     const { k, stride = k, ceil = false } = o;
     const op = `MaxPool ${times(k)}/${stride}${ceil ? ', ceil' : ''}`;
@@ -181,18 +211,21 @@ class TraceOps implements Ops<Shape> {
   }
 
   globalAvgPool(x: Shape): Shape {
+    this.read(x);
     const [, , c] = this.image(x, 'global average pool');
     return this.row('', 'GlobalAvgPool', [c], []);
   }
 
   flatten(x: Shape): Shape {
+    this.read(x);
     return this.row('', 'Flatten', [x.reduce((a, b) => a * b, 1)], []);
   }
 
   dense(x: Shape, name: string, out: number): Shape {
+    this.read(x);
     if (x.length !== 1) this.fail(`dense layer ${name} needs flat features, got [${x.join(', ')}]`);
     const inputs = x[0]!;
-    return this.row(
+    const output = this.row(
       name,
       'Linear',
       [out],
@@ -201,9 +234,12 @@ class TraceOps implements Ops<Shape> {
         { name: `${name}.bias`, shape: [out], fanIn: inputs, fanOut: out, kind: 'bias' },
       ],
     );
+    this.affineOutputs.push(output);
+    return output;
   }
 
   add(a: Shape, b: Shape): Shape {
+    this.read(a, b);
     if (a.length !== b.length || a.some((v, i) => v !== b[i])) {
       this.fail(`cannot add [${a.join(', ')}] and [${b.join(', ')}]`);
     }
@@ -211,6 +247,7 @@ class TraceOps implements Ops<Shape> {
   }
 
   concat(xs: Shape[]): Shape {
+    this.read(...xs);
     const first = xs[0];
     if (!first) this.fail('concat of nothing');
     const lead = first.slice(0, -1);
@@ -221,6 +258,7 @@ class TraceOps implements Ops<Shape> {
   }
 
   dropout(x: Shape, rate: number): Shape {
+    this.read(x);
     this.hasDropout = true;
     return this.row('', `Dropout(${rate})`, x, []);
   }
@@ -230,13 +268,28 @@ class RunOps implements Ops<tf.Tensor> {
   private p = 0;
   private b = 0;
   private readonly updated: tf.Tensor[] = [];
+  /** Conv and dense layers so far (the index TraceOps.fusedRelus counts in). */
+  private affine = 0;
+  /** Outputs whose ReLU their layer's kernel already applied. */
+  private readonly activated = new Set<tf.Tensor>();
 
   constructor(
     private readonly net: Pick<Network, 'id' | 'params' | 'buffers'>,
     private readonly params: readonly tf.Tensor[],
     private readonly training: boolean,
     private readonly options: ApplyOptions,
+    private readonly fusedRelus: ReadonlySet<number> = new Set(),
   ) {}
+
+  /** The activation the next conv or dense layer's kernel applies. */
+  private nextActivation(): 'relu' | 'linear' {
+    return this.fusedRelus.has(this.affine++) ? 'relu' : 'linear';
+  }
+
+  private activatedBy(activation: 'relu' | 'linear', y: tf.Tensor): tf.Tensor {
+    if (activation === 'relu') this.activated.add(y);
+    return y;
+  }
 
   private param(): tf.Tensor {
     const spec = this.net.params[this.p];
@@ -268,7 +321,11 @@ class RunOps implements Ops<tf.Tensor> {
   conv(x: tf.Tensor, _name: string, o: ConvOptions): tf.Tensor {
     const w = this.param() as tf.Tensor4D;
     const { stride = 1, pad = 0, bias = true } = o;
-    return convLayer(x as tf.Tensor4D, w, bias ? this.param() : null, stride, pad);
+    const activation = this.nextActivation();
+    return this.activatedBy(
+      activation,
+      convLayer(x as tf.Tensor4D, w, bias ? this.param() : null, stride, pad, activation),
+    );
   }
 
   depthwiseConv(x: tf.Tensor, _name: string, o: DepthwiseOptions): tf.Tensor {
@@ -297,7 +354,7 @@ class RunOps implements Ops<tf.Tensor> {
   }
 
   relu(x: tf.Tensor): tf.Tensor {
-    return tf.relu(x);
+    return this.activated.has(x) ? x : tf.relu(x);
   }
 
   maxPool(x: tf.Tensor, o: PoolOptions): tf.Tensor {
@@ -325,7 +382,8 @@ class RunOps implements Ops<tf.Tensor> {
   }
 
   dense(x: tf.Tensor, _name: string, _out: number): tf.Tensor {
-    return denseLayer(x as tf.Tensor2D, this.param(), this.param());
+    const activation = this.nextActivation();
+    return this.activatedBy(activation, denseLayer(x as tf.Tensor2D, this.param(), this.param(), activation));
   }
 
   add(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
@@ -360,6 +418,7 @@ export function defineNetwork(id: string, input: InputShape, numClasses: number,
     throw new Error(`${id}: the architecture ends in [${out.join(', ')}], not [${numClasses}] logits`);
   }
   const spec = { id, params: trace.params, buffers: trace.buffers };
+  const fusedRelus = trace.fusedRelus();
   return {
     id,
     input,
@@ -372,7 +431,7 @@ export function defineNetwork(id: string, input: InputShape, numClasses: number,
       if (params.length !== spec.params.length) {
         throw new Error(`${id} has ${spec.params.length} parameters, got ${params.length}`);
       }
-      const ops = new RunOps(spec, params, training, options);
+      const ops = new RunOps(spec, params, training, options, fusedRelus);
       const logits = body(ops, x) as tf.Tensor2D;
       ops.finish();
       return logits;
