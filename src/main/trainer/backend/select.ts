@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { BACKEND_IDS } from '../../../shared/ids';
 import type { BackendId, BackendRequest } from '../../../shared/ids';
+import { installEagerBackprop } from './eager-backprop';
 import { ensureGradients } from './gradients';
 import { registerWasmKernels } from './wasm-kernels';
 
@@ -75,8 +76,9 @@ export function resolveBackendRequest(
 /**
  * Loads and activates a backend. 'auto' takes the first that loads of tensorflow (only if
  * @tensorflow/tfjs-node-gpu is installed), wasm, cpu; an explicit request that cannot be met
- * throws an Error saying why and what to do. Also makes sure gradients are registered, and on
- * wasm adds the kernels training needs (see wasm-kernels.ts).
+ * throws an Error saying why and what to do. Also makes sure gradients are registered, frees
+ * what a backward pass is done with as it goes (eager-backprop.ts), and on wasm adds the kernels
+ * training needs (see wasm-kernels.ts).
  */
 export async function initBackend(requested: BackendRequest | ResolvedBackendRequest): Promise<BackendInfo> {
   const { request, source } =
@@ -96,6 +98,7 @@ export async function initBackend(requested: BackendRequest | ResolvedBackendReq
   }
   // After the backend: tfjs-node-gpu brings @tensorflow/tfjs, which registers gradients itself.
   await ensureGradients();
+  installEagerBackprop();
   return info;
 }
 
