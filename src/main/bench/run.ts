@@ -128,14 +128,31 @@ export async function runBench(
     if (python) {
       log(`measuring ${model} in PyTorch…`);
       emit(await runPytorch(python, model, o));
+      if (o.parallel && availableParallelism() > 1) {
+        // The same aggregate for PyTorch: one process per core, each with its default threads.
+        const n = availableParallelism();
+        log(`measuring ${model} in PyTorch, ${n} processes at once…`);
+        const all = await Promise.all(Array.from({ length: n }, () => runPytorch(python, model, o)));
+        emit({
+          ...all[0]!,
+          processes: n,
+          trainImagesPerSec: all.reduce((s, l) => s + l.trainImagesPerSec, 0),
+          forwardImagesPerSec: all.reduce((s, l) => s + l.forwardImagesPerSec, 0),
+          peakRssMb: Math.max(...all.map((l) => l.peakRssMb)),
+        });
+      }
     }
   }
   return lines;
 }
 
-/** The bench table: one row per measurement, with ratios to PyTorch's row of the same model. */
+/**
+ * The bench table: one row per measurement, with ratios to PyTorch's row of the same model and
+ * the same number of processes at once.
+ */
 export function benchTable(lines: readonly BenchLine[]): string {
-  const torch = new Map(lines.filter((l) => l.backend === 'pytorch').map((l) => [l.model, l]));
+  const key = (l: BenchLine) => `${l.model}/${l.processes ?? 1}`;
+  const torch = new Map(lines.filter((l) => l.backend === 'pytorch').map((l) => [key(l), l]));
   const head = [
     'model',
     'backend',
@@ -145,9 +162,10 @@ export function benchTable(lines: readonly BenchLine[]): string {
     'forward img/s',
     '× torch',
     'peak RSS MB',
+    '× torch',
   ];
   const rows = lines.map((l) => {
-    const t = torch.get(l.model);
+    const t = torch.get(key(l));
     const ratio = (a: number, b?: number) => (b && l.backend !== 'pytorch' ? (a / b).toFixed(2) : '');
     return [
       l.model,
@@ -158,6 +176,7 @@ export function benchTable(lines: readonly BenchLine[]): string {
       l.forwardImagesPerSec.toFixed(0),
       ratio(l.forwardImagesPerSec, t?.forwardImagesPerSec),
       l.peakRssMb.toFixed(0),
+      ratio(l.peakRssMb, t?.peakRssMb),
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
