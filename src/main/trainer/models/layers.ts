@@ -76,9 +76,9 @@ export interface AfterBatchNorm<T> {
  * x̂·mean(dz·x̂)), rather than tfjs differentiating moments, batchNorm, add and relu: tfjs keeps every
  * saved tensor and every intermediate gradient until a backward pass ends, and its batchNorm
  * gradient tiles σ to the input's size. On wasm that made a ResNet18 step a third slower and put
- * ResNet34 at batch 64 past wasm's 4 GB heap. Saved here: x̂ and the output (which the next
- * convolution keeps anyway). Per-channel sums are products with a row of ones, which wasm runs on
- * XNNPACK (its Sum and Mean transpose the input first when the reduced axes lead: 13–20× slower).
+ * ResNet34 at batch 64 past wasm's 4 GB heap. Saved here: x̂ and, with ReLU, where the output is
+ * positive. Per-channel sums are products with a row of ones, which wasm runs on XNNPACK (its Sum
+ * and Mean transpose the input first when the reduced axes lead: 13–20× slower).
  */
 export function batchNormTrain(
   x: tf.Tensor,
@@ -104,13 +104,14 @@ export function batchNormTrain(
     let out = tf.reshape(tf.add(tf.mul(xhat, g!), b!), input!.shape);
     if (residual) out = tf.add(out, residual);
     if (relu) out = tf.relu(out);
-    save(relu ? [xhat, tf.mul(g!, inv), out] : [xhat, tf.mul(g!, inv)]);
+    // ReLU's mask as bool (one byte an element): tfjs copies what it saves on wasm.
+    save(relu ? [xhat, tf.mul(g!, inv), tf.greater(out, 0)] : [xhat, tf.mul(g!, inv)]);
     stats = { mean: tf.keep(tf.reshape(mean, [c])), variance: tf.keep(tf.reshape(variance, [c])) };
     return {
       value: out,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xh, scale, output] = saved as [tf.Tensor2D, tf.Tensor, tf.Tensor?];
-        const dz = output ? tf.mul(dy, tf.step(output)) : dy;
+        const [xh, scale, positive] = saved as [tf.Tensor2D, tf.Tensor, tf.Tensor?];
+        const dz = positive ? tf.mul(dy, tf.cast(positive, 'float32')) : dy;
         const row = tf.ones([1, m]) as tf.Tensor2D;
         const dflat = tf.reshape(dz, [m, c]) as tf.Tensor2D;
         const dbeta = tf.matMul(row, dflat);
