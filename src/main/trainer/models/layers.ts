@@ -77,8 +77,8 @@ export interface AfterBatchNorm<T> {
  * saved tensor and every intermediate gradient until a backward pass ends, and its batchNorm
  * gradient tiles σ to the input's size. On wasm that made a ResNet18 step a third slower and put
  * ResNet34 at batch 64 past wasm's 4 GB heap. Saved here: x̂ and, with ReLU, where the output is
- * positive. Per-channel sums are products with a row of ones, which wasm runs on XNNPACK (its Sum
- * and Mean transpose the input first when the reduced axes lead: 13–20× slower).
+ * positive. Per-channel sums reduce the leading axis of an [m, c] view, which this project's wasm
+ * Sum kernel runs on XNNPACK (wasm-kernels.ts).
  */
 export function batchNormTrain(
   x: tf.Tensor,
@@ -94,11 +94,10 @@ export function batchNormTrain(
     const inputs = args.slice(0, after.add ? 4 : 3) as tf.Tensor[];
     const [input, g, b, residual] = inputs;
     const save = args[inputs.length] as tf.GradSaveFunc;
-    const ones = tf.ones([1, m]) as tf.Tensor2D;
-    const flat = tf.reshape(input!, [m, c]) as tf.Tensor2D;
-    const mean = tf.div(tf.matMul(ones, flat), m);
+    const flat = tf.reshape(input!, [m, c]);
+    const mean = tf.div(tf.sum(flat, 0, true), m);
     const centred = tf.sub(flat, mean);
-    const variance = tf.div(tf.matMul(ones, tf.square(centred) as tf.Tensor2D), m);
+    const variance = tf.div(tf.sum(tf.square(centred), 0, true), m);
     const inv = tf.rsqrt(tf.add(variance, BN_EPSILON));
     const xhat = tf.mul(centred, inv);
     let out = tf.reshape(tf.add(tf.mul(xhat, g!), b!), input!.shape);
@@ -112,10 +111,9 @@ export function batchNormTrain(
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xh, scale, positive] = saved as [tf.Tensor2D, tf.Tensor, tf.Tensor?];
         const dz = positive ? tf.mul(dy, tf.cast(positive, 'float32')) : dy;
-        const row = tf.ones([1, m]) as tf.Tensor2D;
-        const dflat = tf.reshape(dz, [m, c]) as tf.Tensor2D;
-        const dbeta = tf.matMul(row, dflat);
-        const dgamma = tf.matMul(row, tf.mul(dflat, xh) as tf.Tensor2D);
+        const dflat = tf.reshape(dz, [m, c]);
+        const dbeta = tf.sum(dflat, 0, true);
+        const dgamma = tf.sum(tf.mul(dflat, xh), 0, true);
         const shift = tf.add(tf.mul(xh, tf.div(dgamma, m)), tf.div(dbeta, m));
         const dx = tf.reshape(tf.mul(tf.sub(dflat, shift), scale), input!.shape);
         const grads = [dx, tf.reshape(dgamma, [c]), tf.reshape(dbeta, [c])];
