@@ -73,12 +73,11 @@ export interface AfterBatchNorm<T> {
  * out of every tf.tidy, so the caller disposes them.
  *
  * One operation with its closed-form gradient, dz = dy·[out > 0], dx = γ/σ · (dz − mean(dz) −
- * x̂·mean(dz·x̂)), rather than tfjs differentiating moments, batchNorm, add and relu: tfjs keeps every
- * saved tensor and every intermediate gradient until a backward pass ends, and its batchNorm
- * gradient tiles σ to the input's size. On wasm that made a ResNet18 step a third slower and put
- * ResNet34 at batch 64 past wasm's 4 GB heap. Saved here: x̂ and, with ReLU, where the output is
- * positive. Per-channel sums reduce the leading axis of an [m, c] view, which this project's wasm
- * Sum kernel runs on XNNPACK (wasm-kernels.ts).
+ * x̂·mean(dz·x̂)), rather than tfjs differentiating moments, batchNorm, add and relu, which tiles σ
+ * to the input's size and saves several full-size tensors per layer: on wasm a ResNet18 step
+ * (batch 16) took 3.7 s instead of 2.7 s, with 909 MB of tensors at its peak instead of 639 MB.
+ * Saved here: x̂ and, with ReLU, the output (which the next convolution keeps anyway). Per-channel
+ * sums reduce the leading axis of an [m, c] view (on wasm, XNNPACK through wasm-kernels.ts's Sum).
  */
 export function batchNormTrain(
   x: tf.Tensor,
@@ -103,14 +102,13 @@ export function batchNormTrain(
     let out = tf.reshape(tf.add(tf.mul(xhat, g!), b!), input!.shape);
     if (residual) out = tf.add(out, residual);
     if (relu) out = tf.relu(out);
-    // ReLU's mask as bool (one byte an element): tfjs copies what it saves on wasm.
-    save(relu ? [xhat, tf.mul(g!, inv), tf.greater(out, 0)] : [xhat, tf.mul(g!, inv)]);
+    save(relu ? [xhat, tf.mul(g!, inv), out] : [xhat, tf.mul(g!, inv)]);
     stats = { mean: tf.keep(tf.reshape(mean, [c])), variance: tf.keep(tf.reshape(variance, [c])) };
     return {
       value: out,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xh, scale, positive] = saved as [tf.Tensor2D, tf.Tensor, tf.Tensor?];
-        const dz = positive ? tf.mul(dy, tf.cast(positive, 'float32')) : dy;
+        const [xh, scale, output] = saved as [tf.Tensor2D, tf.Tensor, tf.Tensor?];
+        const dz = output ? tf.mul(dy, tf.step(output)) : dy;
         const dflat = tf.reshape(dz, [m, c]);
         const dbeta = tf.sum(dflat, 0, true);
         const dgamma = tf.sum(tf.mul(dflat, xh), 0, true);
