@@ -97,7 +97,8 @@ function timeAgainst(
   const steps: number[] = [];
   const ratios: number[] = [];
   secondsFresh(passes, params, fresh, 1); // warm-up
-  for (let r = 0; r < repeats; r++) {
+  // A ratio of two noisy times is noisier than either: at least 9 pairs for its median.
+  for (let r = 0; r < Math.max(repeats, 9); r++) {
     const m = seconds(method, mCalls);
     const p = secondsFresh(passes, params, fresh, pCalls);
     steps.push(m);
