@@ -10,6 +10,8 @@ import type { BenchJob } from './worker';
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const PYTORCH_SCRIPT = fileURLToPath(new URL('../../../bench/pytorch_reference.py', import.meta.url));
 const TSX = import.meta.resolve('tsx');
+/** The networks bench/pytorch_reference.py defines. */
+const PYTORCH_MODELS = new Set(['mlp', 'lenet5', 'convnet']);
 
 export interface BenchLine {
   type: 'bench';
@@ -125,7 +127,8 @@ export async function runBench(
         });
       }
     }
-    if (python) {
+    if (python && !PYTORCH_MODELS.has(model)) log(`no PyTorch reference for ${model}`);
+    if (python && PYTORCH_MODELS.has(model)) {
       log(`measuring ${model} in PyTorch…`);
       emit(await runPytorch(python, model, o));
       if (o.parallel && availableParallelism() > 1) {
