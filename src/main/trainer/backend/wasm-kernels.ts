@@ -17,12 +17,12 @@
 // BatchMatMul with transposeA/B        a scalar loop (~12× slower)  explicit transposes + XNNPACK matmul
 // MaxPoolGrad                          slower, breaks ties its way  JS loop, ties broken as on cpu
 // Sum over leading axes (bias grads)   transposes, then reduces     XNNPACK average pooling over one
-//                                      (6–25× slower)               M × 1 window
+//                                      (5–35× slower)               M × 1 window
 // Add of a per-channel vector          XNNPACK broadcast of rows of the vector tiled to ≥ 256
 //                                      C values (5× slower at C = 6)  values, so rows are long
 // _FusedMatMul of 2-D operands         reads them as 3-D            the same, viewed as 3-D
 //
-// See profile-wasm.ts for the measurements behind these choices.
+// See profile-wasm.ts and bench/profile-step.ts for the measurements behind these choices.
 
 import {
   _FusedMatMul,
@@ -571,7 +571,7 @@ function maxPoolGrad(args: KernelArgs<MaxPoolGradAttrs>): TensorInfo {
  * overlap, so each dy value goes to one input: the first in row-major order that equals the
  * window's maximum, which the forward pass already computed (`ys`). Finding it with equality
  * masks instead of a chain of comparisons has no data-dependent branch, which random
- * activations would mispredict half the time (2.5× faster); all four inputs are written, so dx
+ * activations would mispredict half the time (1.7× faster here); all four inputs are written, so dx
  * needs no zeroing. A window without a finite maximum (NaN, all −∞, or an output that matches
  * none of its inputs) takes the exact rule of the general loop: the first strictly greater value.
  */
