@@ -1,5 +1,6 @@
 // The datasets table: one row per imported dataset (the pixels live in the file it names).
 // A row is written only once its file is in place, so a row always has a file behind it.
+import type { DatasetSummary } from '../../shared/datasets';
 import type { Db } from './db';
 
 /** One input file the dataset was made from; a dropped folder of images is one entry. */
@@ -12,18 +13,7 @@ export interface DatasetSource {
   files?: number;
 }
 
-export interface DatasetRow {
-  name: string;
-  /** idx, cifar10, cifar100, image-folder or csv. */
-  format: string;
-  height: number;
-  width: number;
-  channels: number;
-  classes: string[];
-  trainCount: number;
-  testCount: number;
-  /** How train and test came about: "source" or "seeded 80/20 …". */
-  split: string;
+export interface DatasetRow extends DatasetSummary {
   sources: DatasetSource[];
   /** The dataset file, relative to the data dir. */
   file: string;

@@ -1,5 +1,6 @@
 // What the routes return: plain data, the same over IPC and over HTTP.
 import type { FigureKind } from '../charts';
+import type { DatasetSummary } from '../datasets';
 import type { RunProgress, RunRecord, RunResult, RunStatus } from '../results';
 import type { ExperimentSpec, SpecProblem } from '../spec';
 
@@ -71,16 +72,7 @@ export interface DatasetEntry {
 }
 
 /** An imported dataset as the import service recorded it. */
-export interface ImportedDatasetView {
-  name: string;
-  format: string;
-  height: number;
-  width: number;
-  channels: number;
-  classes: string[];
-  trainCount: number;
-  testCount: number;
-  split: string;
+export interface ImportedDatasetView extends DatasetSummary {
   notes: string[];
 }
 
