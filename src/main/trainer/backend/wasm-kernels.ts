@@ -413,21 +413,18 @@ function depthwiseInfo(
   );
 }
 
-function depthwiseBackpropFilter(args: KernelArgs<DepthwiseConv2dNativeBackpropFilterAttrs>): TensorInfo {
-  const { inputs, attrs, backend } = args;
-  const x = input(inputs, 'x', DepthwiseConv2dNativeBackpropFilter);
-  const dy = input(inputs, 'dy', DepthwiseConv2dNativeBackpropFilter);
-  requireFloat32(DepthwiseConv2dNativeBackpropFilter, x, dy);
-  const info = depthwiseInfo(x.shape, attrs.filterShape, attrs);
-  const out = backend.makeOutput(attrs.filterShape, 'float32');
-  const xs = f32(backend, x);
-  const dys = f32(backend, dy);
-  const dw = f32(backend, out);
-  dw.fill(0);
+/**
+ * Calls `tap` for every (output position, filter tap) pair that reads an input inside the image,
+ * with the flat offsets of that output's channels in dy, of the input's channels in x and of the
+ * tap's channels in the filter. Both gradients walk the same taps; only what they add differs.
+ */
+function forEachDepthwiseTap(
+  info: backend_util.Conv2DInfo,
+  tap: (dyBase: number, xBase: number, wBase: number) => void,
+): void {
   const { batchSize, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { dilationHeight: dh, dilationWidth: dwid, outChannels: cout } = info;
-  const mult = cout / cin;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   for (let n = 0; n < batchSize; n++) {
@@ -440,18 +437,34 @@ function depthwiseBackpropFilter(args: KernelArgs<DepthwiseConv2dNativeBackpropF
           for (let j = 0; j < kw; j++) {
             const wi = wo * sw + j * dwid - pl;
             if (wi < 0 || wi >= w) continue;
-            const xBase = ((n * h + hi) * w + wi) * cin;
-            const wBase = (i * kw + j) * cout;
-            // Filter [kh, kw, cin, mult] and dy's channels (c·mult + q) share one index.
-            for (let c = 0, o = 0; c < cin; c++) {
-              const xv = xs[xBase + c]!;
-              for (let q = 0; q < mult; q++, o++) dw[wBase + o] = dw[wBase + o]! + xv * dys[dyBase + o]!;
-            }
+            tap(dyBase, ((n * h + hi) * w + wi) * cin, (i * kw + j) * cout);
           }
         }
       }
     }
   }
+}
+
+function depthwiseBackpropFilter(args: KernelArgs<DepthwiseConv2dNativeBackpropFilterAttrs>): TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const x = input(inputs, 'x', DepthwiseConv2dNativeBackpropFilter);
+  const dy = input(inputs, 'dy', DepthwiseConv2dNativeBackpropFilter);
+  requireFloat32(DepthwiseConv2dNativeBackpropFilter, x, dy);
+  const info = depthwiseInfo(x.shape, attrs.filterShape, attrs);
+  const out = backend.makeOutput(attrs.filterShape, 'float32');
+  const xs = f32(backend, x);
+  const dys = f32(backend, dy);
+  const dw = f32(backend, out);
+  dw.fill(0);
+  const cin = info.inChannels;
+  const mult = info.outChannels / cin;
+  forEachDepthwiseTap(info, (dyBase, xBase, wBase) => {
+    // Filter [kh, kw, cin, mult] and dy's channels (c·mult + q) share one index.
+    for (let c = 0, o = 0; c < cin; c++) {
+      const xv = xs[xBase + c]!;
+      for (let q = 0; q < mult; q++, o++) dw[wBase + o] = dw[wBase + o]! + xv * dys[dyBase + o]!;
+    }
+  });
   return out;
 }
 
@@ -466,35 +479,16 @@ function depthwiseBackpropInput(args: KernelArgs<DepthwiseConv2dNativeBackpropIn
   const ws = f32(backend, filter);
   const dx = f32(backend, out);
   dx.fill(0);
-  const { batchSize, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const { dilationHeight: dh, dilationWidth: dwid, outChannels: cout } = info;
-  const mult = cout / cin;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
+  const cin = info.inChannels;
+  const mult = info.outChannels / cin;
   // Scatter each dy element back over the inputs it was computed from.
-  for (let n = 0; n < batchSize; n++) {
-    for (let ho = 0; ho < oh; ho++) {
-      for (let wo = 0; wo < ow; wo++) {
-        const dyBase = ((n * oh + ho) * ow + wo) * cout;
-        for (let i = 0; i < kh; i++) {
-          const hi = ho * sh + i * dh - pt;
-          if (hi < 0 || hi >= h) continue;
-          for (let j = 0; j < kw; j++) {
-            const wi = wo * sw + j * dwid - pl;
-            if (wi < 0 || wi >= w) continue;
-            const xBase = ((n * h + hi) * w + wi) * cin;
-            const wBase = (i * kw + j) * cout;
-            for (let c = 0, o = 0; c < cin; c++) {
-              let sum = 0;
-              for (let q = 0; q < mult; q++, o++) sum += dys[dyBase + o]! * ws[wBase + o]!;
-              dx[xBase + c] = dx[xBase + c]! + sum;
-            }
-          }
-        }
-      }
+  forEachDepthwiseTap(info, (dyBase, xBase, wBase) => {
+    for (let c = 0, o = 0; c < cin; c++) {
+      let sum = 0;
+      for (let q = 0; q < mult; q++, o++) sum += dys[dyBase + o]! * ws[wBase + o]!;
+      dx[xBase + c] = dx[xBase + c]! + sum;
     }
-  }
+  });
   return out;
 }
 
