@@ -62,33 +62,16 @@ export const useDatasetsStore = defineStore('datasets', () => {
     }
   }
 
-  /** Import files or folders on the host's machine as the dataset `name`. */
-  async function importPaths(paths: string[], name: string): Promise<ImportedDatasetView | null> {
+  /** Runs one import as `name`, keeping its progress, its error or the row it produced. */
+  async function runImport(
+    name: string,
+    work: () => Promise<ImportedDatasetView>,
+  ): Promise<ImportedDatasetView | null> {
     importing.value = name;
     importProgress.value = null;
     importError.value = null;
     try {
-      const row = await datasetsApi.import({ paths, name });
-      imported.value = row;
-      await refresh();
-      return row;
-    } catch (err) {
-      importError.value = (err as Error).message;
-      return null;
-    } finally {
-      importing.value = null;
-    }
-  }
-
-  /** In a browser: upload dropped or chosen files to the host and import them as `name`. */
-  async function importFiles(files: UploadFile[], name: string): Promise<ImportedDatasetView | null> {
-    importing.value = name;
-    importProgress.value = null;
-    importError.value = null;
-    try {
-      const row = await uploadAndImport(files, { name }, (p) => {
-        uploadProgress.value = p.done < p.total ? p : null;
-      });
+      const row = await work();
       imported.value = row;
       await refresh();
       return row;
@@ -99,6 +82,20 @@ export const useDatasetsStore = defineStore('datasets', () => {
       importing.value = null;
       uploadProgress.value = null;
     }
+  }
+
+  /** Import files or folders on the host's machine as the dataset `name`. */
+  function importPaths(paths: string[], name: string): Promise<ImportedDatasetView | null> {
+    return runImport(name, () => datasetsApi.import({ paths, name }));
+  }
+
+  /** In a browser: upload dropped or chosen files to the host and import them as `name`. */
+  function importFiles(files: UploadFile[], name: string): Promise<ImportedDatasetView | null> {
+    return runImport(name, () =>
+      uploadAndImport(files, { name }, (p) => {
+        uploadProgress.value = p.done < p.total ? p : null;
+      }),
+    );
   }
 
   return {
