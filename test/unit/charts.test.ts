@@ -13,6 +13,7 @@ import {
   FIGURE_KINDS,
 } from '../../src/shared/charts';
 import { makeRun } from '../fixtures/runs';
+import { renderSvg } from '../../src/main/export/figures';
 import { mnistSmallRuns } from '../fixtures/mnist-small';
 
 const lenet = mnistSmallRuns().filter((r) => r.model === 'lenet5');
@@ -180,7 +181,23 @@ describe('training loss with restarts', () => {
     );
     expect(expected).toEqual([12, 14, 16]);
     expect(marks.filter((m) => m.xAxis !== undefined).map((m) => m.xAxis)).toEqual(expected);
-    expect(marks.find((m) => m.yAxis !== undefined)!.yAxis).toBe(0.01);
+    // The threshold is a dotted series across the run (a log-axis markLine below 0.01 is not drawn).
+    const threshold = seriesOf(option).find((s) =>
+      String(s.id).startsWith('aux:threshold'),
+    ) as LineSeriesOption;
+    expect(threshold.name).toBe(restart.name);
+    const ys = (threshold.data as unknown[]).map(
+      (d) => (Array.isArray(d) ? d : (d as { value: number[] }).value)[1],
+    );
+    expect(ys).toEqual([0.01, 0.01]);
+  });
+
+  it('draws a threshold far below 0.01 into the SVG (ECharts drops such markLines on a log axis)', () => {
+    const tiny = lenet.map((r) =>
+      r.methodSpec.id === 'restart' ? { ...r, methodSpec: { ...r.methodSpec, restartEpsilon: 1e-6 } } : r,
+    );
+    const svg = renderSvg(buildFigure('train-loss-restarts', tiny));
+    expect(svg).toContain('threshold ε = 0.000001');
   });
 
   it('uses a log axis, and no markers for methods without restarts', () => {

@@ -177,12 +177,41 @@ function trainVsValFigure(
   });
 }
 
+/**
+ * Keeps marker labels apart: a label is drawn only where no other label of the figure sits within
+ * `fraction` of the x axis, so that restarts or ε drops a few epochs apart, in one group or in
+ * several, do not print over each other (their dashed lines are all still drawn).
+ */
+class LabelSpacer {
+  private readonly taken: number[] = [];
+  private readonly gap: number;
+
+  constructor(runs: readonly RunResult[], x: ChartX, fraction = 0.07) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const r of runs) {
+      for (const e of r.epochs) {
+        const v = xOf(e, x);
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+    }
+    this.gap = hi > lo ? fraction * (hi - lo) : 0;
+  }
+
+  claim(at: number): boolean {
+    if (this.taken.some((t) => Math.abs(t - at) < this.gap)) return false;
+    this.taken.push(at);
+    return true;
+  }
+}
+
 /** Vertical marker lines at x positions, one per position, labelled with how many seeds share it. */
 function verticalMarks(
   marks: readonly { x: number; seed: number }[],
   label: (count: number) => string,
   color: string,
-  showLabels: boolean,
+  spacer: LabelSpacer,
 ): NonNullable<LineSeriesOption['markLine']>['data'] {
   const byX = new Map<number, Set<number>>();
   for (const m of marks) byX.set(m.x, (byX.get(m.x) ?? new Set()).add(m.seed));
@@ -191,7 +220,7 @@ function verticalMarks(
     .map(([xv, seeds]) => ({
       xAxis: xv,
       lineStyle: { color, type: 'dashed', width: 1.2 },
-      label: { show: showLabels, formatter: label(seeds.size), position: 'end', color, fontSize: 11 },
+      label: { show: spacer.claim(xv), formatter: label(seeds.size), position: 'end', color, fontSize: 11 },
     }));
 }
 
@@ -199,6 +228,7 @@ function restartFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOpt
   const x = o.x ?? 'epoch';
   const log = o.logY ?? true;
   const groups = seriesGroups(runs, o);
+  const spacer = new LabelSpacer(runs, x);
   const series = groups.flatMap((g, i) => {
     const points = aggregateByEpoch(g.runs, (e) => positiveIf(log, e.train.loss), x);
     const marks: { x: number; seed: number }[] = [];
@@ -206,25 +236,9 @@ function restartFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOpt
       for (const e of r.epochs)
         for (const _ of e.restartEvents ?? []) marks.push({ x: xOf(e, x), seed: r.seed });
     }
-    const lines: NonNullable<LineSeriesOption['markLine']>['data'] = [];
-    lines.push(
-      ...(verticalMarks(marks, (n) => (n > 1 ? `restart ×${n}` : 'restart'), g.color, marks.length <= 12) ??
-        []),
-    );
-    const spec = g.method.runs[0]!.methodSpec;
-    if (spec.id === 'restart') {
-      lines.push({
-        yAxis: spec.restartEpsilon,
-        lineStyle: { color: g.color, type: 'dotted', width: 1.2 },
-        label: {
-          formatter: `threshold ε = ${spec.restartEpsilon}`,
-          position: 'insideEndTop',
-          color: g.color,
-        },
-      });
-    }
+    const lines = verticalMarks(marks, (n) => (n > 1 ? `restart ×${n}` : 'restart'), g.color, spacer) ?? [];
     const markLine = lines.length ? { symbol: ['none', 'none'], silent: true, data: lines } : undefined;
-    return bandSeries(points, {
+    const curves = bandSeries(points, {
       id: `train:${i}`,
       name: g.name,
       color: g.color,
@@ -234,6 +248,39 @@ function restartFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOpt
       bands: o.bands,
       line: markLine ? ({ markLine } as Partial<LineSeriesOption>) : {},
     });
+    const spec = g.method.runs[0]!.methodSpec;
+    if (spec.id !== 'restart' || points.length === 0) return curves;
+    // The threshold as a two-point series, not a markLine: ECharts (6.0) does not draw a markLine
+    // on a log axis below about 0.01 (apache/echarts#21580), and thresholds are 1e-4 to 1e-7.
+    const first = points[0]!.x;
+    const last = points[points.length - 1]!.x;
+    const threshold: LineSeriesOption = {
+      id: `${AUX_PREFIX}threshold:${i}`,
+      name: g.name,
+      type: 'line',
+      silent: true,
+      // An invisible symbol: ECharts attaches a data label to its symbol, and 'none' has none.
+      symbol: 'circle',
+      symbolSize: 0,
+      showSymbol: true,
+      lineStyle: { color: g.color, type: 'dotted', width: 1.2 },
+      itemStyle: { color: g.color },
+      data: [
+        [first, spec.restartEpsilon],
+        {
+          value: [last, spec.restartEpsilon],
+          label: {
+            show: true,
+            position: 'top',
+            align: 'right',
+            formatter: `threshold ε = ${spec.restartEpsilon}`,
+            color: g.color,
+          },
+        },
+      ],
+      z: 2,
+    };
+    return [...curves, threshold];
   });
   return frame({
     width: o.width,
@@ -324,6 +371,7 @@ function movesFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOptio
     return emptyFigure(title, 'No SSA or SGD-SA runs: only they make worsening moves.');
   const single = groups.length === 1;
   const legend: string[] = [];
+  const spacer = new LabelSpacer(runs, x);
   const series = groups.flatMap((g, i) => {
     const accepted = single ? 'Accepted worsening moves' : `${g.name}: accepted`;
     const rejected = single ? 'Rejected worsening moves' : `${g.name}: rejected`;
@@ -340,12 +388,7 @@ function movesFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOptio
       ? {
           symbol: ['none', 'none'],
           silent: true,
-          data: verticalMarks(
-            drops,
-            (n) => (n > 1 ? `ε ÷ 10 (${n} seeds)` : 'ε ÷ 10'),
-            dropColor,
-            drops.length <= 12,
-          ),
+          data: verticalMarks(drops, (n) => (n > 1 ? `ε ÷ 10 (${n} seeds)` : 'ε ÷ 10'), dropColor, spacer),
         }
       : undefined;
     return [
