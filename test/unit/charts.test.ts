@@ -253,6 +253,12 @@ describe('worsening moves', () => {
     expect(rejected.data[2]![1]).toBeCloseTo(mean(ssaRuns.map((r) => r.epochs[2]!.moves!.rejectedWorse)), 12);
     const drops = (accepted.markLine as { data: { xAxis: number }[] }).data.map((d) => d.xAxis);
     expect(drops).toEqual([9.5, 11.5]);
+    expect((option.title as { subtext: string }).subtext).toContain('red lines: ε divided by 10');
+  });
+
+  it('explains red lines only when some run dropped ε (SGD-SA never does)', () => {
+    const option = buildFigure('moves', byLabel(lenet, 'SGD-SA'));
+    expect((option.title as { subtext: string }).subtext).not.toContain('red lines');
   });
 
   it('names the method in each entry when several methods are drawn', () => {

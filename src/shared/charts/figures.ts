@@ -418,10 +418,11 @@ function movesFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOptio
     ];
   });
   const sub = subtitle(groups) + (single ? ` · ${groups[0]!.name}` : '');
+  const anyDrop = groups.some((g) => g.runs.some((r) => r.epochs.some((e) => e.epsilonDropped)));
   return frame({
     width: o.width,
     title,
-    subtitle: `${sub} · red lines: ε divided by 10`,
+    subtitle: anyDrop ? `${sub} · red lines: ε divided by 10` : sub,
     x,
     yName: 'Worsening moves per epoch',
     yMin: 0,
