@@ -94,6 +94,36 @@ describe('annealab run', () => {
   });
 });
 
+describe('annealab run with several specs', () => {
+  it('runs their grids on one queue and prints a table for each', async () => {
+    const dir = tempDir();
+    const dataDir = join(dir, 'data');
+    const one = { ...tiny, name: 'cli-first', methods: [{ id: 'sgd', lr: 0.1 }], seeds: [1], epochs: 1 };
+    const two = { ...tiny, name: 'cli-second', methods: [{ id: 'ssa' }], seeds: [1], epochs: 1 };
+    const r = await runCli([
+      'run',
+      writeSpec(dir, one, 'first.json'),
+      writeSpec(dir, two, 'second.json'),
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('experiment "cli-first": 1 runs');
+    expect(r.stderr).toContain('experiment "cli-second": 1 runs');
+    expect(r.stderr).toMatch(/2 runs in \d+:\d\d wall time/);
+    expect(r.stdout).toMatch(/cli-first: minimum validation loss[\s\S]*SGD \(η = 0\.1\)/);
+    expect(r.stdout).toMatch(/cli-second: minimum validation loss[\s\S]*SSA \(ε = 0\.01/);
+    const db = new Database(join(dataDir, 'annealab.db'), { readonly: true });
+    const names = db.prepare('SELECT name FROM experiments ORDER BY name').all() as { name: string }[];
+    const finished = db.prepare("SELECT COUNT(*) AS n FROM runs WHERE status = 'finished'").get() as {
+      n: number;
+    };
+    db.close();
+    expect(names.map((n) => n.name)).toEqual(['cli-first', 'cli-second']);
+    expect(finished.n).toBe(2);
+  });
+});
+
 describe('annealab run with bad input', () => {
   it('lists every problem of a broken spec by path, exits non-zero, and writes nothing', async () => {
     const dir = tempDir();
@@ -111,6 +141,19 @@ describe('annealab run with bad input', () => {
     );
     expect(r.stderr).toContain('dataset.id: unknown dataset "mnits"; available: mnist, fashion-mnist');
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(existsSync(join(dataDir, 'annealab.db'))).toBe(false);
+  });
+
+  it('with several specs, runs none of them when one is broken, and names it', async () => {
+    const dir = tempDir();
+    const dataDir = join(dir, 'data');
+    const good = writeSpec(dir, tiny, 'good.json');
+    const bad = writeSpec(dir, { ...tiny, epochs: 0 }, 'bad.json');
+    const r = await runCli(['run', good, bad, '--data-dir', dataDir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.json is not a valid experiment spec:\n\s+epochs: /);
+    expect(r.stderr).toContain('nothing was run: fix these specs and run all of them again');
+    expect(r.stderr).not.toContain('good.json');
     expect(existsSync(join(dataDir, 'annealab.db'))).toBe(false);
   });
 

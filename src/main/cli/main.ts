@@ -41,9 +41,9 @@ const dataDirOption = [
 program
   .command('run')
   .description(
-    'validate an experiment spec, run its grid (methods × models × seeds) and print the comparison table',
+    'validate experiment specs, run their grids (methods × models × seeds) together and print each comparison table',
   )
-  .argument('<spec>', 'experiment spec (JSON)')
+  .argument('<spec...>', 'experiment specs (JSON); all are validated before any runs')
   .option('--json', 'write one JSON object per event on stdout instead of progress')
   .option(...dataDirOption)
   .option(
@@ -53,8 +53,11 @@ program
   )
   .option('--backend <backend>', 'tensorflow, wasm, cpu or auto (overrides ANNEALAB_BACKEND and the spec)')
   .action(
-    async (spec: string, o: { json?: boolean; dataDir?: string; concurrency?: number; backend?: string }) => {
-      process.exitCode = await runCommand(spec, { ...o, dataDir: resolveDataDir(o.dataDir) });
+    async (
+      specs: string[],
+      o: { json?: boolean; dataDir?: string; concurrency?: number; backend?: string },
+    ) => {
+      process.exitCode = await runCommand(specs, { ...o, dataDir: resolveDataDir(o.dataDir) });
     },
   );
 

@@ -12,7 +12,7 @@ interface ActiveRun {
   lastVal: string;
 }
 
-const fmtDuration = (s: number) => {
+export const fmtDuration = (s: number) => {
   if (!Number.isFinite(s) || s < 0) return '–';
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);

@@ -10,7 +10,7 @@ import { QUEUE_PAUSED, QueueRunner } from '../../services/queue';
 import { watchRuns } from '../../services/watch';
 import { Store } from '../../store';
 import { UserError } from '../errors';
-import { ProgressView } from '../progress';
+import { fmtDuration, ProgressView } from '../progress';
 
 export interface RunCommandOptions {
   json?: boolean;
@@ -44,23 +44,43 @@ export async function loadSpecFile(path: string, dataDir: string): Promise<Exper
 
 const ENDED = new Set(['finished', 'failed', 'cancelled']);
 
-export async function runCommand(specPath: string, options: RunCommandOptions): Promise<number> {
-  const spec = await loadSpecFile(specPath, options.dataDir);
+/**
+ * Several specs share one queue: their runs fill the cores together, so no core idles at the tail
+ * of one spec while the next waits. Every spec is validated before anything is written.
+ */
+export async function runCommand(specPaths: string[], options: RunCommandOptions): Promise<number> {
+  const specs: ExperimentSpec[] = [];
+  const problems: string[] = [];
+  for (const path of specPaths) {
+    try {
+      specs.push(await loadSpecFile(path, options.dataDir));
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      problems.push(err.message);
+    }
+  }
+  if (problems.length > 0) {
+    const nothing =
+      specPaths.length > 1 ? '\nnothing was run: fix these specs and run all of them again' : '';
+    throw new UserError(`${problems.join('\n')}${nothing}`);
+  }
+  const started = performance.now();
   const store = Store.open(options.dataDir);
-  const { experiment, runs } = submitExperiment(store, spec);
-  const ids = runs.map((r) => r.id);
+  const submitted = specs.map((spec) => ({ spec, ...submitExperiment(store, spec) }));
+  const experimentIds = new Set(submitted.map((s) => s.experiment.id));
+  const ids = submitted.flatMap((s) => s.runs.map((r) => r.id));
   const view = options.json
     ? null
     : new ProgressView(process.stderr, ids.length, Boolean(process.stderr.isTTY));
   const emit = (event: RunnerEvent) => {
-    if (event.experimentId !== experiment.id) return;
+    if (!experimentIds.has(event.experimentId)) return;
     if (!options.json) return view!.handle(event);
     // The JSON stream carries DESIGN.md's events only; progress is for eyes, logs go to stderr.
     if (event.type === 'log') process.stderr.write(`${event.message}\n`);
     else if (event.type !== 'progress') process.stdout.write(`${JSON.stringify(event)}\n`);
   };
   const say = (line: string) => process.stderr.write(`${line}\n`);
-  // Ctrl-C once: cancel this experiment's runs (each stops within a minibatch), still print the table.
+  // Ctrl-C once: cancel these experiments' runs (each stops within a minibatch), still print the tables.
   let cancelled = false;
   const onSigint = () => {
     if (cancelled) process.exit(130);
@@ -77,10 +97,12 @@ export async function runCommand(specPath: string, options: RunCommandOptions): 
   process.on('SIGINT', onSigint);
   try {
     if (!options.json) {
-      say(
-        `experiment "${spec.name}": ${ids.length} runs (${spec.methods.length} methods × ${spec.models.length} models × ` +
-          `${spec.seeds.length} seeds), ${spec.epochs} epochs each`,
-      );
+      for (const { spec, runs } of submitted) {
+        say(
+          `experiment "${spec.name}": ${runs.length} runs (${spec.methods.length} methods × ${spec.models.length} models × ` +
+            `${spec.seeds.length} seeds), ${spec.epochs} epochs each`,
+        );
+      }
     }
     const queue = QueueRunner.start(
       store,
@@ -101,24 +123,29 @@ export async function runCommand(specPath: string, options: RunCommandOptions): 
         `another Annealab process (${executor?.role ?? 'unknown'}, pid ${executor?.pid ?? '?'}) runs the queue; following it`,
       );
       await watchRuns(store, ids, emit);
-      const final = store.runs.forExperiment(experiment.id);
-      const count = (s: string) => final.filter((r) => r.status === s).length;
-      emit({
-        type: 'experiment-finished',
-        experimentId: experiment.id,
-        name: spec.name,
-        finished: count('finished'),
-        failed: count('failed'),
-        cancelled: count('cancelled'),
-        interrupted: count('interrupted'),
-      });
+      for (const { spec, experiment } of submitted) {
+        const final = store.runs.forExperiment(experiment.id);
+        const count = (status: string) => final.filter((r) => r.status === status).length;
+        emit({
+          type: 'experiment-finished',
+          experimentId: experiment.id,
+          name: spec.name,
+          finished: count('finished'),
+          failed: count('failed'),
+          cancelled: count('cancelled'),
+          interrupted: count('interrupted'),
+        });
+      }
     }
     if (!options.json) {
-      const table = exportTable(store.results(experiment), 'text', { stat: 'best', norm: 'mean' });
-      process.stdout.write(`\n${table}\n`);
-      say(`experiment id ${experiment.id} · data dir ${options.dataDir}`);
+      for (const { experiment } of submitted) {
+        const table = exportTable(store.results(experiment), 'text', { stat: 'best', norm: 'mean' });
+        process.stdout.write(`\n${table}\n`);
+        say(`experiment id ${experiment.id} · data dir ${options.dataDir}`);
+      }
+      say(`${ids.length} runs in ${fmtDuration((performance.now() - started) / 1000)} wall time`);
     }
-    const final = store.runs.forExperiment(experiment.id);
+    const final = submitted.flatMap((s) => store.runs.forExperiment(s.experiment.id));
     return final.every((r) => r.status === 'finished') ? 0 : 1;
   } finally {
     process.off('SIGINT', onSigint);
