@@ -229,10 +229,16 @@ describe('running statistics in a run', () => {
     method.dispose();
   });
 
-  for (const id of ['ssa', 'sgd-sa'] as const) {
-    it(`${id} keeps only the statistics of the weights a step ends with, accepted or kept`, () => {
+  for (const [id, decisions] of [
+    ['ssa', 'host'],
+    ['sgd-sa', 'host'],
+    ['ssa', 'device'],
+    ['sgd-sa', 'device'],
+  ] as const) {
+    it(`${id} keeps only the statistics of the weights a step ends with, accepted or kept (decided on the ${decisions})`, () => {
       setup = tinyRun(2);
       const s = setup;
+      s.ctx.decisions = decisions;
       // A cold temperature rejects worsening moves; big moves make some (a rate of 30 overshoots).
       const spec =
         id === 'ssa' ? { id, epsilon: 0.2, temperature: 1e-9 } : { id, temperature: 1e-9, lrSet: [0.05, 30] };

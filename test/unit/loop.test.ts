@@ -36,6 +36,28 @@ describe('training loop', () => {
     }
   });
 
+  it('decides SSA and SGD-SA on the device when ANNEALAB_METROPOLIS=device, with the same records', async () => {
+    for (const method of [
+      { id: 'ssa', epsilon: 0.3, temperature: 0.003 },
+      { id: 'sgd-sa', lrSet: [0.05, 3], temperature: 5 },
+    ]) {
+      const host = await run([method], 7, { batchSize: 16, epochs: 4 });
+      process.env.ANNEALAB_METROPOLIS = 'device';
+      try {
+        const device = await run([method], 7, { batchSize: 16, epochs: 4 });
+        expect(device.records.map(withoutTime)).toEqual(host.records.map(withoutTime));
+        tf.dispose(device.outcome.bestWeights!);
+      } finally {
+        delete process.env.ANNEALAB_METROPOLIS;
+      }
+      // Not a vacuous comparison: worsening moves were decided, some taken and some not.
+      const moves = host.records.map((r) => r.moves!);
+      expect(moves.some((m) => m.acceptedWorse > 0)).toBe(true);
+      expect(moves.some((m) => m.rejectedWorse > 0)).toBe(true);
+      tf.dispose(host.outcome.bestWeights!);
+    }
+  });
+
   it('emits one full record per epoch, in the DESIGN.md shape', async () => {
     const { records, outcome } = await run([{ id: 'ssa' }]);
     expect(records.map((r) => r.epoch)).toEqual([1, 2, 3]);

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/shared/rng';
-import { createMethod } from '../../src/main/trainer/methods';
+import { createMethod, metropolisPlacement } from '../../src/main/trainer/methods';
 import {
   cool,
   metropolis,
@@ -347,6 +347,127 @@ describe('no tensor leaks', () => {
       m.endEpoch(1, { loss: 1, accuracy: 0 });
       // Compare like with like: a restart every 2 steps frees and re-creates momentum buffers.
       expect(new Set(counts.filter((_, i) => i % 2 === 1)).size).toBe(1);
+      m.dispose();
+    });
+  }
+});
+
+describe('Metropolis decision on the device (tf.where, one read-back per chunk)', () => {
+  /** `steps` minibatches of `epochs` epochs; the records, counters and weights after each epoch. */
+  function train(spec: unknown, decisions: 'host' | 'device', epochs: number, steps: number) {
+    const c = tinyContext(5);
+    c.ctx.decisions = decisions;
+    c.ctx.deviceChunk = 16;
+    const m = createMethod(c.ctx, methodSpec(spec));
+    const out = [];
+    try {
+      for (let epoch = 1; epoch <= epochs; epoch++) {
+        m.beginEpoch(epoch);
+        for (let s = 0; s < steps; s++) {
+          const b = c.batch(Array.from({ length: 32 }, (_, i) => (i * 7 + s * 3 + epoch) % 128));
+          m.step(b, s + 1);
+          disposeBatch(b);
+        }
+        const fields = m.endEpoch(epoch, { loss: 1, accuracy: 0 });
+        out.push({
+          fields,
+          counters: { ...c.ctx.counters },
+          metropolisStream: c.ctx.rng('metropolis').getState(),
+          weights: c.weights(),
+        });
+      }
+    } finally {
+      m.dispose();
+      c.dispose();
+    }
+    return out;
+  }
+
+  for (const spec of [
+    { id: 'ssa', epsilon: 0.05, temperature: 0.02, cooling: 0.5, acceptedBound: 0 },
+    { id: 'sgd-sa', lrSet: [0.05, 1, 8], temperature: 0.2, cooling: 0.5 },
+  ]) {
+    it(`${spec.id}: the same moves, probabilities, counters, random stream and weights as on the host`, () => {
+      // 40 steps an epoch with a read-back every 16: two mid-epoch read-backs, one at the end.
+      const host = train(spec, 'host', 2, 40);
+      const device = train(spec, 'device', 2, 40);
+      for (let e = 0; e < 2; e++) {
+        const moves = host[e]!.fields.moves!;
+        // The run must hold all three kinds of move for the comparison to mean something.
+        expect(moves.better).toBeGreaterThan(0);
+        expect(moves.acceptedWorse).toBeGreaterThan(0);
+        expect(moves.rejectedWorse).toBeGreaterThan(0);
+        expect(device[e]!.fields).toEqual(host[e]!.fields);
+        expect(device[e]!.counters).toEqual(host[e]!.counters);
+        expect(device[e]!.metropolisStream).toEqual(host[e]!.metropolisStream);
+        expect(sameWeights(device[e]!.weights, host[e]!.weights)).toBe(true);
+      }
+    });
+  }
+
+  it('a rejected move leaves the exact weights; the counts arrive at the epoch end', () => {
+    t = tinyContext();
+    t.ctx.decisions = 'device';
+    const m = new SsaMethod(t.ctx, methodSpec({ id: 'ssa', epsilon: 0.5, temperature: 1e-12 }) as never);
+    m.beginEpoch(1);
+    let unchanged = 0;
+    for (let s = 1; s <= 12; s++) {
+      const before = t.weights();
+      const b = t.batch(Array.from({ length: 32 }, (_, i) => (i * 3 + s) % 128));
+      m.step(b, s);
+      disposeBatch(b);
+      if (sameWeights(t.weights(), before)) unchanged++;
+    }
+    // Nothing read back yet: the statistics wait for the flush.
+    expect(m.stats.total).toBe(0);
+    const { moves } = m.endEpoch(1, { loss: 1, accuracy: 0 });
+    expect(unchanged).toBeGreaterThanOrEqual(3);
+    expect(moves!.rejectedWorse).toBe(unchanged);
+    expect(t.ctx.counters.updates).toBe(12 - unchanged);
+    m.dispose();
+  });
+
+  it('a NaN objective is rejected on the device and reported at the read-back', () => {
+    t = tinyContext();
+    t.ctx.decisions = 'device';
+    const m = createMethod(t.ctx, methodSpec({ id: 'sgd-sa', lrSet: [0.1] }));
+    m.beginEpoch(1);
+    t.ctx.params[0]!.assign(tf.fill(t.ctx.params[0]!.shape, NaN));
+    const b = t.batch();
+    m.step(b, 1);
+    disposeBatch(b);
+    expect(() => m.endEpoch(1, { loss: 1, accuracy: 0 })).toThrow(/NaN/);
+    m.dispose();
+  });
+
+  it('is chosen on the tensorflow backend only, unless ANNEALAB_METROPOLIS says otherwise', () => {
+    expect(metropolisPlacement('tensorflow', {})).toBe('device');
+    expect(metropolisPlacement('wasm', {})).toBe('host');
+    expect(metropolisPlacement('cpu', { ANNEALAB_METROPOLIS: 'auto' })).toBe('host');
+    expect(metropolisPlacement('wasm', { ANNEALAB_METROPOLIS: 'device' })).toBe('device');
+    expect(metropolisPlacement('tensorflow', { ANNEALAB_METROPOLIS: 'host' })).toBe('host');
+    expect(() => metropolisPlacement('wasm', { ANNEALAB_METROPOLIS: 'gpu' })).toThrow(
+      /ANNEALAB_METROPOLIS is "gpu"; expected host, device or auto/,
+    );
+  });
+
+  for (const id of ['ssa', 'sgd-sa']) {
+    it(`${id}: tf.memory().numTensors is flat across steps and read-backs`, () => {
+      t = tinyContext();
+      t.ctx.decisions = 'device';
+      const m = createMethod(t.ctx, methodSpec({ id }));
+      const counts: number[] = [];
+      for (let epoch = 1; epoch <= 3; epoch++) {
+        m.beginEpoch(epoch);
+        for (let s = 1; s <= 4; s++) {
+          const b = t.batch();
+          m.step(b, s);
+          disposeBatch(b);
+        }
+        m.endEpoch(epoch, { loss: 1, accuracy: 0 });
+        counts.push(tf.memory().numTensors);
+      }
+      expect(new Set(counts).size).toBe(1);
       m.dispose();
     });
   }

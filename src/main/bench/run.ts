@@ -25,6 +25,8 @@ export interface BenchLine {
   /** Processes measured at once (aggregate throughput when > 1). */
   processes?: number;
   methods?: Record<string, { minibatchesPerSec: number; overheadPct: number }>;
+  /** Where SSA and SGD-SA took their Metropolis decision in the method rows (host or device). */
+  metropolis?: string;
 }
 
 export interface BenchOptions {
@@ -196,7 +198,9 @@ export function benchTable(lines: readonly BenchLine[]): string {
             `${id} ${v.minibatchesPerSec.toFixed(1)} (${v.overheadPct >= 0 ? '+' : ''}${v.overheadPct.toFixed(0)}%)`,
         )
         .join('  ');
-      out.push(`${l.model} on ${l.backend}: ${m}`);
+      out.push(
+        `${l.model} on ${l.backend}: ${m}${l.metropolis ? ` (Metropolis on the ${l.metropolis})` : ''}`,
+      );
     }
   }
   return out.join('\n');

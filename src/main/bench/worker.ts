@@ -7,7 +7,7 @@ import { validateSpec } from '../../shared/spec';
 import type { ModelId } from '../../shared/ids';
 import { initBackend } from '../trainer/backend/select';
 import { uploadSplit, gatherBatch, disposeBatch, type Batch } from '../trainer/data/batches';
-import { createMethod, type MethodContext } from '../trainer/methods';
+import { createMethod, metropolisPlacement, type MethodContext } from '../trainer/methods';
 import { buildNetwork, initialValues } from '../trainer/models';
 import { crossEntropy } from '../trainer/objective';
 import { estimateTraining } from '../trainer/evaluate';
@@ -43,10 +43,15 @@ function callsFor(step: () => void, minSeconds: number): number {
   }
 }
 
-/** Seconds per call of `step` in one repetition of `calls` calls. */
-function seconds(step: () => void, calls: number): number {
+/**
+ * Seconds per call of `step` in one repetition of `calls` calls. `settle` runs before the clock
+ * stops: a step that reads nothing back (the device-side Metropolis decision) has only queued its
+ * work on a GPU when it returns.
+ */
+function seconds(step: () => void, calls: number, settle?: () => void): number {
   const t0 = performance.now();
   for (let i = 0; i < calls; i++) step();
+  settle?.();
   return (performance.now() - t0) / 1000 / calls;
 }
 
@@ -92,6 +97,9 @@ function timeAgainst(
   repeats: number,
   minSeconds: number,
 ): { perStep: number; ratio: number } {
+  // Reading back the smallest parameter waits for everything queued before it.
+  const smallest = params.reduce((a, b) => (b.size < a.size ? b : a));
+  const settle = () => void smallest.dataSync();
   const mCalls = callsFor(method, minSeconds / 2);
   const pCalls = Math.max(1, Math.round(mCalls * 1.2));
   const steps: number[] = [];
@@ -99,7 +107,7 @@ function timeAgainst(
   secondsFresh(passes, params, fresh, 1); // warm-up
   // A ratio of two noisy times is noisier than either: at least 9 pairs for its median.
   for (let r = 0; r < Math.max(repeats, 9); r++) {
-    const m = seconds(method, mCalls);
+    const m = seconds(method, mCalls, settle);
     const p = secondsFresh(passes, params, fresh, pCalls);
     steps.push(m);
     ratios.push(m / p);
@@ -191,6 +199,7 @@ async function run(job: BenchJob): Promise<void> {
       gradient: { fresh: 1, run: ([a]) => tf.tidy(() => void backwardPass(a!)) },
     };
     const methods: Record<string, { minibatchesPerSec: number; overheadPct: number }> = {};
+    const decisions = metropolisPlacement(info.backend);
     for (const m of specs.spec.methods) {
       const streams = new Map<string, Rng>();
       const ctx: MethodContext = {
@@ -200,6 +209,7 @@ async function run(job: BenchJob): Promise<void> {
         rng: (name) => streams.get(name) ?? streams.set(name, Rng.fromSeed(1, name)).get(name)!,
         reinitialize: () => undefined,
         estimateTrain: () => estimateTraining(net, params, split, job.batchSize, 1, Rng.fromSeed(1, 'e')),
+        decisions,
       };
       const method = createMethod(ctx, m);
       method.beginEpoch(1);
@@ -217,6 +227,7 @@ async function run(job: BenchJob): Promise<void> {
       methods[m.id] = { minibatchesPerSec: 1 / perStep, overheadPct: 100 * (ratio - 1) };
     }
     out.methods = methods;
+    out.metropolis = decisions;
   }
   disposeBatch(batch);
   out.peakRssMb = peakRssMb;

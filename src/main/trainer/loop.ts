@@ -10,7 +10,7 @@ import { methodLabel, type ExperimentSpec, type MethodSpec } from '../../shared/
 import { augmentImages, thesisAugmentation } from './data/augment';
 import { disposeBatch, epochBatches, gatherBatch, sequentialBatches, type DeviceSplit } from './data/batches';
 import { estimateTraining, evaluateBatches, validate } from './evaluate';
-import { createMethod, type ComputeCounters, type MethodContext } from './methods';
+import { createMethod, metropolisPlacement, type ComputeCounters, type MethodContext } from './methods';
 import { bindBuffers, buildNetwork, initialBuffers, initialValues, type Network } from './models';
 import type { Checkpoint } from './checkpoint';
 
@@ -138,6 +138,7 @@ export async function trainRun(
     },
     estimateTrain: () =>
       estimateTraining(runNet, params, data.train, spec.batchSize, spec.estimateBatches, estimateRng),
+    decisions: metropolisPlacement(tf.getBackend()),
   };
   const method = createMethod(ctx, methodSpec);
   if (resume) method.loadState({ scalars: resume.state.method, tensors: resume.methodTensors });

@@ -12,7 +12,9 @@ export type {
   SavedTensor,
   TrainingMethod,
   ComputeCounters,
+  MetropolisPlacement,
 } from './method';
+export { metropolisPlacement } from './device-metropolis';
 
 export function createMethod(ctx: MethodContext, spec: MethodSpec): TrainingMethod {
   switch (spec.id) {

@@ -25,7 +25,17 @@ export interface MethodContext {
   reinitialize(): void;
   /** The training-loss estimate on fresh random minibatches, as after an epoch. */
   estimateTrain(): LossAccuracy;
+  /**
+   * Where SSA and SGD-SA take their Metropolis decision: on the host after one read-back per
+   * minibatch (the default), or on the device with tf.where (device-metropolis.ts), read back
+   * once per chunk of steps: the choice for a GPU, where a read-back per step stalls it.
+   */
+  decisions?: MetropolisPlacement;
+  /** With decisions on the device: minibatches between two read-backs (default DEVICE_CHUNK). */
+  deviceChunk?: number;
 }
+
+export type MetropolisPlacement = 'host' | 'device';
 
 /** The method-specific fields of an epoch record. */
 export type MethodEpochFields = Pick<

@@ -16,6 +16,7 @@ import {
   type MethodState,
   type TrainingMethod,
 } from './method';
+import { DeviceMetropolis } from './device-metropolis';
 import { cool, metropolis, MoveStats } from './metropolis';
 
 export class SgdSaMethod implements TrainingMethod {
@@ -26,6 +27,8 @@ export class SgdSaMethod implements TrainingMethod {
   private readonly lrRng: Rng;
   private readonly acceptRng: Rng;
   private readonly runningStats: RunningStats;
+  /** Set when the Metropolis decision is taken on the device. */
+  private readonly device: DeviceMetropolis | null;
 
   constructor(
     private readonly ctx: MethodContext,
@@ -36,6 +39,7 @@ export class SgdSaMethod implements TrainingMethod {
     this.lrRng = ctx.rng('sgd-sa-lr');
     this.acceptRng = ctx.rng('metropolis');
     this.runningStats = new RunningStats(ctx.net);
+    this.device = ctx.decisions === 'device' ? new DeviceMetropolis(this.acceptRng, ctx.deviceChunk) : null;
   }
 
   beginEpoch(_epoch: number): void {
@@ -51,6 +55,10 @@ export class SgdSaMethod implements TrainingMethod {
     // per pass so that only the kept weights' statistics reach the running ones (METHODS.md).
     const loss = (ws: readonly tf.Tensor[], slot: number) =>
       crossEntropy(ctx.net.apply(ws, batch.x, true, this.runningStats.capture(slot)), batch.y);
+    if (this.device) {
+      this.stepOnDevice(loss, lr);
+      return;
+    }
     const { candidate, values } = tf.tidy(() => {
       const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) => loss(ws, 0))(ctx.params);
       const next = ctx.params.map((w, i) => tf.sub(w, tf.mul(grads[i]!, lr)));
@@ -71,7 +79,24 @@ export class SgdSaMethod implements TrainingMethod {
     tf.dispose(candidate);
   }
 
+  /** The same step with the decision as tensor ops: no read-back (device-metropolis.ts). */
+  private stepOnDevice(loss: (ws: readonly tf.Tensor[], slot: number) => tf.Scalar, lr: number): void {
+    const { ctx } = this;
+    const device = this.device!;
+    tf.tidy(() => {
+      const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) => loss(ws, 0))(ctx.params);
+      const next = ctx.params.map((w, i) => tf.sub(w, tf.mul(grads[i]!, lr)));
+      const taken = device.decide(value, loss(next, 1), this.temperature);
+      ctx.params.forEach((w, i) => w.assign(tf.where(taken, next[i]!, w)));
+      this.runningStats.commit({ if: taken, then: 1, else: 0 });
+    });
+    ctx.counters.forward += 2;
+    ctx.counters.backward += 1;
+    if (device.full) ctx.counters.updates += device.flush(this.stats, this.temperature);
+  }
+
   endEpoch(_epoch: number, _train: LossAccuracy): MethodEpochFields {
+    if (this.device) this.ctx.counters.updates += this.device.flush(this.stats, this.temperature);
     const temperature = this.temperature;
     this.temperature = cool(temperature, this.spec.cooling, this.spec.minTemperature);
     const lrCounts: Record<string, number> = {};
@@ -93,5 +118,7 @@ export class SgdSaMethod implements TrainingMethod {
     this.temperature = scalar(state, 'temperature');
   }
 
-  dispose(): void {}
+  dispose(): void {
+    this.device?.dispose();
+  }
 }

@@ -17,6 +17,7 @@ import {
   type MethodState,
   type TrainingMethod,
 } from './method';
+import { DeviceMetropolis } from './device-metropolis';
 import { cool, metropolis, MoveStats } from './metropolis';
 
 export class SsaMethod implements TrainingMethod {
@@ -30,6 +31,8 @@ export class SsaMethod implements TrainingMethod {
   private readonly noiseViews: Float32Array[];
   private epsilonDrops = 0;
   private readonly runningStats: RunningStats;
+  /** Set when the Metropolis decision is taken on the device. */
+  private readonly device: DeviceMetropolis | null;
 
   constructor(
     private readonly ctx: MethodContext,
@@ -43,6 +46,7 @@ export class SsaMethod implements TrainingMethod {
     let offset = 0;
     this.noiseViews = ctx.params.map((p) => this.noise.subarray(offset, (offset += p.size)));
     this.runningStats = new RunningStats(ctx.net);
+    this.device = ctx.decisions === 'device' ? new DeviceMetropolis(this.acceptRng, ctx.deviceChunk) : null;
   }
 
   beginEpoch(_epoch: number): void {
@@ -69,6 +73,15 @@ export class SsaMethod implements TrainingMethod {
         ctx.params.map((w, i) => tf.sub(w, deltas[i]!)),
       ];
     });
+    ctx.counters.forward += 3;
+    if (this.device) this.decideOnDevice(batch, plus, minus);
+    else this.decideOnHost(batch, plus, minus);
+    tf.dispose(plus);
+    tf.dispose(minus);
+  }
+
+  private decideOnHost(batch: Batch, plus: tf.Tensor[], minus: tf.Tensor[]): void {
+    const { ctx } = this;
     // One read-back for the three objectives: the host decides, the device computes.
     const values = tf.tidy(() =>
       tf.stack([
@@ -79,7 +92,6 @@ export class SsaMethod implements TrainingMethod {
     );
     const [f0, fPlus, fMinus] = values.dataSync() as Float32Array;
     values.dispose();
-    ctx.counters.forward += 3;
     const usePlus = fPlus! <= fMinus!;
     const candidate = usePlus ? plus : minus;
     const decision = metropolis((usePlus ? fPlus! : fMinus!) - f0!, this.temperature, this.acceptRng);
@@ -91,11 +103,26 @@ export class SsaMethod implements TrainingMethod {
     }
     // Running statistics from the weights the step ends with only (METHODS.md).
     this.runningStats.commit(accepted ? (usePlus ? 1 : 2) : 0);
-    tf.dispose(plus);
-    tf.dispose(minus);
+  }
+
+  /** The same rule as tensor ops: no read-back in this step (device-metropolis.ts). */
+  private decideOnDevice(batch: Batch, plus: tf.Tensor[], minus: tf.Tensor[]): void {
+    const { ctx } = this;
+    const device = this.device!;
+    tf.tidy(() => {
+      const f0 = this.objective(ctx.params, batch, 0);
+      const fPlus = this.objective(plus, batch, 1);
+      const fMinus = this.objective(minus, batch, 2);
+      const usePlus = tf.lessEqual(fPlus, fMinus);
+      const taken = device.decide(f0, tf.where(usePlus, fPlus, fMinus), this.temperature);
+      ctx.params.forEach((w, i) => w.assign(tf.where(taken, tf.where(usePlus, plus[i]!, minus[i]!), w)));
+      this.runningStats.commit({ if: taken, then: { if: usePlus, then: 1, else: 2 }, else: 0 });
+    });
+    if (device.full) ctx.counters.updates += device.flush(this.stats, this.temperature);
   }
 
   endEpoch(_epoch: number, _train: LossAccuracy): MethodEpochFields {
+    if (this.device) this.ctx.counters.updates += this.device.flush(this.stats, this.temperature);
     const temperature = this.temperature;
     const epsilon = this.epsilon;
     const betterRatio = this.stats.total > 0 ? this.stats.counts.better / this.stats.total : 1;
@@ -128,5 +155,7 @@ export class SsaMethod implements TrainingMethod {
     this.epsilonDrops = scalar(state, 'epsilonDrops');
   }
 
-  dispose(): void {}
+  dispose(): void {
+    this.device?.dispose();
+  }
 }

@@ -13,7 +13,7 @@ export type { ApplyOptions, BufferSpec, InputShape, LayerSummary, Network, Param
 export { parameterCount } from './network';
 export { initialValues, type InitScheme } from './init';
 export { defineNetwork, type Body, type Ops } from './graph';
-export { bindBuffers, initialBuffers, RunningStats } from './state';
+export { bindBuffers, initialBuffers, RunningStats, type SlotChoice } from './state';
 
 export interface ModelInfo {
   build: (input: InputShape, numClasses: number) => Network;

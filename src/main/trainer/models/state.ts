@@ -33,6 +33,9 @@ export function bindBuffers(net: Network, values: readonly tf.Variable[]): Netwo
  * method can keep the ones of the weights it accepts and drop the rest. For a network without
  * batch-norm it collects nothing and costs nothing.
  */
+/** A slot, or a choice between two made on the device by a bool scalar tensor. */
+export type SlotChoice = number | { if: tf.Tensor; then: SlotChoice; else: SlotChoice };
+
 export class RunningStats {
   private readonly slots = new Map<number, tf.Tensor[]>();
 
@@ -56,15 +59,26 @@ export class RunningStats {
     };
   }
 
-  /** Make `slot`'s statistics the running statistics (none: keep them as they are), drop the rest. */
-  commit(slot: number | null): void {
+  /**
+   * Make the chosen slot's statistics the running statistics (null: keep them as they are), drop
+   * the rest. A choice may be decided on the device: `{ if, then, else }` picks with tf.where on a
+   * bool scalar tensor, so that no read-back is needed to know which candidate was kept.
+   */
+  commit(choice: SlotChoice | null): void {
     const values = this.net.bufferValues;
-    if (slot !== null && values) {
-      const next = this.slots.get(slot);
-      if (!next) throw new Error(`no running statistics were captured in slot ${slot}`);
-      values.forEach((v, i) => v.assign(next[i]!));
+    if (choice !== null && values) {
+      tf.tidy(() => values.forEach((v, i) => v.assign(this.pick(choice, i))));
     }
     this.clear();
+  }
+
+  private pick(choice: SlotChoice, index: number): tf.Tensor {
+    if (typeof choice !== 'number') {
+      return tf.where(choice.if, this.pick(choice.then, index), this.pick(choice.else, index));
+    }
+    const captured = this.slots.get(choice);
+    if (!captured) throw new Error(`no running statistics were captured in slot ${choice}`);
+    return captured[index]!;
   }
 
   /** Drop whatever was captured. */

@@ -1,0 +1,139 @@
+// The Metropolis decision kept on the device (issue 6): on a GPU, reading the losses back to the
+// host every minibatch stalls the device once per step. Here the decision is tensor ops, the
+// weights are chosen with tf.where, and the host reads the step records once per chunk of steps
+// (and at the epoch's end) to count moves, keep the acceptance probabilities and find a NaN.
+//
+// Same decisions as the host rule (metropolis.ts), from the same random stream: the host draws a
+// uniform only for a worsening move, so the device cannot know ahead which draw a step uses. It
+// gets the next CHUNK draws of a copy of the stream, and a device counter of worsening moves picks
+// the one a step uses; at the flush the real stream advances by the number of worsening moves.
+// The only difference left is where exp(−Δ/T) is rounded (float32 on the device, float64 on the
+// host), which can change a decision whose uniform lies within ~1e-7 of its probability.
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '../../../shared/rng';
+import type { MetropolisPlacement } from './method';
+import type { MoveDecision, MoveStats } from './metropolis';
+
+/** Steps between two read-backs; bounds the records held on the device. */
+export const DEVICE_CHUNK = 512;
+
+/** Per-step record columns: objective before, objective of the candidate, worsening?, taken? */
+const RECORD_WIDTH = 4;
+
+export class DeviceMetropolis {
+  private uniforms: tf.Tensor1D | null = null;
+  /** Worsening moves so far in this chunk: the index of the next uniform. */
+  private readonly worseSoFar = tf.tidy(() => tf.variable(tf.scalar(0, 'int32'), false, undefined, 'int32'));
+  private records: tf.Tensor1D[] = [];
+
+  /** `chunk`: steps between read-backs, and uniforms uploaded at a time. */
+  constructor(
+    private readonly rng: Rng,
+    private readonly chunk = DEVICE_CHUNK,
+  ) {}
+
+  /** Steps decided since the last flush. */
+  get pending(): number {
+    return this.records.length;
+  }
+
+  /**
+   * The decision for one step as a bool scalar tensor: take the candidate whose objective is
+   * `candidate` over the current one (`current`) at temperature `temperature`. Call inside a
+   * tf.tidy; the step's record is kept until the next flush.
+   */
+  decide(current: tf.Scalar, candidate: tf.Scalar, temperature: number): tf.Scalar {
+    if (this.uniforms === null) {
+      // The draws a host run would make next, from a copy: the stream itself moves at the flush.
+      const copy = Rng.fromState(this.rng.getState());
+      const draws = new Float32Array(this.chunk);
+      for (let i = 0; i < this.chunk; i++) draws[i] = copy.uniform();
+      this.uniforms = tf.keep(tf.tensor1d(draws));
+    }
+    const worsening = tf.sub(candidate, current);
+    // Not "≤ 0" is worsening, so a NaN objective counts as a worsening move, is rejected (u < NaN
+    // is false) and is reported at the flush, as the host rule refuses it at once.
+    const worse = tf.logicalNot(tf.lessEqual(worsening, 0));
+    const u = tf.gather(this.uniforms, this.worseSoFar);
+    const probability = tf.exp(tf.div(tf.neg(worsening), temperature));
+    const taken = tf.logicalOr(tf.logicalNot(worse), tf.less(u.reshape([]), probability));
+    this.worseSoFar.assign(tf.add(this.worseSoFar, tf.cast(worse, 'int32')));
+    this.records.push(
+      tf.keep(
+        tf.stack([current, candidate, tf.cast(worse, 'float32'), tf.cast(taken, 'float32')]) as tf.Tensor1D,
+      ),
+    );
+    return taken as tf.Scalar;
+  }
+
+  /** True when the next step would run past the uniforms held on the device. */
+  get full(): boolean {
+    return this.records.length >= this.chunk;
+  }
+
+  /**
+   * Read the pending records (one host sync), add them to `stats`, move the random stream past
+   * the uniforms they used; returns how many moves were taken. `temperature` is the one the
+   * records were decided at (it changes only between epochs, after a flush).
+   */
+  flush(stats: MoveStats, temperature: number): number {
+    if (this.records.length === 0) return 0;
+    const all = tf.concat(this.records);
+    const values = all.dataSync() as Float32Array;
+    all.dispose();
+    tf.dispose(this.records);
+    this.records = [];
+    tf.dispose(this.uniforms!);
+    this.uniforms = null;
+    tf.tidy(() => this.worseSoFar.assign(tf.scalar(0, 'int32')));
+    let taken = 0;
+    let worse = 0;
+    let nan = false;
+    for (let i = 0; i < values.length; i += RECORD_WIDTH) {
+      const worsening = values[i + 1]! - values[i]!;
+      if (Number.isNaN(worsening)) nan = true;
+      const isWorse = values[i + 2] === 1;
+      const wasTaken = values[i + 3] === 1;
+      if (isWorse) worse++;
+      if (wasTaken) taken++;
+      const decision: MoveDecision = !isWorse
+        ? { kind: 'better', probability: null }
+        : // The probability as the host rule records it: float64 from the float32 objectives.
+          {
+            kind: wasTaken ? 'acceptedWorse' : 'rejectedWorse',
+            probability: Math.exp(-worsening / temperature),
+          };
+      stats.record(decision);
+    }
+    for (let i = 0; i < worse; i++) this.rng.uniform();
+    if (nan) throw new Error('the objective is NaN: the weights have diverged');
+    return taken;
+  }
+
+  /** Drop what is pending (a cancelled epoch) and the device buffers. */
+  dispose(): void {
+    tf.dispose(this.records);
+    this.records = [];
+    if (this.uniforms) this.uniforms.dispose();
+    this.uniforms = null;
+    this.worseSoFar.dispose();
+  }
+}
+
+/**
+ * Where SSA and SGD-SA decide: on the device on the `tensorflow` backend (a GPU, where a read-back
+ * per minibatch stalls it), on the host on wasm and cpu (their tensors are in the host's memory,
+ * a read-back is a copy of three floats, and the host rule saves the where over every weight).
+ * ANNEALAB_METROPOLIS=host|device overrides, to measure one against the other.
+ */
+export function metropolisPlacement(
+  backend: string,
+  env: NodeJS.ProcessEnv = process.env,
+): MetropolisPlacement {
+  const override = env.ANNEALAB_METROPOLIS;
+  if (override === 'host' || override === 'device') return override;
+  if (override !== undefined && override !== '' && override !== 'auto') {
+    throw new Error(`ANNEALAB_METROPOLIS is "${override}"; expected host, device or auto`);
+  }
+  return backend === 'tensorflow' ? 'device' : 'host';
+}
