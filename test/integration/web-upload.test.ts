@@ -2,7 +2,16 @@
 // gate as everything else (token, Host header), land intact under <dataDir>/uploads/<batch>/,
 // are refused for absolute paths and "..", and POST /api/upload/import imports the batch
 // folder and removes it whatever the outcome.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,5 +167,35 @@ describe('uploading to the browser host', () => {
     const none = await importBatch('b6', { name: 'nothing' });
     expect(none.status).toBe(404);
     expect(readdirSync(join(dataDir, 'uploads'))).toEqual([]);
+  });
+});
+
+describe('batches a browser abandoned mid-upload', () => {
+  it('are swept when the browser host starts; a batch written to within the hour is kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'annealab-sweep-'));
+    const dataDir = join(dir, 'data');
+    const uploads = join(dataDir, 'uploads');
+    const stale = join(uploads, 'left-yesterday', 'part');
+    const fresh = join(uploads, 'arriving-now');
+    mkdirSync(stale, { recursive: true });
+    mkdirSync(fresh, { recursive: true });
+    writeFileSync(join(stale, 'train-images-idx3-ubyte'), 'half a file');
+    writeFileSync(join(fresh, 'a.csv'), '0,1,2');
+    // Everything in the stale batch last changed two hours ago; one file of the fresh one now.
+    const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    for (const p of [join(stale, 'train-images-idx3-ubyte'), stale, join(uploads, 'left-yesterday')]) {
+      utimesSync(p, old, old);
+    }
+    utimesSync(fresh, old, old);
+    const app = AnnealabApp.start({ dataDir, host: 'web', role: 'test', execute: false });
+    const host = await startWebHost(app, { token: 'sweep-token-0123456789', rendererDir: join(dir, 'r') });
+    try {
+      expect(readdirSync(uploads)).toEqual(['arriving-now']);
+      expect(readFileSync(join(fresh, 'a.csv'), 'utf8')).toBe('0,1,2');
+    } finally {
+      await host.close();
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -28,6 +28,7 @@ import {
   type Registry,
 } from '../../shared/contract';
 import type { AnnealabApp } from '../services/app';
+import { sweepAbandonedUploads } from './upload-sweep';
 
 export const TOKEN_COOKIE = 'annealab_token';
 const MAX_BODY = 8 * 1024 * 1024;
@@ -399,27 +400,32 @@ export function startWebHost(app: AnnealabApp, options: WebHostOptions = {}): Pr
     serveStatic(res, url.pathname);
   });
 
-  return new Promise((ok, fail) => {
-    server.once('error', fail);
-    server.listen(options.port ?? 0, bindHost, () => {
-      server.off('error', fail);
-      const port = (server.address() as AddressInfo).port;
-      hosts = allowedHosts(bindHost, port);
-      const shown = bindHost === '0.0.0.0' || bindHost === '::' ? '127.0.0.1' : bindHost;
-      const origin = `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
-      ok({
-        server,
-        url: `${origin}/?token=${token}`,
-        origin,
-        port,
-        token,
-        close: () =>
-          new Promise<void>((done) => {
-            for (const s of streams) s.end();
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  // Batches an earlier browser left half-uploaded go before this host takes new ones.
+  const swept = sweepAbandonedUploads(uploadsDir);
+  return swept.then(
+    () =>
+      new Promise<WebHost>((ok, fail) => {
+        server.once('error', fail);
+        server.listen(options.port ?? 0, bindHost, () => {
+          server.off('error', fail);
+          const port = (server.address() as AddressInfo).port;
+          hosts = allowedHosts(bindHost, port);
+          const shown = bindHost === '0.0.0.0' || bindHost === '::' ? '127.0.0.1' : bindHost;
+          const origin = `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+          ok({
+            server,
+            url: `${origin}/?token=${token}`,
+            origin,
+            port,
+            token,
+            close: () =>
+              new Promise<void>((done) => {
+                for (const s of streams) s.end();
+                server.closeAllConnections();
+                server.close(() => done());
+              }),
+          });
+        });
+      }),
+  );
 }
