@@ -259,6 +259,23 @@ export function welchTTest(a: readonly number[], b: readonly number[]): WelchRes
   return { statistic: t, df, pValue: studentTTwoSided(t, df) };
 }
 
+/**
+ * Paired t-test, two-sided (SciPy's `ttest_rel(a, b)`): `a[i]` and `b[i]` belong together (two
+ * methods run from the same seed, so from the same initial weights and data order), and the test
+ * is on their differences, which removes what the seed contributes to both.
+ */
+export function pairedTTest(a: readonly number[], b: readonly number[]): WelchResult {
+  if (a.length !== b.length) throw new Error(`paired samples differ in size: ${a.length} and ${b.length}`);
+  const n = a.length;
+  if (n < 2) return { statistic: NaN, df: NaN, pValue: NaN };
+  const d = a.map((x, i) => x - b[i]!);
+  const sd = sampleStd(d);
+  const diff = mean(d);
+  if (sd === 0) return { statistic: diff === 0 ? NaN : Math.sign(diff) * Infinity, df: NaN, pValue: NaN };
+  const t = diff / (sd / Math.sqrt(n));
+  return { statistic: t, df: n - 1, pValue: studentTTwoSided(t, n - 1) };
+}
+
 /** Average ranks (1-based) of the values, ties sharing the mean of their ranks. */
 export function ranks(values: readonly number[]): { ranks: number[]; tieSizes: number[] } {
   const order = values.map((v, i) => ({ v, i })).sort((x, y) => x.v - y.v);

@@ -15,6 +15,7 @@ import {
   sampleVariance,
   studentTCdf,
   studentTTwoSided,
+  pairedTTest,
   welchTTest,
 } from '../../src/shared/stats';
 
@@ -101,6 +102,32 @@ describe('special functions', () => {
     expect(studentTCdf(Infinity, 3)).toBe(1);
     expect(studentTCdf(0, 3)).toBe(0.5);
     expect(studentTCdf(1, 0)).toBeNaN();
+  });
+});
+
+describe('paired t-test', () => {
+  it('matches scipy.stats.ttest_rel(a, b)', () => {
+    const r1 = pairedTTest([1, 2, 3, 4, 5], [1.5, 2.1, 3.9, 4.2, 5.8]);
+    expectClose(r1.statistic, -3.1622776601683804, 1e-11);
+    expect(r1.df).toBe(4);
+    expectClose(r1.pValue, 0.03410942316740959, 1e-9);
+    const r2 = pairedTTest([0.9613, 0.9581, 0.9672, 0.9668, 0.9605], [0.963, 0.961, 0.967, 0.967, 0.961]);
+    expectClose(r2.statistic, -1.7991908573390434, 1e-9);
+    expectClose(r2.pValue, 0.14637613650140052, 1e-8);
+  });
+
+  it('finds a consistent small difference that the unpaired test misses', () => {
+    // Seeds move both methods a lot; the method adds +0.004 to each seed, give or take 0.001.
+    const base = [0.951, 0.962, 0.958, 0.97, 0.944];
+    const other = base.map((v, i) => v + 0.004 + [0.001, -0.001, 0, 0.0005, -0.0005][i]!);
+    expect(pairedTTest(other, base).pValue).toBeLessThan(0.01);
+    expect(welchTTest(other, base).pValue).toBeGreaterThan(0.4);
+  });
+
+  it('cannot test fewer than two pairs, or differences without spread, and refuses unequal sizes', () => {
+    expect(pairedTTest([1], [2]).pValue).toBeNaN();
+    expect(pairedTTest([1, 2, 3], [1, 2, 3]).pValue).toBeNaN();
+    expect(() => pairedTTest([1, 2], [1, 2, 3])).toThrow(/differ in size/);
   });
 });
 

@@ -2,7 +2,7 @@
 // time-to-target and how columns are chosen.
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/shared/results';
-import { mannWhitneyU, mean, sampleStd, welchTTest } from '../../src/shared/stats';
+import { mannWhitneyU, mean, pairedTTest, sampleStd, welchTTest } from '../../src/shared/stats';
 import { buildComparisonTable, runValue, significanceMark } from '../../src/shared/table';
 import { makeRun, type EpochSpec } from '../fixtures/runs';
 
@@ -262,6 +262,24 @@ describe('significance against a baseline', () => {
     expect(p).toBeCloseTo(mannWhitneyU(sgd.slice(0, 3), ssa.slice(0, 3)).pValue, 15);
     expect(p).toBeCloseTo(0.1, 12); // complete separation, 3 vs 3
     expect(table.notes.find((n) => n.kind === 'test-power')?.text).toContain('With 3 and 3 seeds');
+  });
+
+  it('pairs the seeds for the paired t-test, in whatever order the runs come, and says so', () => {
+    // Reversed order and one extra seed on one side: the test must pair seed with seed, not i with i.
+    const shuffled = [...runs.slice(4, 8)].reverse();
+    const extra = run({ methodIndex: 0, method: SGD, seed: 9, loss: 0.9, acc: 0.99 });
+    const table = buildComparisonTable([...runs.slice(0, 4), extra, ...shuffled], {
+      stat: 'best',
+      norm: 'mean',
+      baseline: 'SGD (η = 0.1)',
+      test: 'paired',
+    });
+    const p = table.rows[1]!.cells[0]!.loss!.pValue!;
+    expect(p).toBeCloseTo(pairedTTest(ssa, sgd).pValue, 15);
+    expect(p).not.toBeCloseTo(welchTTest(ssa, [...sgd, 0.9]).pValue, 6);
+    expect(table.notes.find((n) => n.kind === 'significance')!.text).toMatch(
+      /two-sided paired t-test .* seed by seed .* fewer than 2 seeds in common are not tested/,
+    );
   });
 
   it('leaves a cell untested when a side has one seed', () => {

@@ -69,7 +69,7 @@ program
   .option('--stat <stat>', 'best (min loss / max accuracy over epochs, the thesis) or final', 'best')
   .option('--norm <norm>', 'loss as mean cross-entropy (mean) or as the thesis printed it (thesis)', 'mean')
   .option('--baseline <method>', 'test every method against this one (label or method id)')
-  .option('--test <test>', 'significance test: welch or mannwhitney', 'welch')
+  .option('--test <test>', 'significance test: welch, paired (t-test seed by seed) or mannwhitney', 'welch')
   .option(
     '--target <accuracy>',
     'add time-to-target columns for this validation accuracy (fraction)',

@@ -34,7 +34,7 @@ export const tableOptionsSchema = z
     stat: z.enum(['best', 'final']).default('best'),
     norm: z.enum(['mean', 'thesis']).default('mean'),
     baseline: z.string().max(500).optional(),
-    test: z.enum(['welch', 'mannwhitney']).default('welch'),
+    test: z.enum(['welch', 'paired', 'mannwhitney']).default('welch'),
     timeToTarget: z.number().gt(0).max(1).optional(),
   })
   .strict();

@@ -4,13 +4,13 @@
 import type { MethodId } from '../ids';
 import type { EpochRecord } from '../records';
 import type { RunResult, RunStatus } from '../results';
-import { mannWhitneyU, mean, sampleStd, welchTTest } from '../stats';
+import { mannWhitneyU, mean, pairedTTest, sampleStd, welchTTest } from '../stats';
 import { roundedForComparison, type Metric } from './format';
 import { columnOf, groupRuns, type ColumnGroup, type ColumnKind, type MethodGroup } from './group';
 
 export type TableStat = 'best' | 'final';
 export type LossNorm = 'mean' | 'thesis';
-export type SignificanceTest = 'welch' | 'mannwhitney';
+export type SignificanceTest = 'welch' | 'paired' | 'mannwhitney';
 
 export interface TableOptions {
   /** `best`: min validation loss and max validation accuracy over epochs (the thesis); `final`: last epoch. */
@@ -181,6 +181,20 @@ function resolveBaseline(methods: readonly MethodGroup[], baseline: string): Met
   throw new Error(`baseline "${baseline}" is none of the methods: ${labels}`);
 }
 
+/** The values of the seeds both cells hold, in the same order: the pairs of a paired test. */
+function seedPairs(cell: Cell, ref: Cell): [number[], number[]] {
+  const refBySeed = new Map(ref.seeds.map((seed, i) => [seed, ref.perSeed[i]!]));
+  const a: number[] = [];
+  const b: number[] = [];
+  cell.seeds.forEach((seed, i) => {
+    const other = refBySeed.get(seed);
+    if (other === undefined) return;
+    a.push(cell.perSeed[i]!);
+    b.push(other);
+  });
+  return [a, b];
+}
+
 function buildCell(runs: readonly RunResult[], metric: Metric, options: TableOptions): Cell {
   const perSeed = runs.map((r) => runValue(r.epochs, metric, options.stat, options.norm));
   return {
@@ -234,6 +248,7 @@ function binomial(n: number, k: number): number {
 
 const TEST_NAMES: Record<SignificanceTest, string> = {
   welch: "Welch's t-test",
+  paired: 'paired t-test',
   mannwhitney: 'Mann–Whitney U test',
 };
 
@@ -349,7 +364,9 @@ export function buildComparisonTable(runs: readonly RunResult[], options: TableO
           const result =
             test === 'welch'
               ? welchTTest(cell.perSeed, ref.perSeed)
-              : mannWhitneyU(cell.perSeed, ref.perSeed);
+              : test === 'paired'
+                ? pairedTTest(...seedPairs(cell, ref))
+                : mannWhitneyU(cell.perSeed, ref.perSeed);
           cell.pValue = Number.isFinite(result.pValue) ? result.pValue : null;
           if (
             test === 'mannwhitney' &&
@@ -390,7 +407,11 @@ export function buildComparisonTable(runs: readonly RunResult[], options: TableO
       kind: 'significance',
       text:
         `${marks}: two-sided ${TEST_NAMES[test]} of the per-seed values against ${baselineGroup.label}` +
-        (test === 'welch' ? '; cells with fewer than 2 seeds on either side are not tested.' : '.'),
+        (test === 'welch'
+          ? '; cells with fewer than 2 seeds on either side are not tested.'
+          : test === 'paired'
+            ? ', seed by seed (a seed gives both the same initial weights and data order); cells with fewer than 2 seeds in common are not tested.'
+            : '.'),
     });
     for (const sizes of tooFewForMark) {
       notes.push({

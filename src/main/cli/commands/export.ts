@@ -65,7 +65,7 @@ export function exportCommand(experiments: string[], o: ExportCommandOptions): n
     stat: oneOf(o.stat, ['best', 'final'] as const, '--stat'),
     norm: oneOf(o.norm, ['mean', 'thesis'] as const, '--norm'),
     baseline: o.baseline,
-    test: oneOf(o.test, ['welch', 'mannwhitney'] as const, '--test'),
+    test: oneOf(o.test, ['welch', 'paired', 'mannwhitney'] as const, '--test'),
     timeToTarget: o.target,
     csv: { perSeed: o.perSeed },
   };
