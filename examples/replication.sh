@@ -20,7 +20,8 @@ if [[ "${1:-run}" == run ]]; then
 fi
 
 mkdir -p "$out"
-# Tables: each method tested against the chapter's baseline (Welch's t-test over the seeds).
+# Tables: each method tested against the chapter's baseline, seed by seed (paired t-test): a
+# seed gives every method the same initial weights and data order.
 declare -A baseline=(
   [ch2-restarts-mnist-lenet5]='SGD with momentum (eta = 0.01, beta = 0.9)'
   [ch3-ssa-mnist-lenet5]='SGD (eta = 0.001)' [ch3-ssa-mnist-convnet]='SGD (eta = 0.001)'
@@ -29,7 +30,8 @@ for s in "${specs[@]}"; do
   for f in markdown latex csv; do
     ext=$f; [[ $f == markdown ]] && ext=md; [[ $f == latex ]] && ext=tex
     extra=(); [[ $f == csv ]] && extra=(--per-seed)
-    annealab export "$s" --format "$f" --baseline "${baseline[$s]}" "${extra[@]}" --out "$out/$s.$ext"
+    annealab export "$s" --format "$f" --baseline "${baseline[$s]}" --test paired "${extra[@]}" \
+      --out "$out/$s.$ext"
   done
 done
 # Figures of the kinds the thesis draws for each chapter.
