@@ -1,6 +1,6 @@
 // What the routes return: plain data, the same over IPC and over HTTP.
 import type { FigureKind } from '../charts';
-import type { DatasetSummary } from '../datasets';
+import type { DatasetShape, DatasetSummary } from '../datasets';
 import type { RunProgress, RunRecord, RunResult, RunStatus } from '../results';
 import type { ExperimentSpec, SpecProblem } from '../spec';
 
@@ -82,14 +82,8 @@ export interface DatasetSample {
   pixels: string;
 }
 
-export interface DatasetPreview {
+export interface DatasetPreview extends DatasetShape {
   id: string;
-  height: number;
-  width: number;
-  channels: number;
-  classes: string[];
-  trainCount: number;
-  testCount: number;
   classCounts: { train: number[]; test: number[] };
   samples: DatasetSample[];
   source: string;

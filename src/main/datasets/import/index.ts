@@ -10,6 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import type { DatasetShape } from '../../../shared/datasets';
 import { Rng } from '../../../shared/rng';
 import type { DatasetRow, DatasetSource, Store } from '../../store';
 import { writeDatasetFile } from '../cache-format';
@@ -557,17 +558,11 @@ export interface DatasetSample {
   pixels: Uint8Array;
 }
 
-export interface DatasetDescription {
+export interface DatasetDescription extends DatasetShape {
   name: string;
   builtin: boolean;
   /** The metadata row of an imported dataset (null for a built-in). */
   row: DatasetRow | null;
-  height: number;
-  width: number;
-  channels: number;
-  classes: string[];
-  trainCount: number;
-  testCount: number;
   /** Provenance as the dataset file records it. */
   source: string;
   /** Images per class, by class index. */
