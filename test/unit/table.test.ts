@@ -235,7 +235,7 @@ describe('significance against a baseline', () => {
     expect(note.text).toContain('against SGD (η = 0.1)');
   });
 
-  it('accepts the baseline as an ASCII label or a unique method id, and refuses an unknown or ambiguous one', () => {
+  it('accepts the baseline as an ASCII label, a unique method id or a row number, and refuses an unknown or ambiguous one', () => {
     expect(
       buildComparisonTable(runs, { stat: 'best', norm: 'mean', baseline: 'sgd (eta = 0.1)' }).baseline?.label,
     ).toBe('SGD (η = 0.1)');
@@ -244,6 +244,12 @@ describe('significance against a baseline', () => {
     );
     expect(() => buildComparisonTable(runs, { stat: 'best', norm: 'mean', baseline: 'sgd' })).toThrow(
       /matches 2 methods/,
+    );
+    expect(buildComparisonTable(runs, { stat: 'best', norm: 'mean', baseline: '2' }).baseline?.label).toBe(
+      'SSA (ε = 0.01, T = 1, α = 0.97)',
+    );
+    expect(() => buildComparisonTable(runs, { stat: 'best', norm: 'mean', baseline: '4' })).toThrow(
+      /baseline row 4 does not exist: the table has rows 1 to 3/,
     );
     expect(() => buildComparisonTable(runs, { stat: 'best', norm: 'mean', baseline: 'adam' })).toThrow(
       /none of the methods: "SGD \(η = 0.1\)"/,

@@ -68,7 +68,10 @@ program
   .requiredOption('--format <format>', 'csv, latex, markdown or text')
   .option('--stat <stat>', 'best (min loss / max accuracy over epochs, the thesis) or final', 'best')
   .option('--norm <norm>', 'loss as mean cross-entropy (mean) or as the thesis printed it (thesis)', 'mean')
-  .option('--baseline <method>', 'test every method against this one (label or method id)')
+  .option(
+    '--baseline <method>',
+    'test every method against this one (label, method id, or row number from 1)',
+  )
   .option('--test <test>', 'significance test: welch, paired (t-test seed by seed) or mannwhitney', 'welch')
   .option(
     '--target <accuracy>',

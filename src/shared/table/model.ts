@@ -167,6 +167,12 @@ function normaliseLabel(s: string): string {
 function resolveBaseline(methods: readonly MethodGroup[], baseline: string): MethodGroup {
   const exact = methods.find((m) => m.label === baseline || m.key === baseline);
   if (exact) return exact;
+  // A row number as the table prints its rows, from 1: quicker than a label with Greek letters.
+  if (/^\d+$/.test(baseline)) {
+    const row = methods[Number(baseline) - 1];
+    if (row) return row;
+    throw new Error(`baseline row ${baseline} does not exist: the table has rows 1 to ${methods.length}`);
+  }
   const wanted = normaliseLabel(baseline);
   const byLabel = methods.filter((m) => normaliseLabel(m.label) === wanted);
   if (byLabel.length === 1) return byLabel[0]!;
@@ -175,7 +181,7 @@ function resolveBaseline(methods: readonly MethodGroup[], baseline: string): Met
   const labels = methods.map((m) => `"${m.label}"`).join(', ');
   if (byId.length > 1) {
     throw new Error(
-      `baseline "${baseline}" matches ${byId.length} methods (${byId.map((m) => `"${m.label}"`).join(', ')}); give its label`,
+      `baseline "${baseline}" matches ${byId.length} methods (${byId.map((m) => `"${m.label}"`).join(', ')}); give its label or its row number (1 for the first row)`,
     );
   }
   throw new Error(`baseline "${baseline}" is none of the methods: ${labels}`);
