@@ -8,17 +8,7 @@ import { initBackend } from '../../src/main/trainer/backend/select';
 import { defineNetwork, type Body } from '../../src/main/trainer/models/graph';
 import { buildNetwork, initialValues } from '../../src/main/trainer/models';
 import { Rng } from '../../src/shared/rng';
-
-/** Deterministic values in [-1, 1). */
-function values(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+import { values } from '../helpers/values';
 
 const t = (shape: number[], seed: number) =>
   tf.tensor(

@@ -21,20 +21,10 @@ import {
   WASM_KERNEL_NAMES,
 } from '../../src/main/trainer/backend/wasm-kernels';
 import type { FilterGradMethod } from '../../src/main/trainer/backend/wasm-kernels';
+import { values } from '../helpers/values';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number;
-
-/** Deterministic values in [-1, 1), independent of the backend. */
-function values(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 function tensor(shape: number[], seed: number): tf.Tensor {
   return tf.tensor(

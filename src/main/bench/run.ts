@@ -91,6 +91,17 @@ async function runPytorch(python: string, model: string, o: BenchOptions): Promi
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as BenchLine;
 }
 
+/** Processes measured at once as one row: their throughputs add up, memory is the largest one's. */
+function aggregate(lines: readonly BenchLine[]): BenchLine {
+  return {
+    ...lines[0]!,
+    processes: lines.length,
+    trainImagesPerSec: lines.reduce((sum, l) => sum + l.trainImagesPerSec, 0),
+    forwardImagesPerSec: lines.reduce((sum, l) => sum + l.forwardImagesPerSec, 0),
+    peakRssMb: Math.max(...lines.map((l) => l.peakRssMb)),
+  };
+}
+
 export async function runBench(
   o: BenchOptions,
   onLine: (line: BenchLine) => void,
@@ -119,14 +130,11 @@ export async function runBench(
       if (o.parallel && availableParallelism() > 1) {
         const n = availableParallelism();
         log(`measuring ${model} on ${backend}, ${n} processes at once…`);
-        const all = await Promise.all(Array.from({ length: n }, () => runWorker({ ...job, methods: false })));
-        emit({
-          ...all[0]!,
-          processes: n,
-          trainImagesPerSec: all.reduce((s, l) => s + l.trainImagesPerSec, 0),
-          forwardImagesPerSec: all.reduce((s, l) => s + l.forwardImagesPerSec, 0),
-          peakRssMb: Math.max(...all.map((l) => l.peakRssMb)),
-        });
+        emit(
+          aggregate(
+            await Promise.all(Array.from({ length: n }, () => runWorker({ ...job, methods: false }))),
+          ),
+        );
       }
     }
     if (python && !PYTORCH_MODELS.has(model)) log(`no PyTorch reference for ${model}`);
@@ -137,14 +145,7 @@ export async function runBench(
         // The same aggregate for PyTorch: one process per core, each with its default threads.
         const n = availableParallelism();
         log(`measuring ${model} in PyTorch, ${n} processes at once…`);
-        const all = await Promise.all(Array.from({ length: n }, () => runPytorch(python, model, o)));
-        emit({
-          ...all[0]!,
-          processes: n,
-          trainImagesPerSec: all.reduce((s, l) => s + l.trainImagesPerSec, 0),
-          forwardImagesPerSec: all.reduce((s, l) => s + l.forwardImagesPerSec, 0),
-          peakRssMb: Math.max(...all.map((l) => l.peakRssMb)),
-        });
+        emit(aggregate(await Promise.all(Array.from({ length: n }, () => runPytorch(python, model, o)))));
       }
     }
   }
