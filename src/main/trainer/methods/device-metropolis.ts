@@ -11,7 +11,7 @@
 // host), which can change a decision whose uniform lies within ~1e-7 of its probability.
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../../shared/rng';
-import type { MetropolisPlacement } from './method';
+import type { ComputeCounters, MetropolisPlacement } from './method';
 import type { MoveDecision, MoveStats } from './metropolis';
 
 /** Steps between two read-backs; bounds the records held on the device. */
@@ -26,16 +26,16 @@ export class DeviceMetropolis {
   private readonly worseSoFar = tf.tidy(() => tf.variable(tf.scalar(0, 'int32'), false, undefined, 'int32'));
   private records: tf.Tensor1D[] = [];
 
-  /** `chunk`: steps between read-backs, and uniforms uploaded at a time. */
+  /**
+   * Read-backs add the moves to `stats` and the taken ones to `counters.updates`. `chunk`: steps
+   * between read-backs, and uniforms uploaded at a time.
+   */
   constructor(
     private readonly rng: Rng,
+    private readonly stats: MoveStats,
+    private readonly counters: ComputeCounters,
     private readonly chunk = DEVICE_CHUNK,
   ) {}
-
-  /** Steps decided since the last flush. */
-  get pending(): number {
-    return this.records.length;
-  }
 
   /**
    * The decision for one step as a bool scalar tensor: take the candidate whose objective is
@@ -43,6 +43,8 @@ export class DeviceMetropolis {
    * tf.tidy; the step's record is kept until the next flush.
    */
   decide(current: tf.Scalar, candidate: tf.Scalar, temperature: number): tf.Scalar {
+    // A full chunk has used every uniform on the device: read it back before the next step.
+    if (this.records.length >= this.chunk) this.flush(temperature);
     if (this.uniforms === null) {
       // The draws a host run would make next, from a copy: the stream itself moves at the flush.
       const copy = Rng.fromState(this.rng.getState());
@@ -66,18 +68,13 @@ export class DeviceMetropolis {
     return taken as tf.Scalar;
   }
 
-  /** True when the next step would run past the uniforms held on the device. */
-  get full(): boolean {
-    return this.records.length >= this.chunk;
-  }
-
   /**
-   * Read the pending records (one host sync), add them to `stats`, move the random stream past
-   * the uniforms they used; returns how many moves were taken. `temperature` is the one the
-   * records were decided at (it changes only between epochs, after a flush).
+   * Read the pending records (one host sync) into the move statistics and the update counter, and
+   * move the random stream past the uniforms they used. Call it at the epoch's end; `temperature`
+   * is the one the records were decided at (it changes only between epochs, after a flush).
    */
-  flush(stats: MoveStats, temperature: number): number {
-    if (this.records.length === 0) return 0;
+  flush(temperature: number): void {
+    if (this.records.length === 0) return;
     const all = tf.concat(this.records);
     const values = all.dataSync() as Float32Array;
     all.dispose();
@@ -103,11 +100,11 @@ export class DeviceMetropolis {
             kind: wasTaken ? 'acceptedWorse' : 'rejectedWorse',
             probability: Math.exp(-worsening / temperature),
           };
-      stats.record(decision);
+      this.stats.record(decision);
     }
     for (let i = 0; i < worse; i++) this.rng.uniform();
+    this.counters.updates += taken;
     if (nan) throw new Error('the objective is NaN: the weights have diverged');
-    return taken;
   }
 
   /** Drop what is pending (a cancelled epoch) and the device buffers. */

@@ -39,7 +39,10 @@ export class SgdSaMethod implements TrainingMethod {
     this.lrRng = ctx.rng('sgd-sa-lr');
     this.acceptRng = ctx.rng('metropolis');
     this.runningStats = new RunningStats(ctx.net);
-    this.device = ctx.decisions === 'device' ? new DeviceMetropolis(this.acceptRng, ctx.deviceChunk) : null;
+    this.device =
+      ctx.decisions === 'device'
+        ? new DeviceMetropolis(this.acceptRng, this.stats, ctx.counters, ctx.deviceChunk)
+        : null;
   }
 
   beginEpoch(_epoch: number): void {
@@ -92,11 +95,10 @@ export class SgdSaMethod implements TrainingMethod {
     });
     ctx.counters.forward += 2;
     ctx.counters.backward += 1;
-    if (device.full) ctx.counters.updates += device.flush(this.stats, this.temperature);
   }
 
   endEpoch(_epoch: number, _train: LossAccuracy): MethodEpochFields {
-    if (this.device) this.ctx.counters.updates += this.device.flush(this.stats, this.temperature);
+    this.device?.flush(this.temperature);
     const temperature = this.temperature;
     this.temperature = cool(temperature, this.spec.cooling, this.spec.minTemperature);
     const lrCounts: Record<string, number> = {};

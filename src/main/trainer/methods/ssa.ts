@@ -46,7 +46,10 @@ export class SsaMethod implements TrainingMethod {
     let offset = 0;
     this.noiseViews = ctx.params.map((p) => this.noise.subarray(offset, (offset += p.size)));
     this.runningStats = new RunningStats(ctx.net);
-    this.device = ctx.decisions === 'device' ? new DeviceMetropolis(this.acceptRng, ctx.deviceChunk) : null;
+    this.device =
+      ctx.decisions === 'device'
+        ? new DeviceMetropolis(this.acceptRng, this.stats, ctx.counters, ctx.deviceChunk)
+        : null;
   }
 
   beginEpoch(_epoch: number): void {
@@ -118,11 +121,10 @@ export class SsaMethod implements TrainingMethod {
       ctx.params.forEach((w, i) => w.assign(tf.where(taken, tf.where(usePlus, plus[i]!, minus[i]!), w)));
       this.runningStats.commit({ if: taken, then: { if: usePlus, then: 1, else: 2 }, else: 0 });
     });
-    if (device.full) ctx.counters.updates += device.flush(this.stats, this.temperature);
   }
 
   endEpoch(_epoch: number, _train: LossAccuracy): MethodEpochFields {
-    if (this.device) this.ctx.counters.updates += this.device.flush(this.stats, this.temperature);
+    this.device?.flush(this.temperature);
     const temperature = this.temperature;
     const epsilon = this.epsilon;
     const betterRatio = this.stats.total > 0 ? this.stats.counts.better / this.stats.total : 1;
