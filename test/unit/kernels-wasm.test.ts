@@ -14,13 +14,13 @@ import {
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/main/trainer/backend/select';
 import {
-  filterGradMethod,
-  forceFilterGradMethod,
+  convGradMethods,
+  forceConvGradMethods,
   registerWasmKernels,
   restoreWasmKernels,
   WASM_KERNEL_NAMES,
 } from '../../src/main/trainer/backend/wasm-kernels';
-import type { FilterGradMethod } from '../../src/main/trainer/backend/wasm-kernels';
+import type { FilterGradMethod, InputGradMethod } from '../../src/main/trainer/backend/wasm-kernels';
 import { values } from '../helpers/values';
 
 type Shape4 = [number, number, number, number];
@@ -86,7 +86,7 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  forceFilterGradMethod(null);
+  forceConvGradMethods({});
   registerWasmKernels();
 });
 
@@ -113,6 +113,14 @@ const CONV_CASES: ConvCase[] = [
   { n: 2, h: 6, w: 7, cin: 2, cout: 3, k: [2, 3], stride: [1, 2], pad: 'same' },
   { n: 1, h: 5, w: 5, cin: 32, cout: 8, k: 3, stride: 1, pad: 'same' },
   { n: 2, h: 8, w: 7, cin: 2, cout: 3, k: 3, stride: 1, pad: 1 },
+  // The SIMD kernels' blocks: output channels in one, two and three vectors with 1–3 lanes
+  // left over, more (j, c) values in a filter row than one block holds (7·5 = 35 > 6 and > 32),
+  // and images larger than one pass over the cache holds (40×40×8 in, 40×40×16 out: one at a time).
+  { n: 2, h: 9, w: 10, cin: 1, cout: 7, k: 5, stride: 1, pad: 'valid' },
+  { n: 2, h: 9, w: 9, cin: 5, cout: 19, k: [3, 7], stride: 1, pad: 'same' },
+  { n: 3, h: 40, w: 40, cin: 8, cout: 16, k: 3, stride: 1, pad: 'same' },
+  { n: 16, h: 28, w: 28, cin: 1, cout: 6, k: 5, stride: 1, pad: 'valid' }, // LeNet-5 (batch 16)
+  { n: 16, h: 12, w: 12, cin: 6, cout: 16, k: 5, stride: 1, pad: 'valid' },
 ];
 
 function describeCase(c: ConvCase): string {
@@ -128,11 +136,11 @@ function convShapes(c: ConvCase): { x: Shape4; filter: Shape4; dy: Shape4 } {
 }
 
 describe('Conv2DBackpropFilter on wasm', () => {
-  for (const method of ['im2col', 'dilated', null] as (FilterGradMethod | null)[]) {
+  for (const method of ['simd', 'dilated', undefined] as (FilterGradMethod | undefined)[]) {
     describe(method ?? 'chosen by shape', () => {
       for (const c of CONV_CASES) {
         it(describeCase(c), () => {
-          forceFilterGradMethod(method);
+          forceConvGradMethods({ filter: method });
           const s = convShapes(c);
           expectClose(
             () =>
@@ -148,34 +156,74 @@ describe('Conv2DBackpropFilter on wasm', () => {
       }
     });
   }
+});
 
-  it('chooses im2col for few input taps and many outputs, the dilated conv otherwise', () => {
-    expect(filterGradMethod(5, 5, 1, 32)).toBe('im2col'); // convnet, first layer
-    expect(filterGradMethod(5, 5, 1, 6)).toBe('dilated'); // LeNet-5, first layer
-    expect(filterGradMethod(5, 5, 6, 16)).toBe('dilated');
-    expect(filterGradMethod(5, 5, 32, 64)).toBe('dilated');
-    expect(filterGradMethod(3, 3, 3, 64)).toBe('im2col');
+describe('the SIMD kernels', () => {
+  it('still read and write the right tensors after the wasm heap has grown', () => {
+    tf.setBackend('wasm');
+    const heap = (): number =>
+      (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
+    const before = heap();
+    const big = tf.zeros([before / 4 + 1024]); // more floats than the heap has bytes: it must grow
+    expect(heap()).toBeGreaterThan(before);
+    const c = CONV_CASES.find((k) => k.cout === 19)!;
+    const s = convShapes(c);
+    forceConvGradMethods({ filter: 'simd', input: 'simd' });
+    expectClose(() => {
+      const x = tensor(s.x, 7);
+      const dy = tensor(s.dy, 8);
+      const filter = tensor(s.filter, 9);
+      const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC' };
+      return [
+        tf
+          .engine()
+          .runKernel(Conv2DBackpropFilter, { x, dy }, { ...attrs, filterShape: s.filter }) as tf.Tensor,
+        tf
+          .engine()
+          .runKernel(Conv2DBackpropInput, { dy, filter }, { ...attrs, inputShape: s.x }) as tf.Tensor,
+      ];
+    });
+    big.dispose();
+  });
+});
+
+describe('the choice of convolution-gradient formulation', () => {
+  const methods = (x: Shape4, filter: Shape4, pad: Pad) =>
+    convGradMethods(tf.backend_util.computeConv2DInfo(x, filter, 1, 1, pad));
+  it('takes the SIMD kernels for LeNet-5 and the thesis’s convnet’s first layer', () => {
+    expect(methods([64, 28, 28, 1], [5, 5, 1, 6], 'valid')).toEqual({ filter: 'simd', input: 'simd' });
+    expect(methods([64, 12, 12, 6], [5, 5, 6, 16], 'valid')).toEqual({ filter: 'simd', input: 'simd' });
+    expect(methods([64, 28, 28, 1], [5, 5, 1, 32], 'same').filter).toBe('simd');
+  });
+  it('takes XNNPACK where many channels meet small images', () => {
+    expect(methods([64, 7, 7, 64], [5, 5, 64, 64], 'same')).toEqual({ filter: 'dilated', input: 'conv' });
   });
 });
 
 describe('Conv2DBackpropInput on wasm', () => {
-  for (const c of CONV_CASES) {
-    it(describeCase(c), () => {
-      const s = convShapes(c);
-      expectClose(
-        () =>
-          tf
-            .engine()
-            .runKernel(
-              Conv2DBackpropInput,
-              { dy: tensor(s.dy, 3), filter: tensor(s.filter, 4) },
-              { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', inputShape: s.x },
-            ) as tf.Tensor,
-      );
+  for (const method of ['simd', 'conv', undefined] as (InputGradMethod | undefined)[]) {
+    describe(method ?? 'chosen by shape', () => {
+      for (const c of CONV_CASES) {
+        it(describeCase(c), () => {
+          forceConvGradMethods({ input: method });
+          const s = convShapes(c);
+          expectClose(
+            () =>
+              tf
+                .engine()
+                .runKernel(
+                  Conv2DBackpropInput,
+                  { dy: tensor(s.dy, 3), filter: tensor(s.filter, 4) },
+                  { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', inputShape: s.x },
+                ) as tf.Tensor,
+          );
+        });
+      }
     });
   }
 
-  it('falls back to wasm’s own kernel when the padding is wider than the filter', () => {
+  it('falls back to wasm’s own kernel when the padding is wider than the filter (XNNPACK route)', () => {
+    forceConvGradMethods({ input: 'conv' });
     const pad = [
       [0, 0],
       [3, 2],
@@ -690,8 +738,11 @@ describe('registration', () => {
         ]);
         return tf.add(tf.sum(grads[0]!), tf.sum(mm[1]!));
       });
-    for (const method of ['im2col', 'dilated'] as const) {
-      forceFilterGradMethod(method);
+    for (const methods of [
+      { filter: 'simd', input: 'simd' },
+      { filter: 'dilated', input: 'conv' },
+    ] as const) {
+      forceConvGradMethods(methods);
       run().dispose(); // first use may allocate lasting state (XNNPACK operators)
       const tensors = tf.memory().numTensors;
       const dataIds = backend.numDataIds();

@@ -5,23 +5,22 @@
 //   npx tsx src/main/trainer/backend/profile-wasm.ts [--steps N] [--batch N] [--rounds N] [--cpu]
 //   npx tsx src/main/trainer/backend/profile-wasm.ts --grid [--kernel 3|5] [--stride 1|2]
 //
-// --grid times Conv2DBackpropFilter's two formulations over a grid of layer shapes instead, and
-// shows which one filterGradMethod picks (the data behind its rule).
+// --grid times the two formulations of Conv2DBackpropFilter and of Conv2DBackpropInput over a grid
+// of layer shapes instead, and shows which ones convGradMethods picks (the data behind its rule).
 //
 // Not part of the test suite. (It lives here rather than in bench/ because it exercises this
 // directory's internals; `annealab bench` is the user-facing benchmark.)
 
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchMatMul, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
+import { BatchMatMul, Conv2DBackpropFilter, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { initBackend } from './select';
 import {
-  filterGradMethod,
-  forceFilterGradMethod,
+  convGradMethods,
+  forceConvGradMethods,
   registerWasmKernels,
   restoreWasmKernels,
 } from './wasm-kernels';
-import type { FilterGradMethod } from './wasm-kernels';
 
 type Net = 'lenet5' | 'convnet';
 
@@ -134,9 +133,13 @@ function bestMs(f: () => void, reps = 5): number {
   return best;
 }
 
-function filterGradGrid(batch: number, kernels: number[], strides: number[]): void {
-  let chosenTotal = 0;
-  let bestTotal = 0;
+/**
+ * Times the two formulations of each convolution gradient (see wasm-kernels.ts) over a grid of
+ * layer shapes, and what convGradMethods picks.
+ */
+function convGradGrid(batch: number, kernels: number[], strides: number[]): void {
+  const totals = { filter: { chosen: 0, best: 0 }, input: { chosen: 0, best: 0 } };
+  const time = (f: () => tf.Tensor): number => bestMs(() => tf.dispose(f()));
   for (const k of kernels) {
     for (const stride of strides) {
       for (const size of [28, 14, 7]) {
@@ -144,47 +147,57 @@ function filterGradGrid(batch: number, kernels: number[], strides: number[]): vo
           for (const cout of [6, 16, 32, 64]) {
             const x = tf.randomNormal([batch, size, size, cin]) as tf.Tensor4D;
             const filterShape: [number, number, number, number] = [k, k, cin, cout];
-            const outShape = tf.backend_util.computeConv2DInfo(
-              x.shape,
-              filterShape,
-              stride,
-              1,
-              'same',
-            ).outShape;
-            const dy = tf.randomNormal(outShape);
-            const time = (method: FilterGradMethod) => {
-              forceFilterGradMethod(method);
-              return bestMs(() =>
-                tf.dispose(
-                  tf
-                    .engine()
-                    .runKernel(
-                      'Conv2DBackpropFilter',
-                      { x, dy },
-                      { strides: stride, pad: 'same', dataFormat: 'NHWC', filterShape },
-                    ) as tf.Tensor,
-                ),
-              );
+            const filter = tf.randomNormal(filterShape);
+            const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, stride, 1, 'same');
+            const dy = tf.randomNormal(info.outShape);
+            const attrs = { strides: stride, pad: 'same', dataFormat: 'NHWC' };
+            const filterGrad = (): tf.Tensor =>
+              tf.engine().runKernel(Conv2DBackpropFilter, { x, dy }, { ...attrs, filterShape }) as tf.Tensor;
+            const inputGrad = (): tf.Tensor =>
+              tf
+                .engine()
+                .runKernel(
+                  Conv2DBackpropInput,
+                  { dy, filter },
+                  { ...attrs, inputShape: x.shape },
+                ) as tf.Tensor;
+            const ms = {
+              filter: { simd: 0, dilated: 0 },
+              input: { simd: 0, conv: 0 },
             };
-            const ms = { im2col: time('im2col'), dilated: time('dilated') };
-            forceFilterGradMethod(null);
-            const pick = filterGradMethod(k, k, cin, cout);
-            chosenTotal += ms[pick];
-            bestTotal += Math.min(ms.im2col, ms.dilated);
+            for (const method of ['simd', 'dilated'] as const) {
+              forceConvGradMethods({ filter: method });
+              ms.filter[method] = time(filterGrad);
+            }
+            for (const method of ['simd', 'conv'] as const) {
+              forceConvGradMethods({ input: method });
+              ms.input[method] = time(inputGrad);
+            }
+            forceConvGradMethods({});
+            const pick = convGradMethods(info);
+            const cells: string[] = [];
+            for (const kind of ['filter', 'input'] as const) {
+              const times: Record<string, number> = ms[kind];
+              const fastest = Math.min(...Object.values(times));
+              totals[kind].chosen += times[pick[kind]]!;
+              totals[kind].best += fastest;
+              const listed = Object.entries(times).map(([m, t]) => `${m} ${t.toFixed(2).padStart(7)}`);
+              const slow = times[pick[kind]]! > 1.1 * fastest ? ' (>10 % slower)' : '';
+              cells.push(`${kind}: ${listed.join(' ')} → ${pick[kind]}${slow}`);
+            }
             console.log(
-              `k ${k} stride ${stride} ${String(size).padStart(2)}px ${String(cin).padStart(2)}→${String(cout).padEnd(2)}` +
-                `  im2col ${ms.im2col.toFixed(2).padStart(7)} ms  dilated ${ms.dilated.toFixed(2).padStart(7)} ms` +
-                `  rule picks ${pick}${ms[pick] > 1.1 * Math.min(ms.im2col, ms.dilated) ? '  (>10 % slower)' : ''}`,
+              `k ${k} stride ${stride} ${String(size).padStart(2)}px ${String(cin).padStart(2)}→${String(cout).padEnd(2)}  ${cells.join('   ')}`,
             );
-            tf.dispose([x, dy]);
+            tf.dispose([x, dy, filter]);
           }
         }
       }
     }
   }
-  console.log(
-    `total time with the rule / with the faster method each time: ${(chosenTotal / bestTotal).toFixed(3)}`,
-  );
+  for (const kind of ['filter', 'input'] as const) {
+    const ratio = (totals[kind].chosen / totals[kind].best).toFixed(3);
+    console.log(`${kind} gradient: total time with the rule / with the faster method each time: ${ratio}`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -203,11 +216,7 @@ async function main(): Promise<void> {
   const batch = Number(values.batch);
   if (values.grid) {
     await initBackend('wasm');
-    filterGradGrid(
-      batch,
-      (values.kernel ?? ['3', '5']).map(Number),
-      (values.stride ?? ['1', '2']).map(Number),
-    );
+    convGradGrid(batch, (values.kernel ?? ['3', '5']).map(Number), (values.stride ?? ['1', '2']).map(Number));
     return;
   }
   const nets: Net[] = ['lenet5', 'convnet'];
@@ -216,9 +225,9 @@ async function main(): Promise<void> {
     `${info.backend} on ${info.device}; batch ${batch}; best of ${values.rounds} rounds of ${steps} steps`,
   );
   const configs: [string, () => void][] = [
-    ['wasm + all kernels here (filter grad chosen by shape)', () => {}],
-    ['  filter grad always by dilated conv2d (DESIGN.md)', () => forceFilterGradMethod('dilated')],
-    ['  filter grad always by im2col + matmul', () => forceFilterGradMethod('im2col')],
+    ['wasm + all kernels here (conv grads chosen by shape)', () => {}],
+    ['  filter grad always by dilated conv2d (DESIGN.md)', () => forceConvGradMethods({ filter: 'dilated' })],
+    ['  input grad always by XNNPACK conv2d', () => forceConvGradMethods({ input: 'conv' })],
     ["  wasm's own BatchMatMul for transposed products", () => restoreWasmKernels([BatchMatMul])],
     [
       "  ... and wasm's own Conv2DBackpropInput",
@@ -230,7 +239,7 @@ async function main(): Promise<void> {
     for (const [label, setup] of configs) {
       setup();
       const rates = nets.map((n) => imagesPerSecond(n, batch, steps));
-      forceFilterGradMethod(null);
+      forceConvGradMethods({});
       registerWasmKernels();
       const prev = best.get(label);
       best.set(label, prev ? prev.map((r, i) => Math.max(r, rates[i]!)) : rates);

@@ -7,10 +7,11 @@
 // tf.fused.conv2d, whose gradients call the backprop ops directly, get them too.
 //
 // kernel                               wasm 4.22 ships              here
-// Conv2DBackpropFilter                 nothing                      XNNPACK conv2d (dilated), or JS
-//                                                                   im2col + XNNPACK matmul
-// Conv2DBackpropInput                  a scalar loop (~10× conv2d)  XNNPACK conv2d of the (dilated) dy
-//                                                                   with the flipped filter
+// Conv2DBackpropFilter                 nothing                      our SIMD wasm (simd/), or XNNPACK
+//                                                                   conv2d (dilated), by shape
+// Conv2DBackpropInput                  a scalar loop (~10× conv2d)  our SIMD wasm (simd/), or XNNPACK
+//                                                                   conv2d of the (dilated) dy with
+//                                                                   the flipped filter, by shape
 // DepthwiseConv2dNativeBackpropFilter  nothing                      JS loop
 // DepthwiseConv2dNativeBackpropInput   nothing                      JS loop
 // UnsortedSegmentSum (GatherV2's grad) nothing                      JS loop
@@ -61,6 +62,9 @@ import type {
   UnsortedSegmentSumAttrs,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { conv2DBackpropFilterSimd, conv2DBackpropInputSimd } from './simd/kernels';
+import { MAX_INPUT_VECTORS } from './simd/wat';
+
 // For its side effect: wasm's own kernels must be registered before we wrap and call them.
 import '@tensorflow/tfjs-backend-wasm';
 
@@ -127,33 +131,53 @@ function f32(backend: BackendWasm, t: TensorInfo): Float32Array {
 //
 // dW[i,j,c,o] = Σ_{n,ho,wo} x[n, ho·s + i - padTop, wo·s + j - padLeft, c] · dy[n,ho,wo,o]
 //
-// Two formulations, both on wasm's XNNPACK; which is faster depends on the shape:
+// Two formulations; which is faster depends on the shape:
 //
+// - 'simd' (simd/kernels.ts): our own SIMD kernel, blocks of dW accumulated in registers over
+//   every output position, reading x and dy where they are.
 // - 'dilated' (DESIGN.md): a forward conv2d of x transposed to [Cin,H,W,N] with dy transposed to
-//   [Ho,Wo,N,Cout] as its filter, stride 1, dilated by the stride, then slice and transpose. Its
-//   output has only Cin·kh·kw pixels, which XNNPACK handles poorly when that number is small.
-// - 'im2col': cols[(i,j,c), (n,ho,wo)] · dy[(n,ho,wo), o] with cols written by JS straight onto
-//   the heap, pre-transposed because wasm's matmul is fast only without transpose flags; dy is
-//   already that matrix (NHWC). Its cost is dominated by writing cols (Cin·kh·kw·N·Ho·Wo floats).
+//   [Ho,Wo,N,Cout] as its filter, stride 1, dilated by the stride, then slice and transpose, on
+//   wasm's XNNPACK. Its output has only Cin·kh·kw pixels, which XNNPACK handles poorly when that
+//   number is small, and well when it is large and the images are small.
 //
-// im2col wins when Cout is large next to Cin·kh·kw (1→32 channels: 3× at 5×5, 6× at 3×3), the
-// dilated conv otherwise (6→16 at 5×5: 1.9×; 32→64 at 5×5: 1.25×). On a grid of 288 shapes
-// (`profile-wasm.ts --grid`: k 3 and 5, strides 1 and 2, 7–28 px, 1–64 channels, batch 64) the
-// rule below cost 0.3–7 % more time in total than always taking the faster method. It depends on
-// the shape only, so which arithmetic a run does never depends on timing noise.
+// Conv2DBackpropInput likewise: 'simd' scatters dy back through the filter (simd/kernels.ts),
+// 'conv' is XNNPACK's conv2d of the zero-padded (and, for strides, dilated) dy with the flipped
+// filter, which multiplies by every zero it inserts.
+//
+// On a grid of 144 shapes (`profile-wasm.ts --grid`: k 5 stride 1 and k 3 stride 2, 7–28 px,
+// 1–64 channels, batch 64), measured in this work:
+// - filter gradient: 'simd' is faster everywhere (up to 6×) except at stride 1 with 32 or more
+//   input channels on images of ≤ 8×8 outputs, where XNNPACK's larger tiles win by 10–25 %.
+// - input gradient: at stride 2 'simd' is faster everywhere (1.5–12×); at stride 1 it is while a
+//   filter row's kw·cin values fit one block of 32 (2–4× at 1–3 channels), XNNPACK by 5–45 %
+//   beyond. LeNet-5's layers (valid padding, 5×5, 1→6 and 6→16) take 'simd' for both: filter
+//   gradients 4.3× and 1.9× faster, input gradient 2.3×.
+// (An im2col + XNNPACK matmul formulation of the filter gradient, used until 'simd', was never
+// the fastest.) The rules depend on the shape only, so which arithmetic a run does never
+// depends on timing noise.
 
-export type FilterGradMethod = 'im2col' | 'dilated';
-
-/** Which formulation Conv2DBackpropFilter uses for a filter of kh×kw×cin×cout. */
-export function filterGradMethod(kh: number, kw: number, cin: number, cout: number): FilterGradMethod {
-  return 3 * cout >= cin * kh * kw ? 'im2col' : 'dilated';
+export type FilterGradMethod = 'simd' | 'dilated';
+export type InputGradMethod = 'simd' | 'conv';
+export interface ConvGradMethods {
+  filter: FilterGradMethod;
+  input: InputGradMethod;
 }
 
-let forcedMethod: FilterGradMethod | null = null;
+/** Which formulations the two convolution gradients use for a layer of this shape. */
+export function convGradMethods(info: backend_util.Conv2DInfo): ConvGradMethods {
+  const { inChannels: cin, outHeight: oh, outWidth: ow, filterWidth: kw } = info;
+  const strided = info.strideHeight > 1 || info.strideWidth > 1;
+  return {
+    filter: !strided && cin >= 32 && oh * ow <= 64 ? 'dilated' : 'simd',
+    input: strided || kw * cin <= MAX_INPUT_VECTORS * 4 ? 'simd' : 'conv',
+  };
+}
 
-/** For tests and profile-wasm.ts: use one formulation for every shape (null: choose by shape). */
-export function forceFilterGradMethod(method: FilterGradMethod | null): void {
-  forcedMethod = method;
+let forced: Partial<ConvGradMethods> = {};
+
+/** For tests and profile-wasm.ts: use these formulations for every shape ({}: choose by shape). */
+export function forceConvGradMethods(methods: Partial<ConvGradMethods>): void {
+  forced = { ...methods };
 }
 
 function conv2DBackpropFilter(args: KernelArgs<Conv2DBackpropFilterAttrs>): TensorInfo {
@@ -172,66 +196,9 @@ function conv2DBackpropFilter(args: KernelArgs<Conv2DBackpropFilterAttrs>): Tens
     backend_util.convertConv2DDataFormat(attrs.dataFormat),
   );
   requireChannelsLast(Conv2DBackpropFilter, info);
-  const { filterHeight: kh, filterWidth: kw, inChannels: cin, outChannels: cout } = info;
-  return (forcedMethod ?? filterGradMethod(kh, kw, cin, cout)) === 'im2col'
-    ? filterGradIm2col(backend, x, dy, info)
+  return (forced.filter ?? convGradMethods(info).filter) === 'simd'
+    ? conv2DBackpropFilterSimd(backend, x, dy, info)
     : filterGradDilated(backend, x, dy, info);
-}
-
-function filterGradIm2col(
-  backend: BackendWasm,
-  x: TensorInfo,
-  dy: TensorInfo,
-  info: backend_util.Conv2DInfo,
-): TensorInfo {
-  const { filterHeight: kh, filterWidth: kw, inChannels: cin, outChannels: cout } = info;
-  const k = kh * kw * cin;
-  const m = info.batchSize * info.outHeight * info.outWidth;
-  const cols = backend.makeOutput([k, m], 'float32');
-  im2colTransposed(f32(backend, x), f32(backend, cols), info);
-  const dy2 = { dataId: dy.dataId, shape: [m, cout], dtype: dy.dtype };
-  const out = run(BatchMatMul, backend, { a: cols, b: dy2 }, { transposeA: false, transposeB: false });
-  backend.disposeData(cols.dataId);
-  // [k, cout] is [kh, kw, cin, cout] in row-major order: only the shape changes.
-  return { dataId: out.dataId, shape: [kh, kw, cin, cout], dtype: 'float32' };
-}
-
-/**
- * cols[(i·kw + j)·cin + c][(n·Ho + ho)·Wo + wo] = x[n, ho·sh + i - pt, wo·sw + j - pl, c], 0 in
- * the padding. Goes through a zero-padded planar copy xp[c][n][Hp][Wp] of x so that every row of
- * cols is a run of reads along one image row, without bounds checks.
- */
-function im2colTransposed(xs: Float32Array, cols: Float32Array, info: backend_util.Conv2DInfo): void {
-  const { batchSize: nb, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
-  const hp = Math.max(h + pt, (oh - 1) * sh + kh);
-  const wp = Math.max(w + pl, (ow - 1) * sw + kw);
-  const plane = hp * wp;
-  const xp = new Float32Array(cin * nb * plane);
-  for (let n = 0, q = 0; n < nb; n++) {
-    for (let y = 0; y < h; y++) {
-      for (let xi = 0; xi < w; xi++) {
-        let d = (n * hp + y + pt) * wp + xi + pl;
-        for (let c = 0; c < cin; c++, q++, d += nb * plane) xp[d] = xs[q]!;
-      }
-    }
-  }
-  let p = 0;
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      for (let c = 0; c < cin; c++) {
-        for (let n = 0; n < nb; n++) {
-          const base = (c * nb + n) * plane + i * wp + j;
-          for (let ho = 0; ho < oh; ho++) {
-            let q = base + ho * sh * wp;
-            for (let wo = 0; wo < ow; wo++, q += sw) cols[p++] = xp[q]!;
-          }
-        }
-      }
-    }
-  }
 }
 
 function filterGradDilated(
@@ -291,6 +258,12 @@ function conv2DBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>): Tensor
     false,
     backend_util.convertConv2DDataFormat(attrs.dataFormat),
   );
+  const float32 = dy.dtype === 'float32' && filter.dtype === 'float32';
+  if (float32 && info.dataFormat === 'channelsLast') {
+    if ((forced.input ?? convGradMethods(info).input) === 'simd') {
+      return conv2DBackpropInputSimd(backend, dy, filter, info);
+    }
+  }
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const dilatedH = (info.outHeight - 1) * sh + 1;
   const dilatedW = (info.outWidth - 1) * sw + 1;
@@ -298,12 +271,7 @@ function conv2DBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>): Tensor
   const left = kw - 1 - info.padInfo.left;
   const bottom = info.inHeight + kh - 1 - dilatedH - top;
   const right = info.inWidth + kw - 1 - dilatedW - left;
-  if (
-    info.dataFormat !== 'channelsLast' ||
-    dy.dtype !== 'float32' ||
-    filter.dtype !== 'float32' ||
-    Math.min(top, left, bottom, right) < 0
-  ) {
+  if (info.dataFormat !== 'channelsLast' || !float32 || Math.min(top, left, bottom, right) < 0) {
     // Padding wider than the filter (or NCHW): wasm's own kernel handles every case, just slowly.
     return run(Conv2DBackpropInput, backend, inputs, attrs);
   }

@@ -1,0 +1,204 @@
+// Our SIMD kernels (wat.ts), instantiated on TensorFlow.js's own wasm memory, and the JS that
+// drives them. Each driver takes tensors on the wasm backend's heap and writes its result there.
+
+import type { backend_util } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { KERNELS_WASM_BASE64 } from './kernels.generated';
+import { webAssembly } from './webassembly';
+import { LANES, MAX_INPUT_VECTORS, MAX_ROWS, MAX_VECTORS, filterGradName, inputGradName } from './wat';
+
+type Kernel = (...args: number[]) => void;
+
+/** Bytes of input and output gradient a filter-gradient pass streams over at a time (L2: 2 MB; 256 KB to 1 MB measure the same). */
+const CHUNK_BYTES = 256 * 1024;
+
+let loaded: { memory: object; kernels: Record<string, Kernel> } | null = null;
+
+/** The kernels, bound to the backend's memory (instantiated once per memory). */
+function kernels(backend: BackendWasm): Record<string, Kernel> {
+  // Emscripten's module keeps the instance's exports as `asm`; its memory is exported there.
+  const memory = (backend.wasm as unknown as { asm: { memory: object } }).asm.memory;
+  if (loaded == null || loaded.memory !== memory) {
+    const module = new webAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+    const instance = new webAssembly.Instance(module, { env: { memory } });
+    loaded = { memory, kernels: instance.exports as Record<string, Kernel> };
+  }
+  return loaded.kernels;
+}
+
+/** A tensor's byte address on the wasm heap. */
+function address(backend: BackendWasm, t: TensorInfo): number {
+  const data = backend.dataIdMap.get(t.dataId);
+  if (data == null) throw new Error('A tensor given to a SIMD kernel is not on the wasm backend.');
+  return data.memoryOffset;
+}
+
+function heapF32(backend: BackendWasm, t: TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+/**
+ * x with the convolution's padding made real (zeros), so that every tap of every output position
+ * reads inside it; x itself when no padding reaches into it.
+ */
+function paddedInput(backend: BackendWasm, x: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { batchSize: nb, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const hp = Math.max(h + pt, (oh - 1) * info.strideHeight + info.filterHeight);
+  const wp = Math.max(w + pl, (ow - 1) * info.strideWidth + info.filterWidth);
+  if (pt === 0 && pl === 0 && hp === h && wp === w) return x;
+  const padded = backend.makeOutput([nb, hp, wp, cin], 'float32');
+  const dst = heapF32(backend, padded);
+  const src = heapF32(backend, x);
+  dst.fill(0);
+  const row = w * cin;
+  for (let n = 0; n < nb; n++) {
+    for (let y = 0; y < h; y++) {
+      const from = (n * h + y) * row;
+      dst.set(src.subarray(from, from + row), ((n * hp + y + pt) * wp + pl) * cin);
+    }
+  }
+  return padded;
+}
+
+/**
+ * Conv2DBackpropFilter (NHWC, float32, dilation 1), dW[i, j, c, o] = Σ_{n,ho,wo} x[n, ho·sh + i -
+ * pt, wo·sw + j - pl, c] · dy[n, ho, wo, o], as blocks of fgrad_*: for each filter row i, the
+ * kw·cin values (j, c) are consecutive in x, so a block takes up to MAX_ROWS of them against up
+ * to MAX_VECTORS vectors of output channels, accumulating in registers over every position.
+ */
+export function conv2DBackpropFilterSimd(
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const { batchSize: nb, inChannels: cin, outChannels: cout, outHeight: oh, outWidth: ow } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const xp = paddedInput(backend, x, info);
+  const [, hp, wp] = xp.shape as [number, number, number, number];
+  const k = kw * cin;
+  const coutPad = Math.ceil(cout / LANES) * LANES;
+  const out = backend.makeOutput([kh * k, coutPad], 'float32');
+  heapF32(backend, out).fill(0);
+  const fn = kernels(backend);
+  const outAt = address(backend, out);
+  const block = MAX_VECTORS * LANES;
+  // Images at a time: every block streams over all their positions, so they should stay in cache.
+  const imageBytes = (hp * wp * cin + oh * ow * cout) * 4;
+  const chunk = Math.max(1, Math.floor(CHUNK_BYTES / imageBytes));
+  for (let n0 = 0; n0 < nb; n0 += chunk) {
+    const images = Math.min(chunk, nb - n0);
+    const xAt = address(backend, xp) + n0 * hp * wp * cin * 4;
+    const dyAt = address(backend, dy) + n0 * oh * ow * cout * 4;
+    for (let i = 0; i < kh; i++) {
+      for (let q0 = 0; q0 < k; q0 += MAX_ROWS) {
+        const rows = Math.min(MAX_ROWS, k - q0);
+        for (let o0 = 0; o0 < cout; o0 += block) {
+          const left = Math.min(block, cout - o0);
+          const kernel = fn[filterGradName(rows, Math.ceil(left / LANES), left % LANES)]!;
+          kernel(
+            xAt + (i * wp * cin + q0) * 4,
+            dyAt + o0 * 4,
+            outAt + ((i * k + q0) * coutPad + o0) * 4,
+            images,
+            oh,
+            ow,
+            hp * wp * cin * 4,
+            sh * wp * cin * 4,
+            sw * cin * 4,
+            cout * 4,
+            coutPad * 4,
+          );
+        }
+      }
+    }
+  }
+  if (xp !== x) backend.disposeData(xp.dataId);
+  if (coutPad === cout) return { dataId: out.dataId, shape: [kh, kw, cin, cout], dtype: 'float32' };
+  const dw = backend.makeOutput([kh, kw, cin, cout], 'float32');
+  const from = heapF32(backend, out);
+  const to = heapF32(backend, dw);
+  for (let r = 0; r < kh * k; r++) to.set(from.subarray(r * coutPad, r * coutPad + cout), r * cout);
+  backend.disposeData(out.dataId);
+  return dw;
+}
+
+/**
+ * Conv2DBackpropInput (NHWC, float32, dilation 1) by scattering each output position's gradient
+ * back through the filter, filter row by filter row (igrad_* in wat.ts), into a copy of dx padded
+ * by the convolution's padding, then cropped. Unlike a convolution of the zero-padded dy with the
+ * flipped filter, it does no multiplications by padding.
+ */
+export function conv2DBackpropInputSimd(
+  backend: BackendWasm,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const { batchSize: nb, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
+  const { outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = info;
+  const { strideHeight: sh, strideWidth: sw } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const hp = Math.max(h + pt, (oh - 1) * sh + kh);
+  const wp = Math.max(w + pl, (ow - 1) * sw + kw);
+  const k = kw * cin;
+  const kPad = Math.ceil(k / LANES) * LANES;
+
+  // wt[i, o, (j, c)] = W[i, j, c, o], rows zero-padded to whole vectors.
+  const wt = backend.makeOutput([kh * cout * kPad], 'float32');
+  // dx padded, plus one vector of slack for the zero lanes past the last position's row.
+  const padded = backend.makeOutput([nb * hp * wp * cin + LANES], 'float32');
+  const wts = heapF32(backend, wt);
+  const ws = heapF32(backend, filter);
+  wts.fill(0);
+  for (let i = 0; i < kh; i++) {
+    for (let q = 0; q < k; q++) {
+      const from = (i * k + q) * cout;
+      for (let o = 0; o < cout; o++) wts[(i * cout + o) * kPad + q] = ws[from + o]!;
+    }
+  }
+  heapF32(backend, padded).fill(0);
+
+  const fn = kernels(backend);
+  const dyAt = address(backend, dy);
+  const wtAt = address(backend, wt);
+  const dxAt = address(backend, padded);
+  const block = MAX_INPUT_VECTORS * LANES;
+  for (let q0 = 0; q0 < k; q0 += block) {
+    const kernel = fn[inputGradName(Math.ceil(Math.min(block, k - q0) / LANES))]!;
+    kernel(
+      dyAt,
+      wtAt + q0 * 4,
+      dxAt + q0 * 4,
+      nb,
+      oh,
+      ow,
+      cout,
+      kh,
+      hp * wp * cin * 4,
+      sh * wp * cin * 4,
+      sw * cin * 4,
+      wp * cin * 4,
+      kPad * 4,
+      cout * kPad * 4,
+    );
+  }
+  backend.disposeData(wt.dataId);
+
+  const dx = backend.makeOutput([nb, h, w, cin], 'float32');
+  const from = heapF32(backend, padded);
+  const to = heapF32(backend, dx);
+  const row = w * cin;
+  for (let n = 0; n < nb; n++) {
+    for (let y = 0; y < h; y++) {
+      const start = ((n * hp + y + pt) * wp + pl) * cin;
+      to.set(from.subarray(start, start + row), (n * h + y) * row);
+    }
+  }
+  backend.disposeData(padded.dataId);
+  return dx;
+}
