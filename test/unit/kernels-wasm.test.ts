@@ -4,23 +4,29 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   BatchMatMul,
+  Conv2D,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
+  FusedConv2D,
   MaxPoolGrad,
   UnsortedSegmentSum,
 } from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/main/trainer/backend/select';
 import {
-  convGradMethods,
-  forceConvGradMethods,
+  convMethods,
+  forceConvMethods,
   registerWasmKernels,
   restoreWasmKernels,
   WASM_KERNEL_NAMES,
 } from '../../src/main/trainer/backend/wasm-kernels';
-import type { FilterGradMethod, InputGradMethod } from '../../src/main/trainer/backend/wasm-kernels';
+import type {
+  FilterGradMethod,
+  ForwardMethod,
+  InputGradMethod,
+} from '../../src/main/trainer/backend/wasm-kernels';
 import { values } from '../helpers/values';
 
 type Shape4 = [number, number, number, number];
@@ -86,7 +92,7 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  forceConvGradMethods({});
+  forceConvMethods({});
   registerWasmKernels();
 });
 
@@ -135,12 +141,79 @@ function convShapes(c: ConvCase): { x: Shape4; filter: Shape4; dy: Shape4 } {
   return { x, filter, dy: info.outShape };
 }
 
+describe('Conv2D and FusedConv2D on wasm', () => {
+  for (const method of ['simd', 'xnnpack', undefined] as (ForwardMethod | undefined)[]) {
+    describe(method ?? 'chosen by shape', () => {
+      for (const c of CONV_CASES) {
+        it(`${describeCase(c)}: plain, + bias + ReLU, + bias`, () => {
+          forceConvMethods({ forward: method });
+          const s = convShapes(c);
+          expectClose(() => {
+            const x = tensor(s.x, 11);
+            const filter = tensor(s.filter, 12);
+            const bias = tensor([c.cout], 13);
+            const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', dilations: 1 };
+            const fused = (activation: string) =>
+              tf.engine().runKernel(FusedConv2D, { x, filter, bias }, { ...attrs, activation }) as tf.Tensor;
+            return [
+              tf.engine().runKernel(Conv2D, { x, filter }, attrs) as tf.Tensor,
+              fused('relu'),
+              fused('linear'),
+            ];
+          });
+        });
+      }
+    });
+  }
+
+  it('gives exactly what XNNPACK gives (same order of summation), so runs reproduce', () => {
+    tf.setBackend('wasm');
+    for (const c of CONV_CASES) {
+      const s = convShapes(c);
+      const out = (method: ForwardMethod) =>
+        tf.tidy(() => {
+          forceConvMethods({ forward: method });
+          const inputs = { x: tensor(s.x, 14), filter: tensor(s.filter, 15), bias: tensor([c.cout], 16) };
+          const attrs = {
+            strides: c.stride,
+            pad: c.pad,
+            dataFormat: 'NHWC',
+            dilations: 1,
+            activation: 'relu',
+          };
+          return (tf.engine().runKernel(FusedConv2D, inputs, attrs) as tf.Tensor).dataSync();
+        });
+      expect(out('simd'), describeCase(c)).toEqual(out('xnnpack'));
+    }
+  });
+
+  it('leaves what it does not support (dilation, other activations) to XNNPACK', () => {
+    forceConvMethods({ forward: 'simd' });
+    expectClose(() => {
+      const x = tensor([2, 9, 9, 3], 17);
+      const filter = tensor([3, 3, 3, 4], 18);
+      const bias = tensor([4], 19);
+      const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC' };
+      return [
+        tf.engine().runKernel(Conv2D, { x, filter }, { ...attrs, dilations: 2 }) as tf.Tensor,
+        tf
+          .engine()
+          .runKernel(
+            FusedConv2D,
+            { x, filter, bias },
+            { ...attrs, dilations: 1, activation: 'relu6' },
+          ) as tf.Tensor,
+      ];
+    });
+  });
+});
+
 describe('Conv2DBackpropFilter on wasm', () => {
   for (const method of ['simd', 'dilated', undefined] as (FilterGradMethod | undefined)[]) {
     describe(method ?? 'chosen by shape', () => {
       for (const c of CONV_CASES) {
         it(describeCase(c), () => {
-          forceConvGradMethods({ filter: method });
+          forceConvMethods({ filter: method });
           const s = convShapes(c);
           expectClose(
             () =>
@@ -168,7 +241,7 @@ describe('the SIMD kernels', () => {
     expect(heap()).toBeGreaterThan(before);
     const c = CONV_CASES.find((k) => k.cout === 19)!;
     const s = convShapes(c);
-    forceConvGradMethods({ filter: 'simd', input: 'simd' });
+    forceConvMethods({ filter: 'simd', input: 'simd' });
     expectClose(() => {
       const x = tensor(s.x, 7);
       const dy = tensor(s.dy, 8);
@@ -189,14 +262,19 @@ describe('the SIMD kernels', () => {
 
 describe('the choice of convolution-gradient formulation', () => {
   const methods = (x: Shape4, filter: Shape4, pad: Pad) =>
-    convGradMethods(tf.backend_util.computeConv2DInfo(x, filter, 1, 1, pad));
+    convMethods(tf.backend_util.computeConv2DInfo(x, filter, 1, 1, pad));
   it('takes the SIMD kernels for LeNet-5 and the thesis’s convnet’s first layer', () => {
-    expect(methods([64, 28, 28, 1], [5, 5, 1, 6], 'valid')).toEqual({ filter: 'simd', input: 'simd' });
-    expect(methods([64, 12, 12, 6], [5, 5, 6, 16], 'valid')).toEqual({ filter: 'simd', input: 'simd' });
+    const simd = { forward: 'simd', filter: 'simd', input: 'simd' };
+    expect(methods([64, 28, 28, 1], [5, 5, 1, 6], 'valid')).toEqual(simd);
+    expect(methods([64, 12, 12, 6], [5, 5, 6, 16], 'valid')).toEqual(simd);
     expect(methods([64, 28, 28, 1], [5, 5, 1, 32], 'same').filter).toBe('simd');
   });
   it('takes XNNPACK where many channels meet small images', () => {
-    expect(methods([64, 7, 7, 64], [5, 5, 64, 64], 'same')).toEqual({ filter: 'dilated', input: 'conv' });
+    expect(methods([64, 7, 7, 64], [5, 5, 64, 64], 'same')).toEqual({
+      forward: 'simd',
+      filter: 'dilated',
+      input: 'conv',
+    });
   });
 });
 
@@ -205,7 +283,7 @@ describe('Conv2DBackpropInput on wasm', () => {
     describe(method ?? 'chosen by shape', () => {
       for (const c of CONV_CASES) {
         it(describeCase(c), () => {
-          forceConvGradMethods({ input: method });
+          forceConvMethods({ input: method });
           const s = convShapes(c);
           expectClose(
             () =>
@@ -223,7 +301,7 @@ describe('Conv2DBackpropInput on wasm', () => {
   }
 
   it('falls back to wasm’s own kernel when the padding is wider than the filter (XNNPACK route)', () => {
-    forceConvGradMethods({ input: 'conv' });
+    forceConvMethods({ input: 'conv' });
     const pad = [
       [0, 0],
       [3, 2],
@@ -369,6 +447,10 @@ describe('MaxPoolGrad on wasm', () => {
     { x: [3, 9, 7, 4], size: 3, stride: 2, pad: 'same' },
     { x: [1, 7, 7, 2], size: 3, stride: 1, pad: 'valid' },
     { x: [2, 11, 11, 5], size: 2, stride: 2, pad: 'valid' },
+    // The SIMD 2×2 kernel's channel vectors: whole (8, 16) and with 2 lanes left over (6).
+    { x: [2, 8, 8, 8], size: 2, stride: 2, pad: 'valid' },
+    { x: [3, 24, 24, 6], size: 2, stride: 2, pad: 'valid' }, // LeNet-5's pools
+    { x: [3, 8, 8, 16], size: 2, stride: 2, pad: 'valid' },
   ] as const;
   for (const c of cases) {
     // After a ReLU most windows hold ties (zeros): the gradient must go where cpu sends it.
@@ -742,7 +824,7 @@ describe('registration', () => {
       { filter: 'simd', input: 'simd' },
       { filter: 'dilated', input: 'conv' },
     ] as const) {
-      forceConvGradMethods(methods);
+      forceConvMethods(methods);
       run().dispose(); // first use may allocate lasting state (XNNPACK operators)
       const tensors = tf.memory().numTensors;
       const dataIds = backend.numDataIds();

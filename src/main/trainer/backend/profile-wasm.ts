@@ -6,21 +6,16 @@
 //   npx tsx src/main/trainer/backend/profile-wasm.ts --grid [--kernel 3|5] [--stride 1|2]
 //
 // --grid times the two formulations of Conv2DBackpropFilter and of Conv2DBackpropInput over a grid
-// of layer shapes instead, and shows which ones convGradMethods picks (the data behind its rule).
+// of layer shapes instead, and shows which ones convMethods picks (the data behind its rule).
 //
 // Not part of the test suite. (It lives here rather than in bench/ because it exercises this
 // directory's internals; `annealab bench` is the user-facing benchmark.)
 
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchMatMul, Conv2DBackpropFilter, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
+import { BatchMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D } from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { initBackend } from './select';
-import {
-  convGradMethods,
-  forceConvGradMethods,
-  registerWasmKernels,
-  restoreWasmKernels,
-} from './wasm-kernels';
+import { convMethods, forceConvMethods, registerWasmKernels, restoreWasmKernels } from './wasm-kernels';
 
 type Net = 'lenet5' | 'convnet';
 
@@ -134,11 +129,15 @@ function bestMs(f: () => void, reps = 5): number {
 }
 
 /**
- * Times the two formulations of each convolution gradient (see wasm-kernels.ts) over a grid of
- * layer shapes, and what convGradMethods picks.
+ * Times the two formulations of a convolution and of each of its gradients (see wasm-kernels.ts) over a grid of
+ * layer shapes, and what convMethods picks.
  */
 function convGradGrid(batch: number, kernels: number[], strides: number[]): void {
-  const totals = { filter: { chosen: 0, best: 0 }, input: { chosen: 0, best: 0 } };
+  const totals = {
+    forward: { chosen: 0, best: 0 },
+    filter: { chosen: 0, best: 0 },
+    input: { chosen: 0, best: 0 },
+  };
   const time = (f: () => tf.Tensor): number => bestMs(() => tf.dispose(f()));
   for (const k of kernels) {
     for (const stride of strides) {
@@ -161,22 +160,35 @@ function convGradGrid(batch: number, kernels: number[], strides: number[]): void
                   { dy, filter },
                   { ...attrs, inputShape: x.shape },
                 ) as tf.Tensor;
+            const forward = (): tf.Tensor =>
+              tf
+                .engine()
+                .runKernel(
+                  FusedConv2D,
+                  { x, filter },
+                  { ...attrs, dilations: 1, activation: 'relu' },
+                ) as tf.Tensor;
             const ms = {
+              forward: { simd: 0, xnnpack: 0 },
               filter: { simd: 0, dilated: 0 },
               input: { simd: 0, conv: 0 },
             };
+            for (const method of ['simd', 'xnnpack'] as const) {
+              forceConvMethods({ forward: method });
+              ms.forward[method] = time(forward);
+            }
             for (const method of ['simd', 'dilated'] as const) {
-              forceConvGradMethods({ filter: method });
+              forceConvMethods({ filter: method });
               ms.filter[method] = time(filterGrad);
             }
             for (const method of ['simd', 'conv'] as const) {
-              forceConvGradMethods({ input: method });
+              forceConvMethods({ input: method });
               ms.input[method] = time(inputGrad);
             }
-            forceConvGradMethods({});
-            const pick = convGradMethods(info);
+            forceConvMethods({});
+            const pick = convMethods(info);
             const cells: string[] = [];
-            for (const kind of ['filter', 'input'] as const) {
+            for (const kind of ['forward', 'filter', 'input'] as const) {
               const times: Record<string, number> = ms[kind];
               const fastest = Math.min(...Object.values(times));
               totals[kind].chosen += times[pick[kind]]!;
@@ -194,7 +206,7 @@ function convGradGrid(batch: number, kernels: number[], strides: number[]): void
       }
     }
   }
-  for (const kind of ['filter', 'input'] as const) {
+  for (const kind of ['forward', 'filter', 'input'] as const) {
     const ratio = (totals[kind].chosen / totals[kind].best).toFixed(3);
     console.log(`${kind} gradient: total time with the rule / with the faster method each time: ${ratio}`);
   }
@@ -226,8 +238,8 @@ async function main(): Promise<void> {
   );
   const configs: [string, () => void][] = [
     ['wasm + all kernels here (conv grads chosen by shape)', () => {}],
-    ['  filter grad always by dilated conv2d (DESIGN.md)', () => forceConvGradMethods({ filter: 'dilated' })],
-    ['  input grad always by XNNPACK conv2d', () => forceConvGradMethods({ input: 'conv' })],
+    ['  filter grad always by dilated conv2d (DESIGN.md)', () => forceConvMethods({ filter: 'dilated' })],
+    ['  input grad always by XNNPACK conv2d', () => forceConvMethods({ input: 'conv' })],
     ["  wasm's own BatchMatMul for transposed products", () => restoreWasmKernels([BatchMatMul])],
     [
       "  ... and wasm's own Conv2DBackpropInput",
@@ -239,7 +251,7 @@ async function main(): Promise<void> {
     for (const [label, setup] of configs) {
       setup();
       const rates = nets.map((n) => imagesPerSecond(n, batch, steps));
-      forceConvGradMethods({});
+      forceConvMethods({});
       registerWasmKernels();
       const prev = best.get(label);
       best.set(label, prev ? prev.map((r, i) => Math.max(r, rates[i]!)) : rates);

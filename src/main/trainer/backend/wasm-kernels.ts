@@ -16,12 +16,15 @@
 // DepthwiseConv2dNativeBackpropInput   nothing                      JS loop
 // UnsortedSegmentSum (GatherV2's grad) nothing                      JS loop
 // BatchMatMul with transposeA/B        a scalar loop (~12× slower)  explicit transposes + XNNPACK matmul
-// MaxPoolGrad                          slower, breaks ties its way  JS loop, ties broken as on cpu
+// MaxPoolGrad                          slower, breaks ties its way  our SIMD wasm for 2×2 windows, else a
+//                                                                   JS loop; ties broken as on cpu
 // Sum over leading axes (bias grads)   transposes, then reduces     XNNPACK average pooling over one
 //                                      (5–35× slower)               M × 1 window
 // Add of a per-channel vector          XNNPACK broadcast of rows of the vector tiled to ≥ 256
 //                                      C values (5× slower at C = 6)  values, so rows are long
 // _FusedMatMul of 2-D operands         reads them as 3-D            the same, viewed as 3-D
+// Conv2D, FusedConv2D                  XNNPACK                      our SIMD wasm (simd/), or XNNPACK,
+//                                                                   by shape
 //
 // See profile-wasm.ts and bench/profile-step.ts for the measurements behind these choices.
 
@@ -36,6 +39,7 @@ import {
   Conv2DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
+  FusedConv2D,
   getKernel,
   MaxPoolGrad,
   registerKernel,
@@ -48,6 +52,8 @@ import {
 } from '@tensorflow/tfjs-core';
 import type {
   BatchMatMulAttrs,
+  Conv2DAttrs,
+  FusedConv2DAttrs,
   Conv2DBackpropFilterAttrs,
   Conv2DBackpropInputAttrs,
   DepthwiseConv2dNativeBackpropFilterAttrs,
@@ -62,7 +68,12 @@ import type {
   UnsortedSegmentSumAttrs,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { conv2DBackpropFilterSimd, conv2DBackpropInputSimd } from './simd/kernels';
+import {
+  conv2DBackpropFilterSimd,
+  conv2DBackpropInputSimd,
+  conv2DSimd,
+  maxPoolGrad2x2Simd,
+} from './simd/kernels';
 import { MAX_INPUT_VECTORS } from './simd/wat';
 
 // For its side effect: wasm's own kernels must be registered before we wrap and call them.
@@ -82,6 +93,8 @@ export const WASM_KERNEL_NAMES = [
   Sum,
   Add,
   _FusedMatMul,
+  Conv2D,
+  FusedConv2D,
 ] as const;
 
 interface KernelArgs<A> {
@@ -146,6 +159,9 @@ function f32(backend: BackendWasm, t: TensorInfo): Float32Array {
 //
 // On a grid of 144 shapes (`profile-wasm.ts --grid`: k 5 stride 1 and k 3 stride 2, 7–28 px,
 // 1–64 channels, batch 64), measured in this work:
+// - forward (Conv2D / FusedConv2D, below): at stride 1 'simd' is faster than XNNPACK everywhere
+//   (1.1–1.8×; LeNet-5's first layer 2.2×) even with XNNPACK's packed weights cached; at stride
+//   2 XNNPACK is faster by 5–45 % on most shapes.
 // - filter gradient: 'simd' is faster everywhere (up to 6×) except at stride 1 with 32 or more
 //   input channels on images of ≤ 8×8 outputs, where XNNPACK's larger tiles win by 10–25 %.
 // - input gradient: at stride 2 'simd' is faster everywhere (1.5–12×); at stride 1 it is while a
@@ -156,27 +172,30 @@ function f32(backend: BackendWasm, t: TensorInfo): Float32Array {
 // the fastest.) The rules depend on the shape only, so which arithmetic a run does never
 // depends on timing noise.
 
+export type ForwardMethod = 'simd' | 'xnnpack';
 export type FilterGradMethod = 'simd' | 'dilated';
 export type InputGradMethod = 'simd' | 'conv';
-export interface ConvGradMethods {
+export interface ConvMethods {
+  forward: ForwardMethod;
   filter: FilterGradMethod;
   input: InputGradMethod;
 }
 
-/** Which formulations the two convolution gradients use for a layer of this shape. */
-export function convGradMethods(info: backend_util.Conv2DInfo): ConvGradMethods {
+/** Which formulations a convolution of this shape and its two gradients use. */
+export function convMethods(info: backend_util.Conv2DInfo): ConvMethods {
   const { inChannels: cin, outHeight: oh, outWidth: ow, filterWidth: kw } = info;
   const strided = info.strideHeight > 1 || info.strideWidth > 1;
   return {
+    forward: strided ? 'xnnpack' : 'simd',
     filter: !strided && cin >= 32 && oh * ow <= 64 ? 'dilated' : 'simd',
     input: strided || kw * cin <= MAX_INPUT_VECTORS * 4 ? 'simd' : 'conv',
   };
 }
 
-let forced: Partial<ConvGradMethods> = {};
+let forced: Partial<ConvMethods> = {};
 
 /** For tests and profile-wasm.ts: use these formulations for every shape ({}: choose by shape). */
-export function forceConvGradMethods(methods: Partial<ConvGradMethods>): void {
+export function forceConvMethods(methods: Partial<ConvMethods>): void {
   forced = { ...methods };
 }
 
@@ -196,7 +215,7 @@ function conv2DBackpropFilter(args: KernelArgs<Conv2DBackpropFilterAttrs>): Tens
     backend_util.convertConv2DDataFormat(attrs.dataFormat),
   );
   requireChannelsLast(Conv2DBackpropFilter, info);
-  return (forced.filter ?? convGradMethods(info).filter) === 'simd'
+  return (forced.filter ?? convMethods(info).filter) === 'simd'
     ? conv2DBackpropFilterSimd(backend, x, dy, info)
     : filterGradDilated(backend, x, dy, info);
 }
@@ -238,6 +257,42 @@ function filterGradDilated(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Conv2D and FusedConv2D: our SIMD convolution where the shape and the op allow it (NHWC,
+// float32, no dilation, bias of one value per channel, ReLU or no activation), wasm's XNNPACK
+// convolution otherwise. Both sum in the same order, so the two give identical results.
+
+function convForward(name: string, args: KernelArgs<Conv2DAttrs & Partial<FusedConv2DAttrs>>): TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const x = input(inputs, 'x', name);
+  const filter = input(inputs, 'filter', name);
+  const bias = inputs.bias ?? null;
+  const activation = attrs.activation ?? 'linear';
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
+  const supported =
+    info.dataFormat === 'channelsLast' &&
+    x.dtype === 'float32' &&
+    filter.dtype === 'float32' &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    (activation === 'linear' || activation === 'relu') &&
+    inputs.preluActivationWeights == null &&
+    (bias == null || (bias.dtype === 'float32' && util.sizeFromShape(bias.shape) === info.outChannels));
+  if (supported && (forced.forward ?? convMethods(info).forward) === 'simd') {
+    return conv2DSimd(backend, x, filter, bias, info, activation);
+  }
+  return run(name, backend, inputs, attrs);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Conv2DBackpropInput
 //
 // dx is the correlation of dy, dilated by the stride (zeros between rows and columns), with the
@@ -260,7 +315,7 @@ function conv2DBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>): Tensor
   );
   const float32 = dy.dtype === 'float32' && filter.dtype === 'float32';
   if (float32 && info.dataFormat === 'channelsLast') {
-    if ((forced.input ?? convGradMethods(info).input) === 'simd') {
+    if ((forced.input ?? convMethods(info).input) === 'simd') {
       return conv2DBackpropInputSimd(backend, dy, filter, info);
     }
   }
@@ -461,10 +516,14 @@ function depthwiseBackpropInput(args: KernelArgs<DepthwiseConv2dNativeBackpropIn
 }
 
 // ---------------------------------------------------------------------------------------------
-// MaxPoolGrad: wasm has one, but it is 2–3.5× slower than this loop on the convnet's pools and
-// it breaks ties differently from the cpu backend (and TensorFlow): in a window of equal values,
-// such as the zeros a ReLU leaves, cpu routes the gradient to the first, wasm's kernel does not.
-// Here: the first maximum in row-major window order, as on cpu.
+// MaxPoolGrad: wasm has one, but it is 2–3.5× slower than the loop below on the convnet's pools
+// and it breaks ties differently from the cpu backend (and TensorFlow): in a window of equal
+// values, such as the zeros a ReLU leaves, cpu routes the gradient to the first, wasm's kernel
+// does not. Here: the first maximum in row-major window order, as on cpu. 2×2 windows at stride
+// 2 (every pool of our networks) go to a SIMD kernel that finds it with equality masks against
+// the forward output, with no data-dependent branch (LeNet-5's two: 0.66 → 0.15 ms a step, by
+// bench/profile-step.ts, against the JS loop with the same masks it replaced);
+// when a window has no finite maximum (NaN, all −∞) the loop redoes the gradient exactly.
 
 function maxPoolGrad(args: KernelArgs<MaxPoolGradAttrs>): TensorInfo {
   const { inputs, attrs, backend } = args;
@@ -481,19 +540,18 @@ function maxPoolGrad(args: KernelArgs<MaxPoolGradAttrs>): TensorInfo {
   );
   const y = input(inputs, 'output', MaxPoolGrad);
   const out = backend.makeOutput(x.shape, 'float32');
-  const xs = f32(backend, x);
-  const dys = f32(backend, dy);
-  const dx = f32(backend, out);
   const { batchSize, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
   const { strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && pt === 0 && pl === 0 && y.dtype === 'float32') {
     // An odd last row or column belongs to no window: only it needs zeros first.
-    if (h % 2 || w % 2) dx.fill(0);
-    maxPoolGrad2x2(xs, f32(backend, y), dys, dx, batchSize, h, w, c, oh, ow);
-    return out;
+    if (h % 2 || w % 2) f32(backend, out).fill(0);
+    if (maxPoolGrad2x2Simd(backend, x, y, dy, out)) return out;
   }
+  const xs = f32(backend, x);
+  const dys = f32(backend, dy);
+  const dx = f32(backend, out);
   dx.fill(0);
   const best = new Float32Array(c);
   const where = new Int32Array(c);
@@ -526,70 +584,6 @@ function maxPoolGrad(args: KernelArgs<MaxPoolGradAttrs>): TensorInfo {
     }
   }
   return out;
-}
-
-/**
- * The 2×2, stride 2, unpadded case (every pooling layer of lenet5, convnet, VGG). Windows do not
- * overlap, so each dy value goes to one input: the first in row-major order that equals the
- * window's maximum, which the forward pass already computed (`ys`). Finding it with equality
- * masks instead of a chain of comparisons has no data-dependent branch, which random
- * activations would mispredict half the time (1.7× faster here); all four inputs are written, so dx
- * needs no zeroing. A window without a finite maximum (NaN, all −∞, or an output that matches
- * none of its inputs) takes the exact rule of the general loop: the first strictly greater value.
- */
-function maxPoolGrad2x2(
-  xs: Float32Array,
-  ys: Float32Array,
-  dys: Float32Array,
-  dx: Float32Array,
-  batchSize: number,
-  h: number,
-  w: number,
-  c: number,
-  oh: number,
-  ow: number,
-): void {
-  const row = w * c;
-  for (let n = 0, o = 0; n < batchSize; n++) {
-    for (let yo = 0; yo < oh; yo++) {
-      let p00 = (n * h + 2 * yo) * row;
-      for (let xo = 0; xo < ow; xo++, p00 += 2 * c) {
-        for (let k = 0; k < c; k++, o++) {
-          const a = p00 + k;
-          const m = ys[o]!;
-          const d = dys[o]!;
-          const e0 = +(xs[a] === m);
-          const e1 = +(xs[a + c] === m) & (e0 ^ 1);
-          const f1 = e0 | e1;
-          const e2 = +(xs[a + row] === m) & (f1 ^ 1);
-          const f2 = f1 | e2;
-          const e3 = +(xs[a + row + c] === m) & (f2 ^ 1);
-          if ((f2 | e3) === 0 || !(m > -Infinity)) {
-            firstGreater(xs, dx, d, a, a + c, a + row, a + row + c);
-            continue;
-          }
-          dx[a] = e0 * d;
-          dx[a + c] = e1 * d;
-          dx[a + row] = e2 * d;
-          dx[a + row + c] = e3 * d;
-        }
-      }
-    }
-  }
-}
-
-/** The general rule on one window: dy to the first value strictly greater than all before it. */
-function firstGreater(xs: Float32Array, dx: Float32Array, d: number, ...at: number[]): void {
-  let best = -Infinity;
-  let where = -1;
-  for (const p of at) {
-    dx[p] = 0;
-    if (xs[p]! > best) {
-      best = xs[p]!;
-      where = p;
-    }
-  }
-  if (where >= 0) dx[where] = d;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -785,6 +779,8 @@ const IMPLEMENTATIONS: Record<(typeof WASM_KERNEL_NAMES)[number], (args: KernelA
   [Sum]: sum as never,
   [Add]: add as never,
   [_FusedMatMul]: fusedMatMul as never,
+  [Conv2D]: ((args: KernelArgs<Conv2DAttrs>) => convForward(Conv2D, args)) as never,
+  [FusedConv2D]: ((args: KernelArgs<FusedConv2DAttrs>) => convForward(FusedConv2D, args)) as never,
 };
 
 /**

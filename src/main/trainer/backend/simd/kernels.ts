@@ -6,9 +6,19 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { KERNELS_WASM_BASE64 } from './kernels.generated';
 import { webAssembly } from './webassembly';
-import { LANES, MAX_INPUT_VECTORS, MAX_ROWS, MAX_VECTORS, filterGradName, inputGradName } from './wat';
+import {
+  convName,
+  filterGradName,
+  inputGradName,
+  LANES,
+  MAX_COLUMNS,
+  MAX_INPUT_VECTORS,
+  MAX_ROWS,
+  MAX_VECTORS,
+  maxPoolGradName,
+} from './wat';
 
-type Kernel = (...args: number[]) => void;
+type Kernel = (...args: number[]) => number | undefined;
 
 /** Bytes of input and output gradient a filter-gradient pass streams over at a time (L2: 2 MB; 256 KB to 1 MB measure the same). */
 const CHUNK_BYTES = 256 * 1024;
@@ -201,4 +211,105 @@ export function conv2DBackpropInputSimd(
   }
   backend.disposeData(padded.dataId);
   return dx;
+}
+
+/** The activations conv2DSimd applies: the ones FusedConv2D takes that are a lower bound. */
+export type SimdActivation = 'linear' | 'relu';
+
+/**
+ * Conv2D / FusedConv2D (NHWC, float32, dilation 1) with an optional per-channel bias and ReLU:
+ * blocks of up to MAX_COLUMNS output columns × MAX_VECTORS vectors of channels (conv_* in
+ * wat.ts), the columns left over at the end of each row by a narrower block.
+ */
+export function conv2DSimd(
+  backend: BackendWasm,
+  x: TensorInfo,
+  filter: TensorInfo,
+  bias: TensorInfo | null,
+  info: backend_util.Conv2DInfo,
+  activation: SimdActivation,
+): TensorInfo {
+  const { batchSize: nb, inChannels: cin, outChannels: cout, outHeight: oh, outWidth: ow } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const y = backend.makeOutput([nb, oh, ow, cout], 'float32');
+  if (nb * oh * ow * cout === 0) return y;
+  const xp = paddedInput(backend, x, info);
+  const [, hp, wp] = xp.shape as [number, number, number, number];
+  const zeroBias = bias == null ? backend.makeOutput([cout], 'float32') : null;
+  if (zeroBias != null) heapF32(backend, zeroBias).fill(0);
+  const fn = kernels(backend);
+  const xAt = address(backend, xp);
+  const wAt = address(backend, filter);
+  const bAt = address(backend, bias ?? zeroBias!);
+  const yAt = address(backend, y);
+  const k = kw * cin;
+  const full = Math.floor(ow / MAX_COLUMNS);
+  const rest = ow % MAX_COLUMNS;
+  const floor = activation === 'relu' ? 0 : -Infinity;
+  const block = MAX_VECTORS * LANES;
+  for (let o0 = 0; o0 < cout; o0 += block) {
+    const left = Math.min(block, cout - o0);
+    const vectors = Math.ceil(left / LANES);
+    const tail = left % LANES;
+    // [columns, first column, blocks per row]
+    const parts: [number, number, number][] = [];
+    if (full > 0) parts.push([MAX_COLUMNS, 0, full]);
+    if (rest > 0) parts.push([rest, full * MAX_COLUMNS, 1]);
+    for (const [columns, first, blocks] of parts) {
+      fn[convName(columns, vectors, tail)]!(
+        xAt + first * sw * cin * 4,
+        wAt + o0 * 4,
+        bAt + o0 * 4,
+        yAt + (first * cout + o0) * 4,
+        nb,
+        oh,
+        blocks,
+        kh,
+        k,
+        hp * wp * cin * 4,
+        sh * wp * cin * 4,
+        wp * cin * 4,
+        sw * cin * 4,
+        cout * 4,
+        (ow - columns * blocks) * cout * 4,
+        cout * 4,
+        floor,
+      );
+    }
+  }
+  if (xp !== x) backend.disposeData(xp.dataId);
+  if (zeroBias != null) backend.disposeData(zeroBias.dataId);
+  return y;
+}
+
+/**
+ * MaxPoolGrad of a 2×2, stride 2, unpadded pool into `dx` (x's shape; an odd last row or column,
+ * which no window covers, is left as it is). Returns false, having written garbage, when a window
+ * has no finite maximum among its inputs (NaN, all -∞): the caller then needs its exact rule.
+ */
+export function maxPoolGrad2x2Simd(
+  backend: BackendWasm,
+  x: TensorInfo,
+  y: TensorInfo,
+  dy: TensorInfo,
+  dx: TensorInfo,
+): boolean {
+  const [nb, h, w, c] = x.shape as [number, number, number, number];
+  const [, oh, ow] = y.shape as [number, number, number, number];
+  if (nb * oh * ow * c === 0) return true;
+  const kernel = kernels(backend)[maxPoolGradName(c % LANES)]!;
+  const bad = kernel(
+    address(backend, x),
+    address(backend, y),
+    address(backend, dy),
+    address(backend, dx),
+    nb,
+    oh,
+    ow,
+    Math.floor(c / LANES),
+    h * w * c * 4,
+    w * c * 4,
+    c * 4,
+  );
+  return bad === 0;
 }

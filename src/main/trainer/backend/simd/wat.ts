@@ -22,14 +22,17 @@ export function filterGradName(rows: number, vectors: number, tail: number): str
   return `fgrad_r${rows}_v${vectors}_t${tail}`;
 }
 
-/** A v128 load of the vector `v` of `vectors` at `ptr`, only `tail` lanes of the last (0 = 4). */
-function loadVector(ptr: string, v: number, vectors: number, tail: number): string {
+/**
+ * A v128 load of the vector `v` of `vectors` at address `at` (an expression), only `tail` lanes
+ * of the last (0 = 4; the others read as 0), so that nothing past the last lane is read.
+ */
+function loadVector(at: string, v: number, vectors: number, tail: number): string {
   const offset = v * 16;
   const last = v === vectors - 1;
-  if (!last || tail === 0) return `(v128.load offset=${offset} (local.get ${ptr}))`;
-  if (tail === 1) return `(v128.load32_zero offset=${offset} (local.get ${ptr}))`;
-  if (tail === 2) return `(v128.load64_zero offset=${offset} (local.get ${ptr}))`;
-  return `(v128.load32_lane offset=${offset + 8} 2 (local.get ${ptr}) (v128.load64_zero offset=${offset} (local.get ${ptr})))`;
+  if (!last || tail === 0) return `(v128.load offset=${offset} ${at})`;
+  if (tail === 1) return `(v128.load32_zero offset=${offset} ${at})`;
+  if (tail === 2) return `(v128.load64_zero offset=${offset} ${at})`;
+  return `(v128.load32_lane offset=${offset + 8} 2 ${at} (v128.load64_zero offset=${offset} ${at}))`;
 }
 
 /**
@@ -57,7 +60,8 @@ function filterGrad(rows: number, vectors: number, tail: number): string {
   for (let v = 0; v < vectors; v++) locals.push(`(local $d${v} v128)`);
 
   const body: string[] = [];
-  for (let v = 0; v < vectors; v++) body.push(`(local.set $d${v} ${loadVector('$dp', v, vectors, tail)})`);
+  for (let v = 0; v < vectors; v++)
+    body.push(`(local.set $d${v} ${loadVector('(local.get $dp)', v, vectors, tail)})`);
   for (let r = 0; r < rows; r++) {
     body.push(`(local.set $s (v128.load32_splat offset=${r * 4} (local.get $xp)))`);
     for (let v = 0; v < vectors; v++) {
@@ -188,15 +192,253 @@ function inputGrad(vectors: number): string {
       (br_if $images (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))`;
 }
 
-/** The whole module's text. */
-export function kernelsWat(): string {
-  const funcs: string[] = [];
-  for (let rows = 1; rows <= MAX_ROWS; rows++) {
-    for (let vectors = 1; vectors <= MAX_VECTORS; vectors++) {
-      for (let tail = 0; tail < LANES; tail++) funcs.push(filterGrad(rows, vectors, tail));
+/** Forward blocks: up to this many consecutive output columns at once. */
+export const MAX_COLUMNS = 4;
+
+/** The name of the forward-convolution function for `columns` × `vectors` (last: `tail` lanes). */
+export function convName(columns: number, vectors: number, tail: number): string {
+  return `conv_c${columns}_v${vectors}_t${tail}`;
+}
+
+/** A store of the vector `v` of `vectors` to address `ptr`, only `tail` lanes of the last (0 = 4). */
+function storeVector(ptr: string, v: number, vectors: number, tail: number, value: string): string {
+  const offset = v * 16;
+  const last = v === vectors - 1;
+  if (!last || tail === 0) return `(v128.store offset=${offset} ${ptr} ${value})`;
+  if (tail === 1) return `(v128.store32_lane offset=${offset} 0 ${ptr} ${value})`;
+  if (tail === 2) return `(v128.store64_lane offset=${offset} 0 ${ptr} ${value})`;
+  return `(v128.store64_lane offset=${offset} 0 ${ptr} ${value}) (v128.store32_lane offset=${offset + 8} 2 ${ptr} ${value})`;
+}
+
+/**
+ * A convolution (FusedConv2D with a bias and ReLU or none), blocks of `columns` consecutive
+ * output columns × `vectors` vectors of output channels:
+ *
+ *   y[n, ho, wo + c, o0 + 4v ..] = act(bias[..] + Σ_i Σ_q x[n, ho·sh + i, (wo + c)·sw .., q] · W[i, q, ..])
+ *
+ * where q runs over a filter row's kw·cin values (j, c), consecutive in NHWC (x is padded by the
+ * caller). Each W vector is loaded once per (i, q) and used for every column of the block.
+ *
+ * Arguments (byte addresses and strides):
+ *   x, w, bias, y   x at (0, 0, column 0 of the first block); W, bias and y at channel o0
+ *   nb, oh, blocks  images, output rows, blocks per output row
+ *   kh, k           filter rows, kw·cin
+ *   xImg, xRow, xTapRow   how far x moves per image, output row (sh·Wp·cin), filter row (Wp·cin)
+ *   xCol            how far x moves per output column (sw·cin); a block moves `columns` of them
+ *   wq              how far W moves per q (cout)
+ *   yImgRow         how far y moves from the end of one output row's blocks to the next row's
+ *   yCol            how far y moves per output column (cout)
+ *   floor           the activation as a lower bound: 0 for ReLU, -Infinity for none
+ */
+function conv(columns: number, vectors: number, tail: number): string {
+  const acc = (c: number, v: number): string => `$a${c}_${v}`;
+  const locals: string[] = [];
+  for (let c = 0; c < columns; c++) {
+    locals.push(`(local $xo${c} i32)`);
+    for (let v = 0; v < vectors; v++) locals.push(`(local ${acc(c, v)} v128)`);
+  }
+  for (let v = 0; v < vectors; v++) locals.push(`(local $w${v} v128) (local $b${v} v128)`);
+  const init: string[] = [];
+  for (let c = 0; c < columns; c++) {
+    for (let v = 0; v < vectors; v++) init.push(`(local.set ${acc(c, v)} (local.get $b${v}))`);
+  }
+  const step: string[] = [];
+  for (let v = 0; v < vectors; v++)
+    step.push(`(local.set $w${v} ${loadVector('(local.get $wp)', v, vectors, tail)})`);
+  for (let c = 0; c < columns; c++) {
+    step.push(`(local.set $s (v128.load32_splat (i32.add (local.get $xq) (local.get $xo${c}))))`);
+    for (let v = 0; v < vectors; v++) {
+      step.push(
+        `(local.set ${acc(c, v)} (f32x4.add (local.get ${acc(c, v)}) (f32x4.mul (local.get $s) (local.get $w${v}))))`,
+      );
     }
   }
-  for (let vectors = 1; vectors <= MAX_INPUT_VECTORS; vectors++) funcs.push(inputGrad(vectors));
+  const stores: string[] = [];
+  for (let c = 0; c < columns; c++) {
+    const at =
+      c === 0 ? '(local.get $yp)' : `(i32.add (local.get $yp) (i32.mul (i32.const ${c}) (local.get $yCol)))`;
+    for (let v = 0; v < vectors; v++) {
+      stores.push(
+        storeVector(at, v, vectors, tail, `(f32x4.max (local.get ${acc(c, v)}) (local.get $floor))`),
+      );
+    }
+  }
+  const offsets: string[] = [];
+  for (let c = 1; c < columns; c++) {
+    offsets.push(`(local.set $xo${c} (i32.mul (i32.const ${c}) (local.get $xCol)))`);
+  }
+  const name = convName(columns, vectors, tail);
+  return `
+  (func $${name} (export "${name}")
+    (param $x i32) (param $w i32) (param $bias i32) (param $y i32) (param $nb i32) (param $oh i32)
+    (param $blocks i32) (param $kh i32) (param $k i32) (param $xImg i32) (param $xRow i32)
+    (param $xTapRow i32) (param $xCol i32) (param $wq i32) (param $yImgRow i32) (param $yCol i32)
+    (param $floorValue f32)
+    (local $n i32) (local $h i32) (local $b i32) (local $i i32) (local $q i32)
+    (local $xr i32) (local $xb i32) (local $xt i32) (local $xq i32) (local $wp i32) (local $yp i32)
+    (local $s v128) (local $floor v128)
+    ${locals.join(' ')}
+    ${Array.from({ length: vectors }, (_, v) => `(local.set $b${v} ${loadVector('(local.get $bias)', v, vectors, tail)})`).join('\n    ')}
+    ${offsets.join('\n    ')}
+    (local.set $floor (f32x4.splat (local.get $floorValue)))
+    (local.set $yp (local.get $y))
+    (local.set $n (local.get $nb))
+    (loop $images
+      (local.set $xr (local.get $x))
+      (local.set $h (local.get $oh))
+      (loop $outRows
+        (local.set $xb (local.get $xr))
+        (local.set $b (local.get $blocks))
+        (loop $columnBlocks
+          ${init.join('\n          ')}
+          (local.set $wp (local.get $w))
+          (local.set $xt (local.get $xb))
+          (local.set $i (local.get $kh))
+          (loop $tapRows
+            (local.set $xq (local.get $xt))
+            (local.set $q (local.get $k))
+            (loop $taps
+              ${step.join('\n              ')}
+              (local.set $xq (i32.add (local.get $xq) (i32.const 4)))
+              (local.set $wp (i32.add (local.get $wp) (local.get $wq)))
+              (br_if $taps (local.tee $q (i32.sub (local.get $q) (i32.const 1)))))
+            (local.set $xt (i32.add (local.get $xt) (local.get $xTapRow)))
+            (br_if $tapRows (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))
+          ${stores.join('\n          ')}
+          (local.set $xb (i32.add (local.get $xb) (i32.mul (i32.const ${columns}) (local.get $xCol))))
+          (local.set $yp (i32.add (local.get $yp) (i32.mul (i32.const ${columns}) (local.get $yCol))))
+          (br_if $columnBlocks (local.tee $b (i32.sub (local.get $b) (i32.const 1)))))
+        (local.set $yp (i32.add (local.get $yp) (local.get $yImgRow)))
+        (local.set $xr (i32.add (local.get $xr) (local.get $xRow)))
+        (br_if $outRows (local.tee $h (i32.sub (local.get $h) (i32.const 1)))))
+      (local.set $x (i32.add (local.get $x) (local.get $xImg)))
+      (br_if $images (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))`;
+}
+
+/** The name of the 2×2 max-pool gradient function whose last channel vector has `tail` lanes. */
+export function maxPoolGradName(tail: number): string {
+  return `maxpool_grad_2x2_t${tail}`;
+}
+
+/**
+ * MaxPoolGrad for 2×2 windows at stride 2 without padding (every pool of our networks): each dy
+ * value goes to the first of its window's four inputs, in row-major order, that equals the
+ * window's maximum y (the forward output), the others get 0. Channels are vectors; `tail` lanes
+ * of the last one are real (0 = 4).
+ *
+ * Returns 1 if any window had no input equal to its maximum or a maximum that is not > -∞ (NaN,
+ * all -∞): then the caller redoes the whole gradient with its exact rule for those.
+ *
+ * Arguments (byte addresses and strides): x, y, dy, dx; nb, oh, ow; vectors (whole vectors of
+ * channels before the tail); xImg (H·W·C), xRow (W·C), xCol (C).
+ */
+function maxPoolGrad(tail: number): string {
+  // One vector of channels of one window, at byte offset $off; `lanes` of it are real (0 = 4).
+  const window = (lanes: number): string[] => {
+    const at = (base: string): string => `(i32.add (local.get ${base}) (local.get $off))`;
+    const load = (base: string): string => loadVector(at(base), 0, 1, lanes);
+    const store = (base: string, value: string): string => storeVector(at(base), 0, 1, lanes, value);
+    return [
+      `(local.set $m ${load('$yp')})`,
+      `(local.set $d ${load('$dyp')})`,
+      `(local.set $e0 (f32x4.eq ${load('$x0')} (local.get $m)))`,
+      `(local.set $e1 (v128.andnot (f32x4.eq ${load('$x1')} (local.get $m)) (local.get $e0)))`,
+      `(local.set $f (v128.or (local.get $e0) (local.get $e1)))`,
+      `(local.set $e2 (v128.andnot (f32x4.eq ${load('$x2')} (local.get $m)) (local.get $f)))`,
+      `(local.set $f (v128.or (local.get $f) (local.get $e2)))`,
+      `(local.set $e3 (v128.andnot (f32x4.eq ${load('$x3')} (local.get $m)) (local.get $f)))`,
+      `(local.set $f (v128.or (local.get $f) (local.get $e3)))`,
+      `(local.set $bad (v128.or (local.get $bad) (v128.not (v128.and (local.get $f) (f32x4.gt (local.get $m) (local.get $ninf))))))`,
+      store('$d0', '(v128.and (local.get $e0) (local.get $d))'),
+      store('$d1', '(v128.and (local.get $e1) (local.get $d))'),
+      store('$d2', '(v128.and (local.get $e2) (local.get $d))'),
+      store('$d3', '(v128.and (local.get $e3) (local.get $d))'),
+    ];
+  };
+  const corners = `
+          (local.set $x1 (i32.add (local.get $x0) (local.get $xCol)))
+          (local.set $x2 (i32.add (local.get $x0) (local.get $xRow)))
+          (local.set $x3 (i32.add (local.get $x2) (local.get $xCol)))
+          (local.set $d0 (i32.add (local.get $dx) (i32.sub (local.get $x0) (local.get $x))))
+          (local.set $d1 (i32.add (local.get $d0) (local.get $xCol)))
+          (local.set $d2 (i32.add (local.get $d0) (local.get $xRow)))
+          (local.set $d3 (i32.add (local.get $d2) (local.get $xCol)))`;
+  const name = maxPoolGradName(tail);
+  return `
+  (func $${name} (export "${name}")
+    (param $x i32) (param $y i32) (param $dy i32) (param $dx i32) (param $nb i32) (param $oh i32)
+    (param $ow i32) (param $vectors i32) (param $xImg i32) (param $xRow i32) (param $xCol i32)
+    (result i32)
+    (local $n i32) (local $h i32) (local $w i32) (local $v i32) (local $off i32)
+    (local $xi i32) (local $xr i32) (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
+    (local $d0 i32) (local $d1 i32) (local $d2 i32) (local $d3 i32) (local $yp i32) (local $dyp i32)
+    (local $m v128) (local $d v128) (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
+    (local $f v128) (local $bad v128) (local $ninf v128)
+    (local.set $ninf (f32x4.splat (f32.const -inf)))
+    (local.set $yp (local.get $y))
+    (local.set $dyp (local.get $dy))
+    (local.set $xi (local.get $x))
+    (local.set $n (local.get $nb))
+    (loop $images
+      (local.set $xr (local.get $xi))
+      (local.set $h (local.get $oh))
+      (loop $outRows
+        (local.set $x0 (local.get $xr))
+        (local.set $w (local.get $ow))
+        (loop $windows
+          ${corners}
+          (local.set $off (i32.const 0))
+          (block $noWhole
+            (br_if $noWhole (i32.eqz (local.get $vectors)))
+            (local.set $v (local.get $vectors))
+            (loop $whole
+              ${window(0).join('\n              ')}
+              (local.set $off (i32.add (local.get $off) (i32.const 16)))
+              (br_if $whole (local.tee $v (i32.sub (local.get $v) (i32.const 1))))))
+          ${tail === 0 ? '' : window(tail).join('\n          ')}
+          (local.set $yp (i32.add (local.get $yp) (local.get $xCol)))
+          (local.set $dyp (i32.add (local.get $dyp) (local.get $xCol)))
+          (local.set $x0 (i32.add (local.get $x0) (i32.shl (local.get $xCol) (i32.const 1))))
+          (br_if $windows (local.tee $w (i32.sub (local.get $w) (i32.const 1)))))
+        (local.set $xr (i32.add (local.get $xr) (i32.shl (local.get $xRow) (i32.const 1))))
+        (br_if $outRows (local.tee $h (i32.sub (local.get $h) (i32.const 1)))))
+      (local.set $xi (i32.add (local.get $xi) (local.get $xImg)))
+      (br_if $images (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (v128.any_true (local.get $bad)))`;
+}
+
+/** Every function of the module, by name: each family over all the block shapes drivers use. */
+function kernelFunctions(): Map<string, () => string> {
+  const functions = new Map<string, () => string>();
+  for (let rows = 1; rows <= MAX_ROWS; rows++) {
+    for (let vectors = 1; vectors <= MAX_VECTORS; vectors++) {
+      for (let tail = 0; tail < LANES; tail++) {
+        functions.set(filterGradName(rows, vectors, tail), () => filterGrad(rows, vectors, tail));
+      }
+    }
+  }
+  for (let vectors = 1; vectors <= MAX_INPUT_VECTORS; vectors++) {
+    functions.set(inputGradName(vectors), () => inputGrad(vectors));
+  }
+  for (let columns = 1; columns <= MAX_COLUMNS; columns++) {
+    for (let vectors = 1; vectors <= MAX_VECTORS; vectors++) {
+      for (let tail = 0; tail < LANES; tail++) {
+        functions.set(convName(columns, vectors, tail), () => conv(columns, vectors, tail));
+      }
+    }
+  }
+  for (let tail = 0; tail < LANES; tail++) functions.set(maxPoolGradName(tail), () => maxPoolGrad(tail));
+  return functions;
+}
+
+/** The names the module exports. */
+export function kernelNames(): string[] {
+  return [...kernelFunctions().keys()];
+}
+
+/** The whole module's text. */
+export function kernelsWat(): string {
+  const funcs = [...kernelFunctions().values()].map((text) => text());
   return `(module
   (import "env" "memory" (memory 1))
 ${funcs.join('\n')}
