@@ -89,6 +89,12 @@ const ZIGGURAT = (() => {
   };
 })();
 
+/** The ziggurat's tables and R, for a generator that must draw exactly as fillNormal does. */
+export function zigguratTables(): { R: number; kn: Float64Array; wn: Float64Array; fn: Float64Array } {
+  const { R, kn, wn, fn } = ZIGGURAT;
+  return { R, kn, wn, fn };
+}
+
 /** The ziggurat's rare cases: the base layer's tail, and the wedges beside the other layers. */
 function zigguratSlow(st: Int32Array, j: number, layer: number): number {
   const { R, kn, wn, fn } = ZIGGURAT;
@@ -214,6 +220,17 @@ export class Rng {
     }
     this.gen = xoroshiro128plus.fromState([s01, s00, s11, s10]);
     return out;
+  }
+
+  /**
+   * Lets a generator outside this class continue this stream (the wasm SSA moves, which draw as
+   * fillNormal does): `advance` gets the xoroshiro128+ state in fillNormal's layout, [s01, s00,
+   * s11, s10], and leaves it advanced.
+   */
+  advanceRaw(advance: (state: Int32Array) => void): void {
+    const state = Int32Array.from(this.gen.getState());
+    advance(state);
+    this.gen = xoroshiro128plus.fromState(Array.from(state));
   }
 
   /** Fill with U(low, high). */

@@ -19,16 +19,14 @@ import {
 } from './method';
 import { DeviceMetropolis } from './device-metropolis';
 import { cool, metropolis, MoveStats } from './metropolis';
+import { SymmetricMoves } from './ssa-moves';
 
 export class SsaMethod implements TrainingMethod {
   temperature: number;
   epsilon: number;
   readonly stats = new MoveStats();
-  private readonly moveRng: Rng;
+  private readonly moves: SymmetricMoves;
   private readonly acceptRng: Rng;
-  /** Host buffer for Δ, reused across minibatches: one fill per step, one view per parameter. */
-  private readonly noise: Float32Array;
-  private readonly noiseViews: Float32Array[];
   private epsilonDrops = 0;
   private readonly runningStats: RunningStats;
   /** Set when the Metropolis decision is taken on the device. */
@@ -40,11 +38,8 @@ export class SsaMethod implements TrainingMethod {
   ) {
     this.temperature = spec.temperature;
     this.epsilon = spec.epsilon;
-    this.moveRng = ctx.rng('ssa-moves');
+    this.moves = new SymmetricMoves(ctx.params, ctx.rng('ssa-moves'));
     this.acceptRng = ctx.rng('metropolis');
-    this.noise = new Float32Array(ctx.params.reduce((n, p) => n + p.size, 0));
-    let offset = 0;
-    this.noiseViews = ctx.params.map((p) => this.noise.subarray(offset, (offset += p.size)));
     this.runningStats = new RunningStats(ctx.net);
     this.device =
       ctx.decisions === 'device'
@@ -68,14 +63,7 @@ export class SsaMethod implements TrainingMethod {
 
   step(batch: Batch, _step: number): void {
     const { ctx } = this;
-    this.moveRng.fillNormal(this.noise, this.epsilon);
-    const [plus, minus] = tf.tidy(() => {
-      const deltas = this.noiseViews.map((d, i) => tf.tensor(d, ctx.params[i]!.shape));
-      return [
-        ctx.params.map((w, i) => tf.add(w, deltas[i]!)),
-        ctx.params.map((w, i) => tf.sub(w, deltas[i]!)),
-      ];
-    });
+    const [plus, minus] = this.moves.draw(this.epsilon);
     ctx.counters.forward += 3;
     if (this.device) this.decideOnDevice(batch, plus, minus);
     else this.decideOnHost(batch, plus, minus);

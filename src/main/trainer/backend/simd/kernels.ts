@@ -1,11 +1,14 @@
 // Our SIMD kernels (wat.ts), instantiated on TensorFlow.js's own wasm memory, and the JS that
 // drives them. Each driver takes tensors on the wasm backend's heap and writes its result there.
 
+import { util } from '@tensorflow/tfjs-core';
 import type { backend_util } from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { KERNELS_WASM_BASE64 } from './kernels.generated';
 import { webAssembly } from './webassembly';
+import { zigguratTables } from '../../../../shared/rng';
+import type { Rng } from '../../../../shared/rng';
 import {
   convName,
   filterGradName,
@@ -16,6 +19,8 @@ import {
   MAX_ROWS,
   MAX_VECTORS,
   maxPoolGradName,
+  NORMAL_MOVES,
+  ZIGGURAT_LAYOUT,
 } from './wat';
 
 type Kernel = (...args: number[]) => number | undefined;
@@ -23,18 +28,30 @@ type Kernel = (...args: number[]) => number | undefined;
 /** Bytes of input and output gradient a filter-gradient pass streams over at a time (L2: 2 MB; 256 KB to 1 MB measure the same). */
 const CHUNK_BYTES = 256 * 1024;
 
-let loaded: { memory: object; kernels: Record<string, Kernel> } | null = null;
+interface Loaded {
+  memory: object;
+  kernels: Record<string, Kernel>;
+  /** The SSA generator's block on the heap (ziggurat tables, then 16 bytes of state), once made. */
+  moves: { at: number; std: number } | null;
+}
 
-/** The kernels, bound to the backend's memory (instantiated once per memory). */
-function kernels(backend: BackendWasm): Record<string, Kernel> {
+let loaded: Loaded | null = null;
+
+/** The module bound to the backend's memory (instantiated once per memory). */
+function instance(backend: BackendWasm): Loaded {
   // Emscripten's module keeps the instance's exports as `asm`; its memory is exported there.
   const memory = (backend.wasm as unknown as { asm: { memory: object } }).asm.memory;
   if (loaded == null || loaded.memory !== memory) {
     const module = new webAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
-    const instance = new webAssembly.Instance(module, { env: { memory } });
-    loaded = { memory, kernels: instance.exports as Record<string, Kernel> };
+    const imports = { env: { memory }, math: { exp: Math.exp, log: Math.log } };
+    const exports = new webAssembly.Instance(module, imports).exports as Record<string, Kernel>;
+    loaded = { memory, kernels: exports, moves: null };
   }
-  return loaded.kernels;
+  return loaded;
+}
+
+function kernels(backend: BackendWasm): Record<string, Kernel> {
+  return instance(backend).kernels;
 }
 
 /** A tensor's byte address on the wasm heap. */
@@ -312,4 +329,64 @@ export function maxPoolGrad2x2Simd(
     c * 4,
   );
   return bad === 0;
+}
+
+interface Heap {
+  HEAP32: Int32Array;
+  HEAPF64: Float64Array;
+  _malloc(bytes: number): number;
+}
+
+/**
+ * SSA's candidate pair for every weight tensor: plus = w + Δ and minus = w − Δ with Δ ~ N(0,
+ * std²) drawn from `rng` exactly as Rng.fillNormal would draw it, tensor after tensor (see
+ * normalMoves in wat.ts), so the run is the same as with the JS generator, only faster.
+ */
+export function normalMovesSimd(
+  backend: BackendWasm,
+  params: readonly TensorInfo[],
+  std: number,
+  rng: Rng,
+): { plus: TensorInfo[]; minus: TensorInfo[] } {
+  const plus = params.map((w) => backend.makeOutput(w.shape, 'float32'));
+  const minus = params.map((w) => backend.makeOutput(w.shape, 'float32'));
+  const module = instance(backend);
+  const heap = backend.wasm as unknown as Heap;
+  const { kn, scaledWn, bytes } = ZIGGURAT_LAYOUT;
+  if (module.moves == null) {
+    // Lives as long as the module: 8 KB of tables and the state, never freed.
+    module.moves = { at: heap._malloc(bytes + 16), std: NaN };
+    const tables = zigguratTables();
+    const f64 = heap.HEAPF64;
+    f64.set(tables.kn, (module.moves.at + kn) / 8);
+    f64.set(tables.wn, (module.moves.at + ZIGGURAT_LAYOUT.wn) / 8);
+    f64.set(tables.fn, (module.moves.at + ZIGGURAT_LAYOUT.fn) / 8);
+  }
+  const at = module.moves.at;
+  if (module.moves.std !== std) {
+    // wn·std, as fillNormal's scaled table: the same products, so the same values.
+    const f64 = heap.HEAPF64;
+    const wn = zigguratTables().wn;
+    for (let i = 0; i < 256; i++) f64[(at + scaledWn) / 8 + i] = wn[i]! * std;
+    module.moves.std = std;
+  }
+  const { R } = zigguratTables();
+  const state = (at + bytes) / 4;
+  rng.advanceRaw((raw) => {
+    heap.HEAP32.set(raw, state);
+    params.forEach((w, i) => {
+      module.kernels[NORMAL_MOVES]!(
+        address(backend, w),
+        address(backend, plus[i]!),
+        address(backend, minus[i]!),
+        util.sizeFromShape(w.shape),
+        at,
+        at + bytes,
+        std,
+        R,
+      );
+    });
+    raw.set(heap.HEAP32.subarray(state, state + 4));
+  });
+  return { plus, minus };
 }

@@ -6,6 +6,8 @@
 //
 // The module imports TensorFlow.js's own wasm memory, so kernels read and write tensors where
 // they live on its heap: no copies in or out. It has no data segments and no memory of its own.
+// It also imports Math.exp and Math.log, for the SSA move generator's rare slow path to compute
+// exactly what the JS generator computes.
 
 /** Lanes of a v128 of f32. */
 export const LANES = 4;
@@ -407,6 +409,107 @@ function maxPoolGrad(tail: number): string {
     (v128.any_true (local.get $bad)))`;
 }
 
+/** The name of the SSA move generator (see normalMoves). */
+export const NORMAL_MOVES = 'normal_moves';
+
+/** Byte offsets of the ziggurat's tables (256 f64 each) in the block normalMoves reads. */
+export const ZIGGURAT_LAYOUT = { kn: 0, wn: 256 * 8, fn: 512 * 8, scaledWn: 768 * 8, bytes: 1024 * 8 };
+
+/**
+ * One xoroshiro128+ step on the state in locals $s01 $s00 $s11 $s10 (the layout of
+ * src/shared/rng.ts), its 32-bit output left in $hz: the same arithmetic as rng.ts's step().
+ */
+const XOROSHIRO_STEP = `
+      (local.set $hz (i32.add (local.get $s00) (local.get $s10)))
+      (local.set $a0 (i32.xor (local.get $s10) (local.get $s00)))
+      (local.set $a1 (i32.xor (local.get $s11) (local.get $s01)))
+      (local.set $t00 (local.get $s00))
+      (local.set $s00 (i32.xor (i32.xor (i32.xor (i32.shl (local.get $t00) (i32.const 24)) (i32.shr_u (local.get $s01) (i32.const 8))) (local.get $a0)) (i32.shl (local.get $a0) (i32.const 16))))
+      (local.set $s01 (i32.xor (i32.xor (i32.xor (i32.shl (local.get $s01) (i32.const 24)) (i32.shr_u (local.get $t00) (i32.const 8))) (local.get $a1)) (i32.or (i32.shl (local.get $a1) (i32.const 16)) (i32.shr_u (local.get $a0) (i32.const 16)))))
+      (local.set $s10 (i32.xor (i32.shl (local.get $a1) (i32.const 5)) (i32.shr_u (local.get $a0) (i32.const 27))))
+      (local.set $s11 (i32.xor (i32.shl (local.get $a0) (i32.const 5)) (i32.shr_u (local.get $a1) (i32.const 27))))`;
+
+/** rng.ts's openUniform: one step, ((out >>> 0) + 0.5) / 2^32, in (0, 1). */
+const OPEN_UNIFORM = `(block (result f64) ${XOROSHIRO_STEP}
+      (f64.div (f64.add (f64.convert_i32_u (local.get $hz)) (f64.const 0.5)) (f64.const 4294967296)))`;
+
+/** A table entry: f64 at tables + offset + 8·index. */
+const table = (offset: number, index: string): string =>
+  `(f64.load offset=${offset} (i32.add (local.get $tables) (i32.shl ${index} (i32.const 3))))`;
+
+/**
+ * SSA's moves for one weight tensor: Δ ~ N(0, std²) drawn exactly as rng.ts's fillNormal draws
+ * it (Marsaglia and Tsang's ziggurat on xoroshiro128+, the same f64 arithmetic, the same slow
+ * path with the host's own Math.exp and Math.log), and plus = w + Δ, minus = w − Δ in f32, as
+ * tf.add and tf.sub would give: the same numbers as the JS path, without a copy of Δ, an upload
+ * or two more ops per tensor. The generator's state is read from and written back to `state`
+ * (4 × i32, rng.ts's layout), so successive tensors continue one stream.
+ */
+function normalMoves(): string {
+  const { kn, wn, fn, scaledWn } = ZIGGURAT_LAYOUT;
+  const j = '(f64.convert_i32_s (local.get $j))';
+  return `
+  (func $${NORMAL_MOVES} (export "${NORMAL_MOVES}")
+    (param $w i32) (param $plus i32) (param $minus i32) (param $n i32) (param $tables i32)
+    (param $state i32) (param $std f64) (param $R f64)
+    (local $s01 i32) (local $s00 i32) (local $s11 i32) (local $s10 i32)
+    (local $hz i32) (local $a0 i32) (local $a1 i32) (local $t00 i32) (local $end i32)
+    (local $layer i32) (local $j i32) (local $x f64) (local $t f64) (local $y f64) (local $d f32)
+    (local $wv f32)
+    (local.set $s01 (i32.load offset=0 (local.get $state)))
+    (local.set $s00 (i32.load offset=4 (local.get $state)))
+    (local.set $s11 (i32.load offset=8 (local.get $state)))
+    (local.set $s10 (i32.load offset=12 (local.get $state)))
+    (local.set $end (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 2))))
+    (block $empty
+      (br_if $empty (i32.eqz (local.get $n)))
+      (loop $values
+        ${XOROSHIRO_STEP}
+        (local.set $layer (i32.shr_u (local.get $hz) (i32.const 24)))
+        (local.set $j (i32.shr_s (i32.shl (local.get $hz) (i32.const 8)) (i32.const 8)))
+        (local.set $d (f32.demote_f64
+          (if (result f64) (f64.lt (f64.abs ${j}) ${table(kn, '(local.get $layer)')})
+            (then (f64.mul ${j} ${table(scaledWn, '(local.get $layer)')}))
+            (else (f64.mul (local.get $std)
+              (block $value (result f64)
+                (loop $retry
+                  (local.set $x (f64.mul ${j} ${table(wn, '(local.get $layer)')}))
+                  (if (i32.eqz (local.get $layer))
+                    (then
+                      ;; Marsaglia's tail method beyond R.
+                      (loop $tail
+                        (local.set $t (f64.div (f64.neg (call $log ${OPEN_UNIFORM})) (local.get $R)))
+                        (local.set $y (f64.neg (call $log ${OPEN_UNIFORM})))
+                        (br_if $tail (f64.lt (f64.add (local.get $y) (local.get $y)) (f64.mul (local.get $t) (local.get $t)))))
+                      (br $value (select
+                        (f64.add (local.get $R) (local.get $t))
+                        (f64.sub (f64.neg (local.get $R)) (local.get $t))
+                        (i32.gt_s (local.get $j) (i32.const 0))))))
+                  ;; A wedge beside the layer.
+                  (br_if $value (local.get $x) (f64.lt
+                    (f64.add ${table(fn, '(local.get $layer)')}
+                      (f64.mul ${OPEN_UNIFORM}
+                        (f64.sub ${table(fn, '(i32.sub (local.get $layer) (i32.const 1))')} ${table(fn, '(local.get $layer)')})))
+                    (call $exp (f64.mul (f64.mul (f64.const -0.5) (local.get $x)) (local.get $x)))))
+                  ${XOROSHIRO_STEP}
+                  (local.set $layer (i32.shr_u (local.get $hz) (i32.const 24)))
+                  (local.set $j (i32.shr_s (i32.shl (local.get $hz) (i32.const 8)) (i32.const 8)))
+                  (br_if $value (f64.mul ${j} ${table(wn, '(local.get $layer)')})
+                    (f64.lt (f64.abs ${j}) ${table(kn, '(local.get $layer)')}))
+                  (br $retry))
+                (unreachable)))))))
+        (local.set $wv (f32.load (local.get $w)))
+        (f32.store (local.get $plus) (f32.add (local.get $wv) (local.get $d)))
+        (f32.store (local.get $minus) (f32.sub (local.get $wv) (local.get $d)))
+        (local.set $plus (i32.add (local.get $plus) (i32.const 4)))
+        (local.set $minus (i32.add (local.get $minus) (i32.const 4)))
+        (br_if $values (i32.lt_u (local.tee $w (i32.add (local.get $w) (i32.const 4))) (local.get $end)))))
+    (i32.store offset=0 (local.get $state) (local.get $s01))
+    (i32.store offset=4 (local.get $state) (local.get $s00))
+    (i32.store offset=8 (local.get $state) (local.get $s11))
+    (i32.store offset=12 (local.get $state) (local.get $s10)))`;
+}
+
 /** Every function of the module, by name: each family over all the block shapes drivers use. */
 function kernelFunctions(): Map<string, () => string> {
   const functions = new Map<string, () => string>();
@@ -428,6 +531,7 @@ function kernelFunctions(): Map<string, () => string> {
     }
   }
   for (let tail = 0; tail < LANES; tail++) functions.set(maxPoolGradName(tail), () => maxPoolGrad(tail));
+  functions.set(NORMAL_MOVES, normalMoves);
   return functions;
 }
 
@@ -441,6 +545,8 @@ export function kernelsWat(): string {
   const funcs = [...kernelFunctions().values()].map((text) => text());
   return `(module
   (import "env" "memory" (memory 1))
+  (import "math" "exp" (func $exp (param f64) (result f64)))
+  (import "math" "log" (func $log (param f64) (result f64)))
 ${funcs.join('\n')}
 )
 `;
