@@ -12,9 +12,13 @@ describe('the SIMD kernels module', () => {
     expect(readFileSync(GENERATED, 'utf8')).toBe(generatedSource(await compileKernels()));
   });
 
-  it('imports only a memory, defines none, and exports every kernel the drivers may call', () => {
+  it('imports only a memory (defining none) and Math.exp / Math.log, and exports every kernel the drivers call', () => {
     const module = new webAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
-    expect(webAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
+    expect(webAssembly.Module.imports(module)).toEqual([
+      { module: 'env', name: 'memory', kind: 'memory' },
+      { module: 'math', name: 'exp', kind: 'function' },
+      { module: 'math', name: 'log', kind: 'function' },
+    ]);
     const exports = webAssembly.Module.exports(module).map((e) => e.name);
     expect(exports.sort()).toEqual(kernelNames().sort());
     expect(exports).toContain('conv_c4_v2_t2'); // LeNet-5's first layer: 6 channels = 4 + 2
