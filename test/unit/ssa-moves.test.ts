@@ -33,13 +33,13 @@ function draw(generator: MoveGenerator, stds: number[]) {
   const draws = stds.map((std) => {
     const [plus, minus] = moves.draw(std);
     const out = {
-      plus: plus.map((t) => t.dataSync().slice()),
-      minus: minus.map((t) => t.dataSync().slice()),
+      plus: plus.map((t) => (t.dataSync() as Float32Array).slice()),
+      minus: minus.map((t) => (t.dataSync() as Float32Array).slice()),
     };
     tf.dispose([...plus, ...minus]);
     return out;
   });
-  const weights = params.map((p) => p.dataSync().slice());
+  const weights = params.map((p) => (p.dataSync() as Float32Array).slice());
   tf.dispose(params);
   return { draws, weights, state: rng.getState() };
 }

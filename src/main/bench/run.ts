@@ -5,6 +5,7 @@ import { execFile, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { nodeBundle } from '../services/node-bundle';
 import type { BenchJob } from './worker';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -43,7 +44,10 @@ export interface BenchOptions {
 
 function runWorker(job: BenchJob): Promise<BenchLine> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, WORKER, JSON.stringify(job)], {
+    // Bundled as trainers are (services/node-bundle.ts), so that its memory is a trainer's.
+    const bundle = nodeBundle(WORKER, (message) => console.warn(message));
+    const args = bundle ? [bundle] : ['--import', TSX, WORKER];
+    const child = spawn(process.execPath, [...args, JSON.stringify(job)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

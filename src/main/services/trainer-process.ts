@@ -5,6 +5,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { StartCommand, TrainerCommand, TrainerEvent } from '../trainer/protocol';
+import { nodeBundle } from './node-bundle';
 
 const TRAINER_ENTRY = fileURLToPath(new URL('../trainer/process.ts', import.meta.url));
 /** tsx compiles the trainer's TypeScript in the child; resolved absolutely so any cwd works. */
@@ -23,10 +24,14 @@ export interface TrainerChannel {
 
 export type TrainerSpawner = () => TrainerChannel;
 
-/** child_process.fork of the TypeScript trainer entry, compiled by tsx in the child. */
+/**
+ * child_process.fork of the trainer: its bundle (node-bundle.ts) with plain node, or, when it
+ * cannot be bundled here, the TypeScript entry compiled by tsx in the child.
+ */
 export const forkTrainer: TrainerSpawner = () => {
-  const child = fork(TRAINER_ENTRY, [], {
-    execArgv: ['--import', TSX_LOADER],
+  const bundle = nodeBundle(TRAINER_ENTRY, (message) => console.warn(message));
+  const child = fork(bundle ?? TRAINER_ENTRY, [], {
+    execArgv: bundle ? [] : ['--import', TSX_LOADER],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env },
   });
