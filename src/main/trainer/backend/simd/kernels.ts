@@ -20,6 +20,7 @@ import {
   MAX_VECTORS,
   maxPoolGradName,
   NORMAL_MOVES,
+  sgdUpdateName,
   ZIGGURAT_LAYOUT,
 } from './wat';
 
@@ -389,4 +390,39 @@ export function normalMovesSimd(
     raw.set(heap.HEAP32.subarray(state, state + 4));
   });
   return { plus, minus };
+}
+
+export interface SgdUpdateOptions {
+  lr: number;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+/**
+ * One SGD step on one weight tensor (sgdUpdate in wat.ts): the new weights, and the new momentum
+ * buffer when there is one (`v` given exactly when momentum > 0). New buffers; the caller assigns.
+ */
+export function sgdUpdateSimd(
+  backend: BackendWasm,
+  w: TensorInfo,
+  g: TensorInfo,
+  v: TensorInfo | null,
+  o: SgdUpdateOptions,
+): { w: TensorInfo; v: TensorInfo | null } {
+  const wNext = backend.makeOutput(w.shape, 'float32');
+  const vNext = v ? backend.makeOutput(w.shape, 'float32') : null;
+  const kernel = kernels(backend)[sgdUpdateName(v != null, v != null && o.nesterov, o.weightDecay > 0)]!;
+  kernel(
+    address(backend, w),
+    address(backend, g),
+    v ? address(backend, v) : 0,
+    address(backend, wNext),
+    vNext ? address(backend, vNext) : 0,
+    util.sizeFromShape(w.shape),
+    o.lr,
+    o.momentum,
+    o.weightDecay,
+  );
+  return { w: wNext, v: vNext };
 }

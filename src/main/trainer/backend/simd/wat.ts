@@ -510,6 +510,71 @@ function normalMoves(): string {
     (i32.store offset=12 (local.get $state) (local.get $s10)))`;
 }
 
+/** The name of the SGD update for these options (see sgdUpdate). */
+export function sgdUpdateName(momentum: boolean, nesterov: boolean, weightDecay: boolean): string {
+  return `sgd_update_m${+momentum}_n${+nesterov}_d${+weightDecay}`;
+}
+
+/**
+ * One SGD step on one weight tensor with PyTorch's semantics, in one pass over its values:
+ *
+ *   g ← g + λw;  v ← βv + g;  d ← nesterov ? g + βv : v;  w ← w − ηd
+ *
+ * with the same f32 operations in the same order as the tf ops it replaces (a multiply and an add
+ * each, no fused multiply-add), so the results are identical. Writes w′ and v′ to new buffers.
+ * Four values at a time, then the last n mod 4 one by one.
+ */
+function sgdUpdate(momentum: boolean, nesterov: boolean, weightDecay: boolean): string {
+  const body = (t: 'f32x4' | 'f32', load: string, store: string, splat: (x: string) => string): string[] => {
+    const get = (x: string): string => `(local.get ${x})`;
+    const mul = (a: string, b: string): string => `(${t}.mul ${a} ${b})`;
+    const add = (a: string, b: string): string => `(${t}.add ${a} ${b})`;
+    const lines: string[] = [];
+    const g = weightDecay
+      ? add(`(${load} (local.get $g))`, mul(`(${load} (local.get $w))`, splat('$wd')))
+      : `(${load} (local.get $g))`;
+    lines.push(`(local.set $${t}g ${g})`);
+    let d = get(`$${t}g`);
+    if (momentum) {
+      lines.push(`(local.set $${t}v ${add(mul(`(${load} (local.get $v))`, splat('$beta')), get(`$${t}g`))})`);
+      lines.push(`(${store} (local.get $vOut) ${get(`$${t}v`)})`);
+      d = nesterov ? add(get(`$${t}g`), mul(get(`$${t}v`), splat('$beta'))) : get(`$${t}v`);
+    }
+    lines.push(`(${store} (local.get $wOut) (${t}.sub (${load} (local.get $w)) ${mul(d, splat('$lr'))}))`);
+    return lines;
+  };
+  const vector = body('f32x4', 'v128.load', 'v128.store', (x) => `(local.get ${x}4)`);
+  const scalar = body('f32', 'f32.load', 'f32.store', (x) => `(local.get ${x})`);
+  const advance = (bytes: number): string =>
+    ['$w', '$g', '$v', '$wOut', '$vOut']
+      .map((p) => `(local.set ${p} (i32.add (local.get ${p}) (i32.const ${bytes})))`)
+      .join(' ');
+  const name = sgdUpdateName(momentum, nesterov, weightDecay);
+  return `
+  (func $${name} (export "${name}")
+    (param $w i32) (param $g i32) (param $v i32) (param $wOut i32) (param $vOut i32) (param $n i32)
+    (param $lr f32) (param $beta f32) (param $wd f32)
+    (local $i i32) (local $lr4 v128) (local $beta4 v128) (local $wd4 v128)
+    (local $f32x4g v128) (local $f32x4v v128) (local $f32g f32) (local $f32v f32)
+    (local.set $lr4 (f32x4.splat (local.get $lr)))
+    (local.set $beta4 (f32x4.splat (local.get $beta)))
+    (local.set $wd4 (f32x4.splat (local.get $wd)))
+    (local.set $i (i32.shr_u (local.get $n) (i32.const 2)))
+    (block $noVectors
+      (br_if $noVectors (i32.eqz (local.get $i)))
+      (loop $vectors
+        ${vector.join('\n        ')}
+        ${advance(16)}
+        (br_if $vectors (local.tee $i (i32.sub (local.get $i) (i32.const 1))))))
+    (local.set $i (i32.and (local.get $n) (i32.const 3)))
+    (block $noRest
+      (br_if $noRest (i32.eqz (local.get $i)))
+      (loop $rest
+        ${scalar.join('\n        ')}
+        ${advance(4)}
+        (br_if $rest (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))))`;
+}
+
 /** Every function of the module, by name: each family over all the block shapes drivers use. */
 function kernelFunctions(): Map<string, () => string> {
   const functions = new Map<string, () => string>();
@@ -532,6 +597,15 @@ function kernelFunctions(): Map<string, () => string> {
   }
   for (let tail = 0; tail < LANES; tail++) functions.set(maxPoolGradName(tail), () => maxPoolGrad(tail));
   functions.set(NORMAL_MOVES, normalMoves);
+  for (const momentum of [false, true]) {
+    for (const nesterov of momentum ? [false, true] : [false]) {
+      for (const weightDecay of [false, true]) {
+        functions.set(sgdUpdateName(momentum, nesterov, weightDecay), () =>
+          sgdUpdate(momentum, nesterov, weightDecay),
+        );
+      }
+    }
+  }
   return functions;
 }
 
