@@ -38,6 +38,28 @@ function loadVector(at: string, v: number, vectors: number, tail: number): strin
 }
 
 /**
+ * `(loop $label …)` that runs its body `count` times (an i32 expression), counting `counter`
+ * down to 0 after each pass; the body must not change `counter`. With `mayBeZero`, a count of 0
+ * skips the loop (a bare loop always runs once).
+ */
+function countdown(label: string, counter: string, count: string, body: string[], mayBeZero = false): string {
+  const indent = (text: string): string => text.replace(/^/gm, '  ');
+  const loop = [
+    `(local.set ${counter} ${count})`,
+    `(loop ${label}`,
+    ...body.map(indent),
+    `  (br_if ${label} (local.tee ${counter} (i32.sub (local.get ${counter}) (i32.const 1)))))`,
+  ];
+  if (!mayBeZero) return loop.join('\n');
+  return [`(block ${label}Skip`, `  (br_if ${label}Skip (i32.eqz ${count}))`, ...loop.map(indent), ')'].join(
+    '\n',
+  );
+}
+
+/** Indents every line of a generated block for the function text it goes into. */
+const at = (spaces: number, text: string): string => text.replace(/\n/g, `\n${' '.repeat(spaces)}`);
+
+/**
  * out[r][v] += x[r] · dy[v] summed over the output positions p = (n, ho, wo) of nb images:
  *
  *   out[r][v] += Σ_p  x[p's input row + r]  ·  dy[p, 4v .. 4v+3]
@@ -82,6 +104,19 @@ function filterGrad(rows: number, vectors: number, tail: number): string {
     }
   }
 
+  const loops = countdown('$images', '$n', '(local.get $nb)', [
+    '(local.set $xr (local.get $x))',
+    countdown('$outRows', '$h', '(local.get $oh)', [
+      '(local.set $xp (local.get $xr))',
+      countdown('$positions', '$w', '(local.get $ow)', [
+        ...body,
+        '(local.set $xp (i32.add (local.get $xp) (local.get $xCol)))',
+        '(local.set $dp (i32.add (local.get $dp) (local.get $dyCol)))',
+      ]),
+      '(local.set $xr (i32.add (local.get $xr) (local.get $xRow)))',
+    ]),
+    '(local.set $x (i32.add (local.get $x) (local.get $xImg)))',
+  ]);
   const name = filterGradName(rows, vectors, tail);
   return `
   (func $${name} (export "${name}")
@@ -91,22 +126,7 @@ function filterGrad(rows: number, vectors: number, tail: number): string {
     (local $o i32) (local $s v128)
     ${locals.join(' ')}
     (local.set $dp (local.get $dy))
-    (local.set $n (local.get $nb))
-    (loop $images
-      (local.set $xr (local.get $x))
-      (local.set $h (local.get $oh))
-      (loop $outRows
-        (local.set $xp (local.get $xr))
-        (local.set $w (local.get $ow))
-        (loop $positions
-          ${body.join('\n          ')}
-          (local.set $xp (i32.add (local.get $xp) (local.get $xCol)))
-          (local.set $dp (i32.add (local.get $dp) (local.get $dyCol)))
-          (br_if $positions (local.tee $w (i32.sub (local.get $w) (i32.const 1)))))
-        (local.set $xr (i32.add (local.get $xr) (local.get $xRow)))
-        (br_if $outRows (local.tee $h (i32.sub (local.get $h) (i32.const 1)))))
-      (local.set $x (i32.add (local.get $x) (local.get $xImg)))
-      (br_if $images (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    ${at(4, loops)}
     ${stores.join('\n    ')})`;
 }
 
@@ -150,6 +170,36 @@ function inputGrad(vectors: number): string {
     (_, v) =>
       `(v128.store offset=${v * 16} (local.get $dp) (f32x4.add (v128.load offset=${v * 16} (local.get $dp)) (local.get $a${v})))`,
   );
+  const channels = [
+    '(local.set $o (i32.const 0))',
+    '(loop $channels',
+    '  (local.set $s (v128.load32_splat (i32.add (local.get $yp) (i32.shl (local.get $o) (i32.const 2)))))',
+    ...accumulate.map((l) => `  ${l}`),
+    '  (local.set $wp (i32.add (local.get $wp) (local.get $wtOut)))',
+    '  (br_if $channels (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 1))) (local.get $cout))))',
+  ].join('\n');
+  const loops = countdown('$images', '$n', '(local.get $nb)', [
+    '(local.set $xr (local.get $dx))',
+    countdown('$outRows', '$h', '(local.get $oh)', [
+      '(local.set $xc (local.get $xr))',
+      countdown('$positions', '$w', '(local.get $ow)', [
+        '(local.set $dp (local.get $xc))',
+        '(local.set $wr (local.get $wt))',
+        countdown('$tapRows', '$i', '(local.get $kh)', [
+          ...zero,
+          '(local.set $wp (local.get $wr))',
+          channels,
+          ...scatter,
+          '(local.set $dp (i32.add (local.get $dp) (local.get $dxTapRow)))',
+          '(local.set $wr (i32.add (local.get $wr) (local.get $wtTapRow)))',
+        ]),
+        '(local.set $yp (i32.add (local.get $yp) (i32.shl (local.get $cout) (i32.const 2))))',
+        '(local.set $xc (i32.add (local.get $xc) (local.get $dxCol)))',
+      ]),
+      '(local.set $xr (i32.add (local.get $xr) (local.get $dxRow)))',
+    ]),
+    '(local.set $dx (i32.add (local.get $dx) (local.get $dxImg)))',
+  ]);
   const name = inputGradName(vectors);
   return `
   (func $${name} (export "${name}")
@@ -161,37 +211,7 @@ function inputGrad(vectors: number): string {
     (local $s v128)
     ${locals.join(' ')}
     (local.set $yp (local.get $dy))
-    (local.set $n (local.get $nb))
-    (loop $images
-      (local.set $xr (local.get $dx))
-      (local.set $h (local.get $oh))
-      (loop $outRows
-        (local.set $xc (local.get $xr))
-        (local.set $w (local.get $ow))
-        (loop $positions
-          (local.set $dp (local.get $xc))
-          (local.set $wr (local.get $wt))
-          (local.set $i (local.get $kh))
-          (loop $tapRows
-            ${zero.join('\n            ')}
-            (local.set $wp (local.get $wr))
-            (local.set $o (i32.const 0))
-            (loop $channels
-              (local.set $s (v128.load32_splat (i32.add (local.get $yp) (i32.shl (local.get $o) (i32.const 2)))))
-              ${accumulate.join('\n              ')}
-              (local.set $wp (i32.add (local.get $wp) (local.get $wtOut)))
-              (br_if $channels (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 1))) (local.get $cout))))
-            ${scatter.join('\n            ')}
-            (local.set $dp (i32.add (local.get $dp) (local.get $dxTapRow)))
-            (local.set $wr (i32.add (local.get $wr) (local.get $wtTapRow)))
-            (br_if $tapRows (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))
-          (local.set $yp (i32.add (local.get $yp) (i32.shl (local.get $cout) (i32.const 2))))
-          (local.set $xc (i32.add (local.get $xc) (local.get $dxCol)))
-          (br_if $positions (local.tee $w (i32.sub (local.get $w) (i32.const 1)))))
-        (local.set $xr (i32.add (local.get $xr) (local.get $dxRow)))
-        (br_if $outRows (local.tee $h (i32.sub (local.get $h) (i32.const 1)))))
-      (local.set $dx (i32.add (local.get $dx) (local.get $dxImg)))
-      (br_if $images (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))`;
+    ${at(4, loops)})`;
 }
 
 /** Forward blocks: up to this many consecutive output columns at once. */
@@ -269,6 +289,32 @@ function conv(columns: number, vectors: number, tail: number): string {
   for (let c = 1; c < columns; c++) {
     offsets.push(`(local.set $xo${c} (i32.mul (i32.const ${c}) (local.get $xCol)))`);
   }
+  const loops = countdown('$images', '$n', '(local.get $nb)', [
+    '(local.set $xr (local.get $x))',
+    countdown('$outRows', '$h', '(local.get $oh)', [
+      '(local.set $xb (local.get $xr))',
+      countdown('$columnBlocks', '$b', '(local.get $blocks)', [
+        ...init,
+        '(local.set $wp (local.get $w))',
+        '(local.set $xt (local.get $xb))',
+        countdown('$tapRows', '$i', '(local.get $kh)', [
+          '(local.set $xq (local.get $xt))',
+          countdown('$taps', '$q', '(local.get $k)', [
+            ...step,
+            '(local.set $xq (i32.add (local.get $xq) (i32.const 4)))',
+            '(local.set $wp (i32.add (local.get $wp) (local.get $wq)))',
+          ]),
+          '(local.set $xt (i32.add (local.get $xt) (local.get $xTapRow)))',
+        ]),
+        ...stores,
+        `(local.set $xb (i32.add (local.get $xb) (i32.mul (i32.const ${columns}) (local.get $xCol))))`,
+        `(local.set $yp (i32.add (local.get $yp) (i32.mul (i32.const ${columns}) (local.get $yCol))))`,
+      ]),
+      '(local.set $yp (i32.add (local.get $yp) (local.get $yImgRow)))',
+      '(local.set $xr (i32.add (local.get $xr) (local.get $xRow)))',
+    ]),
+    '(local.set $x (i32.add (local.get $x) (local.get $xImg)))',
+  ]);
   const name = convName(columns, vectors, tail);
   return `
   (func $${name} (export "${name}")
@@ -284,37 +330,7 @@ function conv(columns: number, vectors: number, tail: number): string {
     ${offsets.join('\n    ')}
     (local.set $floor (f32x4.splat (local.get $floorValue)))
     (local.set $yp (local.get $y))
-    (local.set $n (local.get $nb))
-    (loop $images
-      (local.set $xr (local.get $x))
-      (local.set $h (local.get $oh))
-      (loop $outRows
-        (local.set $xb (local.get $xr))
-        (local.set $b (local.get $blocks))
-        (loop $columnBlocks
-          ${init.join('\n          ')}
-          (local.set $wp (local.get $w))
-          (local.set $xt (local.get $xb))
-          (local.set $i (local.get $kh))
-          (loop $tapRows
-            (local.set $xq (local.get $xt))
-            (local.set $q (local.get $k))
-            (loop $taps
-              ${step.join('\n              ')}
-              (local.set $xq (i32.add (local.get $xq) (i32.const 4)))
-              (local.set $wp (i32.add (local.get $wp) (local.get $wq)))
-              (br_if $taps (local.tee $q (i32.sub (local.get $q) (i32.const 1)))))
-            (local.set $xt (i32.add (local.get $xt) (local.get $xTapRow)))
-            (br_if $tapRows (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))
-          ${stores.join('\n          ')}
-          (local.set $xb (i32.add (local.get $xb) (i32.mul (i32.const ${columns}) (local.get $xCol))))
-          (local.set $yp (i32.add (local.get $yp) (i32.mul (i32.const ${columns}) (local.get $yCol))))
-          (br_if $columnBlocks (local.tee $b (i32.sub (local.get $b) (i32.const 1)))))
-        (local.set $yp (i32.add (local.get $yp) (local.get $yImgRow)))
-        (local.set $xr (i32.add (local.get $xr) (local.get $xRow)))
-        (br_if $outRows (local.tee $h (i32.sub (local.get $h) (i32.const 1)))))
-      (local.set $x (i32.add (local.get $x) (local.get $xImg)))
-      (br_if $images (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))`;
+    ${at(4, loops)})`;
 }
 
 /** The name of the 2×2 max-pool gradient function whose last channel vector has `tail` lanes. */
@@ -357,14 +373,38 @@ function maxPoolGrad(tail: number): string {
       store('$d3', '(v128.and (local.get $e3) (local.get $d))'),
     ];
   };
-  const corners = `
-          (local.set $x1 (i32.add (local.get $x0) (local.get $xCol)))
-          (local.set $x2 (i32.add (local.get $x0) (local.get $xRow)))
-          (local.set $x3 (i32.add (local.get $x2) (local.get $xCol)))
-          (local.set $d0 (i32.add (local.get $dx) (i32.sub (local.get $x0) (local.get $x))))
-          (local.set $d1 (i32.add (local.get $d0) (local.get $xCol)))
-          (local.set $d2 (i32.add (local.get $d0) (local.get $xRow)))
-          (local.set $d3 (i32.add (local.get $d2) (local.get $xCol)))`;
+  const corners = [
+    '(local.set $x1 (i32.add (local.get $x0) (local.get $xCol)))',
+    '(local.set $x2 (i32.add (local.get $x0) (local.get $xRow)))',
+    '(local.set $x3 (i32.add (local.get $x2) (local.get $xCol)))',
+    '(local.set $d0 (i32.add (local.get $dx) (i32.sub (local.get $x0) (local.get $x))))',
+    '(local.set $d1 (i32.add (local.get $d0) (local.get $xCol)))',
+    '(local.set $d2 (i32.add (local.get $d0) (local.get $xRow)))',
+    '(local.set $d3 (i32.add (local.get $d2) (local.get $xCol)))',
+  ];
+  const loops = countdown('$images', '$n', '(local.get $nb)', [
+    '(local.set $xr (local.get $xi))',
+    countdown('$outRows', '$h', '(local.get $oh)', [
+      '(local.set $x0 (local.get $xr))',
+      countdown('$windows', '$w', '(local.get $ow)', [
+        ...corners,
+        '(local.set $off (i32.const 0))',
+        countdown(
+          '$whole',
+          '$v',
+          '(local.get $vectors)',
+          [...window(0), '(local.set $off (i32.add (local.get $off) (i32.const 16)))'],
+          true,
+        ),
+        ...(tail === 0 ? [] : window(tail)),
+        '(local.set $yp (i32.add (local.get $yp) (local.get $xCol)))',
+        '(local.set $dyp (i32.add (local.get $dyp) (local.get $xCol)))',
+        '(local.set $x0 (i32.add (local.get $x0) (i32.shl (local.get $xCol) (i32.const 1))))',
+      ]),
+      '(local.set $xr (i32.add (local.get $xr) (i32.shl (local.get $xRow) (i32.const 1))))',
+    ]),
+    '(local.set $xi (i32.add (local.get $xi) (local.get $xImg)))',
+  ]);
   const name = maxPoolGradName(tail);
   return `
   (func $${name} (export "${name}")
@@ -380,32 +420,7 @@ function maxPoolGrad(tail: number): string {
     (local.set $yp (local.get $y))
     (local.set $dyp (local.get $dy))
     (local.set $xi (local.get $x))
-    (local.set $n (local.get $nb))
-    (loop $images
-      (local.set $xr (local.get $xi))
-      (local.set $h (local.get $oh))
-      (loop $outRows
-        (local.set $x0 (local.get $xr))
-        (local.set $w (local.get $ow))
-        (loop $windows
-          ${corners}
-          (local.set $off (i32.const 0))
-          (block $noWhole
-            (br_if $noWhole (i32.eqz (local.get $vectors)))
-            (local.set $v (local.get $vectors))
-            (loop $whole
-              ${window(0).join('\n              ')}
-              (local.set $off (i32.add (local.get $off) (i32.const 16)))
-              (br_if $whole (local.tee $v (i32.sub (local.get $v) (i32.const 1))))))
-          ${tail === 0 ? '' : window(tail).join('\n          ')}
-          (local.set $yp (i32.add (local.get $yp) (local.get $xCol)))
-          (local.set $dyp (i32.add (local.get $dyp) (local.get $xCol)))
-          (local.set $x0 (i32.add (local.get $x0) (i32.shl (local.get $xCol) (i32.const 1))))
-          (br_if $windows (local.tee $w (i32.sub (local.get $w) (i32.const 1)))))
-        (local.set $xr (i32.add (local.get $xr) (i32.shl (local.get $xRow) (i32.const 1))))
-        (br_if $outRows (local.tee $h (i32.sub (local.get $h) (i32.const 1)))))
-      (local.set $xi (i32.add (local.get $xi) (local.get $xImg)))
-      (br_if $images (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    ${at(4, loops)}
     (v128.any_true (local.get $bad)))`;
 }
 
@@ -559,20 +574,8 @@ function sgdUpdate(momentum: boolean, nesterov: boolean, weightDecay: boolean): 
     (local.set $lr4 (f32x4.splat (local.get $lr)))
     (local.set $beta4 (f32x4.splat (local.get $beta)))
     (local.set $wd4 (f32x4.splat (local.get $wd)))
-    (local.set $i (i32.shr_u (local.get $n) (i32.const 2)))
-    (block $noVectors
-      (br_if $noVectors (i32.eqz (local.get $i)))
-      (loop $vectors
-        ${vector.join('\n        ')}
-        ${advance(16)}
-        (br_if $vectors (local.tee $i (i32.sub (local.get $i) (i32.const 1))))))
-    (local.set $i (i32.and (local.get $n) (i32.const 3)))
-    (block $noRest
-      (br_if $noRest (i32.eqz (local.get $i)))
-      (loop $rest
-        ${scalar.join('\n        ')}
-        ${advance(4)}
-        (br_if $rest (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))))`;
+    ${at(4, countdown('$vectors', '$i', '(i32.shr_u (local.get $n) (i32.const 2))', [...vector, advance(16)], true))}
+    ${at(4, countdown('$rest', '$i', '(i32.and (local.get $n) (i32.const 3))', [...scalar, advance(4)], true))})`;
 }
 
 /** Every function of the module, by name: each family over all the block shapes drivers use. */
