@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -20,6 +20,9 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CACHE = join(ROOT, 'node_modules', '.cache', 'annealab');
 
 const built = new Map<string, string | null>();
+
+/** Bundles of other versions of the sources are deleted once unused for this long. */
+const STALE_MS = 7 * 24 * 3600 * 1000;
 
 /**
  * esbuild's command line, run to completion: its JS API would keep a service process alive
@@ -43,7 +46,8 @@ function runEsbuild(args: string[]): Buffer {
  */
 export function nodeBundle(entry: string, warn: (message: string) => void = () => {}): string | null {
   const cached = built.get(entry);
-  if (cached !== undefined) return cached;
+  // A long-lived host re-creates its bundle if something deleted it meanwhile.
+  if (cached === null || (cached !== undefined && existsSync(cached))) return cached;
   let path: string | null = null;
   try {
     const code = runEsbuild([
@@ -64,6 +68,7 @@ export function nodeBundle(entry: string, warn: (message: string) => void = () =
       const partial = `${path}.${process.pid}.tmp`;
       writeFileSync(partial, code);
       renameSync(partial, path);
+      pruneStale(name, path);
     }
   } catch (err) {
     warn(`Could not bundle ${entry} (${(err as Error).message.split('\n')[0]}); using tsx instead.`);
@@ -71,4 +76,21 @@ export function nodeBundle(entry: string, warn: (message: string) => void = () =
   }
   built.set(entry, path);
   return path;
+}
+
+/**
+ * Deletes this entry's bundles of other source versions not written for STALE_MS: every edit of
+ * the sources makes a new one. (A host still running from one that old would re-create it.)
+ */
+function pruneStale(name: string, keep: string): void {
+  const now = Date.now();
+  for (const file of readdirSync(CACHE)) {
+    const path = join(CACHE, file);
+    if (path === keep || !file.startsWith(`${name}-`)) continue;
+    try {
+      if (now - statSync(path).mtimeMs > STALE_MS) rmSync(path, { force: true });
+    } catch {
+      // Another host pruned it first.
+    }
+  }
 }
