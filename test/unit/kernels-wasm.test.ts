@@ -127,6 +127,9 @@ const CONV_CASES: ConvCase[] = [
   { n: 3, h: 40, w: 40, cin: 8, cout: 16, k: 3, stride: 1, pad: 'same' },
   { n: 16, h: 28, w: 28, cin: 1, cout: 6, k: 5, stride: 1, pad: 'valid' }, // LeNet-5 (batch 16)
   { n: 16, h: 12, w: 12, cin: 6, cout: 16, k: 5, stride: 1, pad: 'valid' },
+  // Empty: the SIMD loops run at least once, so their drivers must answer these themselves.
+  { n: 0, h: 8, w: 8, cin: 3, cout: 4, k: 3, stride: 1, pad: 'same' },
+  { n: 2, h: 4, w: 4, cin: 3, cout: 4, k: 5, stride: 1, pad: 'valid' },
 ];
 
 function describeCase(c: ConvCase): string {

@@ -192,6 +192,18 @@ export function convMethods(info: backend_util.Conv2DInfo): ConvMethods {
   };
 }
 
+/** A convolution with nothing to sum or nothing to produce (a zero batch, size or channel count). */
+function emptyConv(info: backend_util.Conv2DInfo): boolean {
+  const { batchSize, outHeight, outWidth, inChannels, outChannels, inHeight, inWidth } = info;
+  return batchSize * outHeight * outWidth * inChannels * outChannels * inHeight * inWidth === 0;
+}
+
+function zeros(backend: BackendWasm, shape: readonly number[]): TensorInfo {
+  const t = backend.makeOutput([...shape], 'float32');
+  f32(backend, t).fill(0);
+  return t;
+}
+
 let forced: Partial<ConvMethods> = {};
 
 /** For tests and profile-wasm.ts: use these formulations for every shape ({}: choose by shape). */
@@ -215,6 +227,8 @@ function conv2DBackpropFilter(args: KernelArgs<Conv2DBackpropFilterAttrs>): Tens
     backend_util.convertConv2DDataFormat(attrs.dataFormat),
   );
   requireChannelsLast(Conv2DBackpropFilter, info);
+  // XNNPACK refuses empty operands (and leaves its heap in a bad state): an empty sum is zeros.
+  if (emptyConv(info)) return zeros(backend, attrs.filterShape);
   return (forced.filter ?? convMethods(info).filter) === 'simd'
     ? conv2DBackpropFilterSimd(backend, x, dy, info)
     : filterGradDilated(backend, x, dy, info);
@@ -285,7 +299,10 @@ function convForward(name: string, args: KernelArgs<Conv2DAttrs & Partial<FusedC
     info.dilationWidth === 1 &&
     (activation === 'linear' || activation === 'relu') &&
     inputs.preluActivationWeights == null &&
+    info.inChannels > 0 &&
     (bias == null || (bias.dtype === 'float32' && util.sizeFromShape(bias.shape) === info.outChannels));
+  // XNNPACK refuses empty operands: nothing to produce is answered here.
+  if (util.sizeFromShape(info.outShape) === 0) return backend.makeOutput(info.outShape, 'float32');
   if (supported && (forced.forward ?? convMethods(info).forward) === 'simd') {
     return conv2DSimd(backend, x, filter, bias, info, activation);
   }
@@ -314,6 +331,7 @@ function conv2DBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>): Tensor
     backend_util.convertConv2DDataFormat(attrs.dataFormat),
   );
   const float32 = dy.dtype === 'float32' && filter.dtype === 'float32';
+  if (float32 && emptyConv(info)) return zeros(backend, attrs.inputShape);
   if (float32 && info.dataFormat === 'channelsLast') {
     if ((forced.input ?? convMethods(info).input) === 'simd') {
       return conv2DBackpropInputSimd(backend, dy, filter, info);

@@ -66,6 +66,12 @@ function heapF32(backend: BackendWasm, t: TensorInfo): Float32Array {
   return backend.typedArrayFromHeap(t) as Float32Array;
 }
 
+function zeros(backend: BackendWasm, shape: number[]): TensorInfo {
+  const t = backend.makeOutput(shape, 'float32');
+  heapF32(backend, t).fill(0);
+  return t;
+}
+
 /**
  * x with the convolution's padding made real (zeros), so that every tap of every output position
  * reads inside it; x itself when no padding reaches into it.
@@ -105,6 +111,8 @@ export function conv2DBackpropFilterSimd(
 ): TensorInfo {
   const { batchSize: nb, inChannels: cin, outChannels: cout, outHeight: oh, outWidth: ow } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  // The kernels' loops run at least once: an empty sum is answered here.
+  if (nb * oh * ow * cin * cout === 0) return zeros(backend, [kh, kw, cin, cout]);
   const xp = paddedInput(backend, x, info);
   const [, hp, wp] = xp.shape as [number, number, number, number];
   const k = kw * cin;
@@ -169,6 +177,8 @@ export function conv2DBackpropInputSimd(
   const { batchSize: nb, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
   const { outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = info;
   const { strideHeight: sh, strideWidth: sw } = info;
+  // The kernels' loops run at least once: an empty sum is answered here.
+  if (nb * oh * ow * cin * cout === 0) return zeros(backend, [nb, h, w, cin]);
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   const hp = Math.max(h + pt, (oh - 1) * sh + kh);
@@ -250,7 +260,7 @@ export function conv2DSimd(
   const { batchSize: nb, inChannels: cin, outChannels: cout, outHeight: oh, outWidth: ow } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const y = backend.makeOutput([nb, oh, ow, cout], 'float32');
-  if (nb * oh * ow * cout === 0) return y;
+  if (nb * oh * ow * cout === 0) return y; // nothing to compute (callers never pass cin = 0)
   const xp = paddedInput(backend, x, info);
   const [, hp, wp] = xp.shape as [number, number, number, number];
   const zeroBias = bias == null ? backend.makeOutput([cout], 'float32') : null;
