@@ -27,7 +27,7 @@ const STALE_MS = 7 * 24 * 3600 * 1000;
 /**
  * esbuild's command line, run to completion: its JS API would keep a service process alive
  * beside the host for the rest of its life. npm installs the command as the native binary, or
- * as a node script where it cannot.
+ * as a node script where it cannot (Windows, or when install scripts were skipped).
  */
 function runEsbuild(args: string[]): Buffer {
   const bin = createRequire(import.meta.url).resolve('esbuild/bin/esbuild');
@@ -35,7 +35,9 @@ function runEsbuild(args: string[]): Buffer {
   try {
     return execFileSync(bin, args, options);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOEXEC') throw err;
+    // It ran and failed (an exit status): a real build error. It could not start (ENOEXEC, or
+    // Windows refusing a script): the command is the node script, run it with node.
+    if (typeof (err as { status?: unknown }).status === 'number') throw err;
     return execFileSync(process.execPath, [bin, ...args], options);
   }
 }
