@@ -75,6 +75,7 @@ import {
   maxPoolGrad2x2Simd,
 } from './simd/kernels';
 import { MAX_INPUT_VECTORS } from './simd/wat';
+import { heapF32, heapZeros } from './wasm-heap';
 
 // For its side effect: wasm's own kernels must be registered before we wrap and call them.
 import '@tensorflow/tfjs-backend-wasm';
@@ -132,11 +133,6 @@ function requireChannelsLast(kernel: string, info: backend_util.Conv2DInfo): voi
   if (info.dataFormat !== 'channelsLast') {
     throw new Error(`${kernel} on wasm supports dataFormat 'NHWC' only.`);
   }
-}
-
-/** A view of a tensor's data on the wasm heap. Take it after the last allocation: growth detaches it. */
-function f32(backend: BackendWasm, t: TensorInfo): Float32Array {
-  return backend.typedArrayFromHeap(t) as Float32Array;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -198,12 +194,6 @@ function emptyConv(info: backend_util.Conv2DInfo): boolean {
   return batchSize * outHeight * outWidth * inChannels * outChannels * inHeight * inWidth === 0;
 }
 
-function zeros(backend: BackendWasm, shape: readonly number[]): TensorInfo {
-  const t = backend.makeOutput([...shape], 'float32');
-  f32(backend, t).fill(0);
-  return t;
-}
-
 let forced: Partial<ConvMethods> = {};
 
 /** For tests and profile-wasm.ts: use these formulations for every shape ({}: choose by shape). */
@@ -228,7 +218,7 @@ function conv2DBackpropFilter(args: KernelArgs<Conv2DBackpropFilterAttrs>): Tens
   );
   requireChannelsLast(Conv2DBackpropFilter, info);
   // XNNPACK refuses empty operands (and leaves its heap in a bad state): an empty sum is zeros.
-  if (emptyConv(info)) return zeros(backend, attrs.filterShape);
+  if (emptyConv(info)) return heapZeros(backend, attrs.filterShape);
   return (forced.filter ?? convMethods(info).filter) === 'simd'
     ? conv2DBackpropFilterSimd(backend, x, dy, info)
     : filterGradDilated(backend, x, dy, info);
@@ -331,7 +321,7 @@ function conv2DBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>): Tensor
     backend_util.convertConv2DDataFormat(attrs.dataFormat),
   );
   const float32 = dy.dtype === 'float32' && filter.dtype === 'float32';
-  if (float32 && emptyConv(info)) return zeros(backend, attrs.inputShape);
+  if (float32 && emptyConv(info)) return heapZeros(backend, attrs.inputShape);
   if (float32 && info.dataFormat === 'channelsLast') {
     if ((forced.input ?? convMethods(info).input) === 'simd') {
       return conv2DBackpropInputSimd(backend, dy, filter, info);
@@ -354,11 +344,11 @@ function conv2DBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>): Tensor
     sh === 1 && sw === 1
       ? dy
       : backend.makeOutput([info.batchSize, dilatedH, dilatedW, info.outChannels], 'float32');
-  flipFilter(f32(backend, filter), f32(backend, flipped), kh, kw, info.inChannels, info.outChannels);
+  flipFilter(heapF32(backend, filter), heapF32(backend, flipped), kh, kw, info.inChannels, info.outChannels);
   if (dilated !== dy) {
     dilate(
-      f32(backend, dy),
-      f32(backend, dilated),
+      heapF32(backend, dy),
+      heapF32(backend, dilated),
       info.batchSize,
       info.outHeight,
       info.outWidth,
@@ -493,9 +483,9 @@ function depthwiseBackpropFilter(args: KernelArgs<DepthwiseConv2dNativeBackpropF
   requireFloat32(DepthwiseConv2dNativeBackpropFilter, x, dy);
   const info = depthwiseInfo(x.shape, attrs.filterShape, attrs);
   const out = backend.makeOutput(attrs.filterShape, 'float32');
-  const xs = f32(backend, x);
-  const dys = f32(backend, dy);
-  const dw = f32(backend, out);
+  const xs = heapF32(backend, x);
+  const dys = heapF32(backend, dy);
+  const dw = heapF32(backend, out);
   dw.fill(0);
   const cin = info.inChannels;
   const mult = info.outChannels / cin;
@@ -516,9 +506,9 @@ function depthwiseBackpropInput(args: KernelArgs<DepthwiseConv2dNativeBackpropIn
   requireFloat32(DepthwiseConv2dNativeBackpropInput, dy, filter);
   const info = depthwiseInfo(attrs.inputShape, filter.shape, attrs);
   const out = backend.makeOutput(attrs.inputShape, 'float32');
-  const dys = f32(backend, dy);
-  const ws = f32(backend, filter);
-  const dx = f32(backend, out);
+  const dys = heapF32(backend, dy);
+  const ws = heapF32(backend, filter);
+  const dx = heapF32(backend, out);
   dx.fill(0);
   const cin = info.inChannels;
   const mult = info.outChannels / cin;
@@ -564,12 +554,12 @@ function maxPoolGrad(args: KernelArgs<MaxPoolGradAttrs>): TensorInfo {
   const pl = info.padInfo.left;
   if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && pt === 0 && pl === 0 && y.dtype === 'float32') {
     // An odd last row or column belongs to no window: only it needs zeros first.
-    if (h % 2 || w % 2) f32(backend, out).fill(0);
+    if (h % 2 || w % 2) heapF32(backend, out).fill(0);
     if (maxPoolGrad2x2Simd(backend, x, y, dy, out)) return out;
   }
-  const xs = f32(backend, x);
-  const dys = f32(backend, dy);
-  const dx = f32(backend, out);
+  const xs = heapF32(backend, x);
+  const dys = heapF32(backend, dy);
+  const dx = heapF32(backend, out);
   dx.fill(0);
   const best = new Float32Array(c);
   const where = new Int32Array(c);
@@ -629,7 +619,7 @@ function sum(args: KernelArgs<SumAttrs>): TensorInfo {
   const c = util.sizeFromShape(inner);
   const image = { dataId: x.dataId, shape: [1, m, 1, c], dtype: x.dtype };
   const out = run(AvgPool, backend, { x: image }, { filterSize: [m, 1], strides: 1, pad: 'valid' });
-  const values = f32(backend, out);
+  const values = heapF32(backend, out);
   for (let i = 0; i < c; i++) values[i] = values[i]! * m;
   const shape = attrs.keepDims ? [...x.shape.slice(0, k).map(() => 1), ...inner] : inner;
   return { dataId: out.dataId, shape, dtype: 'float32' };
@@ -663,8 +653,8 @@ function add(args: KernelArgs<NamedAttrMap>): TensorInfo {
     return run(Add, backend, inputs);
   }
   const tiled = backend.makeOutput([tiles * c], 'float32');
-  const src = f32(backend, vec);
-  const dst = f32(backend, tiled);
+  const src = heapF32(backend, vec);
+  const dst = heapF32(backend, tiled);
   for (let t = 0; t < tiles; t++) dst.set(src.subarray(0, c), t * c);
   const rows = { dataId: big.dataId, shape: [m / tiles, tiles * c], dtype: big.dtype };
   const out = run(Add, backend, big === a ? { a: rows, b: tiled } : { a: tiled, b: rows });

@@ -7,6 +7,7 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { KERNELS_WASM_BASE64 } from './kernels.generated';
 import { webAssembly } from './webassembly';
+import { heapAddress, heapF32, heapZeros } from '../wasm-heap';
 import { zigguratTables } from '../../../../shared/rng';
 import type { Rng } from '../../../../shared/rng';
 import {
@@ -55,23 +56,6 @@ function kernels(backend: BackendWasm): Record<string, Kernel> {
   return instance(backend).kernels;
 }
 
-/** A tensor's byte address on the wasm heap. */
-function address(backend: BackendWasm, t: TensorInfo): number {
-  const data = backend.dataIdMap.get(t.dataId);
-  if (data == null) throw new Error('A tensor given to a SIMD kernel is not on the wasm backend.');
-  return data.memoryOffset;
-}
-
-function heapF32(backend: BackendWasm, t: TensorInfo): Float32Array {
-  return backend.typedArrayFromHeap(t) as Float32Array;
-}
-
-function zeros(backend: BackendWasm, shape: number[]): TensorInfo {
-  const t = backend.makeOutput(shape, 'float32');
-  heapF32(backend, t).fill(0);
-  return t;
-}
-
 /**
  * x with the convolution's padding made real (zeros), so that every tap of every output position
  * reads inside it; x itself when no padding reaches into it.
@@ -83,10 +67,9 @@ function paddedInput(backend: BackendWasm, x: TensorInfo, info: backend_util.Con
   const hp = Math.max(h + pt, (oh - 1) * info.strideHeight + info.filterHeight);
   const wp = Math.max(w + pl, (ow - 1) * info.strideWidth + info.filterWidth);
   if (pt === 0 && pl === 0 && hp === h && wp === w) return x;
-  const padded = backend.makeOutput([nb, hp, wp, cin], 'float32');
+  const padded = heapZeros(backend, [nb, hp, wp, cin]);
   const dst = heapF32(backend, padded);
   const src = heapF32(backend, x);
-  dst.fill(0);
   const row = w * cin;
   for (let n = 0; n < nb; n++) {
     for (let y = 0; y < h; y++) {
@@ -112,23 +95,22 @@ export function conv2DBackpropFilterSimd(
   const { batchSize: nb, inChannels: cin, outChannels: cout, outHeight: oh, outWidth: ow } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   // The kernels' loops run at least once: an empty sum is answered here.
-  if (nb * oh * ow * cin * cout === 0) return zeros(backend, [kh, kw, cin, cout]);
+  if (nb * oh * ow * cin * cout === 0) return heapZeros(backend, [kh, kw, cin, cout]);
   const xp = paddedInput(backend, x, info);
   const [, hp, wp] = xp.shape as [number, number, number, number];
   const k = kw * cin;
   const coutPad = Math.ceil(cout / LANES) * LANES;
-  const out = backend.makeOutput([kh * k, coutPad], 'float32');
-  heapF32(backend, out).fill(0);
+  const out = heapZeros(backend, [kh * k, coutPad]);
   const fn = kernels(backend);
-  const outAt = address(backend, out);
+  const outAt = heapAddress(backend, out);
   const block = MAX_VECTORS * LANES;
   // Images at a time: every block streams over all their positions, so they should stay in cache.
   const imageBytes = (hp * wp * cin + oh * ow * cout) * 4;
   const chunk = Math.max(1, Math.floor(CHUNK_BYTES / imageBytes));
   for (let n0 = 0; n0 < nb; n0 += chunk) {
     const images = Math.min(chunk, nb - n0);
-    const xAt = address(backend, xp) + n0 * hp * wp * cin * 4;
-    const dyAt = address(backend, dy) + n0 * oh * ow * cout * 4;
+    const xAt = heapAddress(backend, xp) + n0 * hp * wp * cin * 4;
+    const dyAt = heapAddress(backend, dy) + n0 * oh * ow * cout * 4;
     for (let i = 0; i < kh; i++) {
       for (let q0 = 0; q0 < k; q0 += MAX_ROWS) {
         const rows = Math.min(MAX_ROWS, k - q0);
@@ -178,7 +160,7 @@ export function conv2DBackpropInputSimd(
   const { outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = info;
   const { strideHeight: sh, strideWidth: sw } = info;
   // The kernels' loops run at least once: an empty sum is answered here.
-  if (nb * oh * ow * cin * cout === 0) return zeros(backend, [nb, h, w, cin]);
+  if (nb * oh * ow * cin * cout === 0) return heapZeros(backend, [nb, h, w, cin]);
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   const hp = Math.max(h + pt, (oh - 1) * sh + kh);
@@ -187,24 +169,23 @@ export function conv2DBackpropInputSimd(
   const kPad = Math.ceil(k / LANES) * LANES;
 
   // wt[i, o, (j, c)] = W[i, j, c, o], rows zero-padded to whole vectors.
-  const wt = backend.makeOutput([kh * cout * kPad], 'float32');
+  const wt = heapZeros(backend, [kh * cout * kPad]);
   // dx padded, plus one vector of slack for the zero lanes past the last position's row.
-  const padded = backend.makeOutput([nb * hp * wp * cin + LANES], 'float32');
+  const padded = heapZeros(backend, [nb * hp * wp * cin + LANES]);
+  // Views after the last allocation (growth would detach them).
   const wts = heapF32(backend, wt);
   const ws = heapF32(backend, filter);
-  wts.fill(0);
   for (let i = 0; i < kh; i++) {
     for (let q = 0; q < k; q++) {
       const from = (i * k + q) * cout;
       for (let o = 0; o < cout; o++) wts[(i * cout + o) * kPad + q] = ws[from + o]!;
     }
   }
-  heapF32(backend, padded).fill(0);
 
   const fn = kernels(backend);
-  const dyAt = address(backend, dy);
-  const wtAt = address(backend, wt);
-  const dxAt = address(backend, padded);
+  const dyAt = heapAddress(backend, dy);
+  const wtAt = heapAddress(backend, wt);
+  const dxAt = heapAddress(backend, padded);
   const block = MAX_INPUT_VECTORS * LANES;
   for (let q0 = 0; q0 < k; q0 += block) {
     const kernel = fn[inputGradName(Math.ceil(Math.min(block, k - q0) / LANES))]!;
@@ -263,13 +244,12 @@ export function conv2DSimd(
   if (nb * oh * ow * cout === 0) return y; // nothing to compute (callers never pass cin = 0)
   const xp = paddedInput(backend, x, info);
   const [, hp, wp] = xp.shape as [number, number, number, number];
-  const zeroBias = bias == null ? backend.makeOutput([cout], 'float32') : null;
-  if (zeroBias != null) heapF32(backend, zeroBias).fill(0);
+  const zeroBias = bias == null ? heapZeros(backend, [cout]) : null;
   const fn = kernels(backend);
-  const xAt = address(backend, xp);
-  const wAt = address(backend, filter);
-  const bAt = address(backend, bias ?? zeroBias!);
-  const yAt = address(backend, y);
+  const xAt = heapAddress(backend, xp);
+  const wAt = heapAddress(backend, filter);
+  const bAt = heapAddress(backend, bias ?? zeroBias!);
+  const yAt = heapAddress(backend, y);
   const k = kw * cin;
   const full = Math.floor(ow / MAX_COLUMNS);
   const rest = ow % MAX_COLUMNS;
@@ -327,10 +307,10 @@ export function maxPoolGrad2x2Simd(
   if (nb * oh * ow * c === 0) return true;
   const kernel = kernels(backend)[maxPoolGradName(c % LANES)]!;
   const bad = kernel(
-    address(backend, x),
-    address(backend, y),
-    address(backend, dy),
-    address(backend, dx),
+    heapAddress(backend, x),
+    heapAddress(backend, y),
+    heapAddress(backend, dy),
+    heapAddress(backend, dx),
     nb,
     oh,
     ow,
@@ -362,34 +342,33 @@ export function normalMovesSimd(
   const plus = params.map((w) => backend.makeOutput(w.shape, 'float32'));
   const minus = params.map((w) => backend.makeOutput(w.shape, 'float32'));
   const module = instance(backend);
+  const ziggurat = zigguratTables();
   const heap = backend.wasm as unknown as Heap;
   const { kn, scaledWn, bytes } = ZIGGURAT_LAYOUT;
   if (module.moves == null) {
     // Lives as long as the module: 8 KB of tables and the state, never freed.
     module.moves = { at: heap._malloc(bytes + 16), std: NaN };
-    const tables = zigguratTables();
     const f64 = heap.HEAPF64;
-    f64.set(tables.kn, (module.moves.at + kn) / 8);
-    f64.set(tables.wn, (module.moves.at + ZIGGURAT_LAYOUT.wn) / 8);
-    f64.set(tables.fn, (module.moves.at + ZIGGURAT_LAYOUT.fn) / 8);
+    f64.set(ziggurat.kn, (module.moves.at + kn) / 8);
+    f64.set(ziggurat.wn, (module.moves.at + ZIGGURAT_LAYOUT.wn) / 8);
+    f64.set(ziggurat.fn, (module.moves.at + ZIGGURAT_LAYOUT.fn) / 8);
   }
   const at = module.moves.at;
   if (module.moves.std !== std) {
     // wn·std, as fillNormal's scaled table: the same products, so the same values.
     const f64 = heap.HEAPF64;
-    const wn = zigguratTables().wn;
-    for (let i = 0; i < 256; i++) f64[(at + scaledWn) / 8 + i] = wn[i]! * std;
+    for (let i = 0; i < 256; i++) f64[(at + scaledWn) / 8 + i] = ziggurat.wn[i]! * std;
     module.moves.std = std;
   }
-  const { R } = zigguratTables();
+  const { R } = ziggurat;
   const state = (at + bytes) / 4;
   rng.advanceRaw((raw) => {
     heap.HEAP32.set(raw, state);
     params.forEach((w, i) => {
       module.kernels[NORMAL_MOVES]!(
-        address(backend, w),
-        address(backend, plus[i]!),
-        address(backend, minus[i]!),
+        heapAddress(backend, w),
+        heapAddress(backend, plus[i]!),
+        heapAddress(backend, minus[i]!),
         util.sizeFromShape(w.shape),
         at,
         at + bytes,
@@ -424,11 +403,11 @@ export function sgdUpdateSimd(
   const vNext = v ? backend.makeOutput(w.shape, 'float32') : null;
   const kernel = kernels(backend)[sgdUpdateName(v != null, v != null && o.nesterov, o.weightDecay > 0)]!;
   kernel(
-    address(backend, w),
-    address(backend, g),
-    v ? address(backend, v) : 0,
-    address(backend, wNext),
-    vNext ? address(backend, vNext) : 0,
+    heapAddress(backend, w),
+    heapAddress(backend, g),
+    v ? heapAddress(backend, v) : 0,
+    heapAddress(backend, wNext),
+    vNext ? heapAddress(backend, vNext) : 0,
     util.sizeFromShape(w.shape),
     o.lr,
     o.momentum,
