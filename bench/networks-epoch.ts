@@ -93,7 +93,7 @@ function measure(model: ModelId, split: DeviceSplit): Row {
       return streams.get(name)!;
     },
     reinitialize: () => {},
-    estimateTrain: () => ({ loss: NaN, accuracy: NaN }),
+    estimateTrain: () => ({ loss: NaN, accuracy: NaN, lossThesis: NaN }),
   };
   // Plain SGD at a small rate, so that no network diverges during the epoch.
   const method = createMethod(ctx, methodSchema.parse({ id: 'sgd', lr: 0.01 }));

@@ -53,7 +53,7 @@ export interface RestartEvent {
   epoch: number;
   /** Minibatch step (within the epoch, 1-based) at which it happened; null when checked per epoch. */
   step: number | null;
-  /** The training-loss estimate that fell below restartEpsilon. */
+  /** The training-loss estimate that fell below restartEpsilon, on the method's loss scale. */
   estimate: number;
 }
 

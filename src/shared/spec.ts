@@ -13,6 +13,21 @@ const fraction = z.number({ error: 'must be a number' }).min(0, { error: 'must b
 });
 const label = z.string().min(1, { error: 'must not be empty' }).optional();
 
+/**
+ * The scale on which SSA's and SGD-SA's Metropolis rule and the restart threshold compare
+ * losses (METHODS.md, "Loss scale"). The published code compares the minibatch-mean
+ * cross-entropy divided by the minibatch size again, so the thesis's T0 = 1 and ε = 1e-4 mean
+ * what they mean there only on that scale: "thesis" (the default) is it, "mean" the textbook
+ * mean cross-entropy.
+ */
+export const LOSS_SCALES = ['thesis', 'mean'] as const;
+export type LossScale = (typeof LOSS_SCALES)[number];
+const lossScale = z
+  .enum(LOSS_SCALES, {
+    error: 'must be "thesis" (mean CE / minibatch size, as the published code) or "mean"',
+  })
+  .default('thesis');
+
 /** Options shared by every gradient method (PyTorch's SGD semantics). */
 const sgdOptions = {
   lr: positive().default(0.1),
@@ -44,6 +59,8 @@ const restart = z.strictObject({
   checkEvery: z
     .union([z.literal('epoch'), positiveInt], { error: 'must be "epoch" or a whole number of steps' })
     .default('epoch'),
+  /** The estimate compared with restartEpsilon: Σ minibatch-mean CE / examples ("thesis") or mean CE. */
+  lossScale,
 });
 
 const annealing = {
@@ -60,6 +77,8 @@ const ssa = z.strictObject({
   /** ε ← ε/10 after an epoch whose ratio of better moves is below this (0 disables the drops). */
   acceptedBound: fraction.default(0.6),
   objective: z.enum(['loss', 'accuracy'], { error: 'must be "loss" or "accuracy"' }).default('loss'),
+  /** The loss the Metropolis rule compares (an accuracy objective is a fraction on both scales). */
+  lossScale,
 });
 
 const lrSetNames = Object.keys(LR_SETS) as ['H1', 'H2'];
@@ -73,6 +92,7 @@ const sgdSa = z.strictObject({
     .default('H2'),
   ...annealing,
   cooling: positive().max(1, { error: 'must be in (0, 1]' }).default(0.93),
+  lossScale,
 });
 
 export const methodSchema = z.discriminatedUnion('id', [sgd, scheduledSgd, restart, ssa, sgdSa]);
@@ -206,17 +226,19 @@ function lookup(value: unknown, path: readonly PropertyKey[]): unknown {
 export function methodLabel(m: MethodSpec): string {
   if (m.label) return m.label;
   const mom = (x: { momentum: number }) => (x.momentum > 0 ? `, β = ${x.momentum}` : '');
+  // Only the departure from the thesis's scale is named, so default labels stay as they were.
+  const scale = (x: { lossScale: LossScale }) => (x.lossScale === 'mean' ? ', mean-CE scale' : '');
   switch (m.id) {
     case 'sgd':
       return m.momentum > 0 ? `SGD with momentum (η = ${m.lr}${mom(m)})` : `SGD (η = ${m.lr})`;
     case 'scheduled-sgd':
       return `Scheduled SGD (η = ${m.lr}, ×${m.gamma} at ${m.milestones.join(', ') || 'never'})`;
     case 'restart':
-      return `SGD with restarts (η = ${m.lr}${mom(m)}, ε = ${m.restartEpsilon})`;
+      return `SGD with restarts (η = ${m.lr}${mom(m)}, ε = ${m.restartEpsilon}${scale(m)})`;
     case 'ssa':
-      return `SSA (ε = ${m.epsilon}, T = ${m.temperature}, α = ${m.cooling})`;
+      return `SSA (ε = ${m.epsilon}, T = ${m.temperature}, α = ${m.cooling}${scale(m)})`;
     case 'sgd-sa':
-      return `SGD-SA (${typeof m.lrSet === 'string' ? m.lrSet : `{${m.lrSet.join(', ')}}`})`;
+      return `SGD-SA (${typeof m.lrSet === 'string' ? m.lrSet : `{${m.lrSet.join(', ')}}`}${scale(m)})`;
   }
 }
 

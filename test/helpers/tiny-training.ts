@@ -8,6 +8,7 @@ import { validateSpec, type ExperimentSpec, type MethodSpec } from '../../src/sh
 import { gatherBatch, uploadSplit, type Batch, type DeviceSplit } from '../../src/main/trainer/data/batches';
 import { estimateTraining } from '../../src/main/trainer/evaluate';
 import type { MethodContext } from '../../src/main/trainer/methods';
+import type { TrainEstimate } from '../../src/main/trainer/methods/method';
 import { buildNetwork, initialValues } from '../../src/main/trainer/models';
 import type { PreparedData } from '../../src/main/trainer/loop';
 
@@ -104,6 +105,14 @@ export function tinyContext(seed = 3): TinyContext {
       tf.dispose([data.train.x, data.train.y, data.train.labels, data.test.x, data.test.y, data.test.labels]);
     },
   };
+}
+
+/**
+ * A training estimate as the loop hands it to endEpoch: mean CE, accuracy, and the thesis-scale
+ * loss (Σ minibatch-mean CE / examples), by default that of full minibatches of 32.
+ */
+export function estimate(loss: number, accuracy = 0, lossThesis = loss / 32): TrainEstimate {
+  return { loss, accuracy, lossThesis };
 }
 
 export function methodSpec(spec: unknown): MethodSpec {

@@ -14,10 +14,18 @@ import { RestartMethod } from '../../src/main/trainer/methods/restart';
 import { scheduledLr, SgdMethod } from '../../src/main/trainer/methods/sgd';
 import { SgdSaMethod } from '../../src/main/trainer/methods/sgd-sa';
 import { SsaMethod } from '../../src/main/trainer/methods/ssa';
+import { SymmetricMoves } from '../../src/main/trainer/methods/ssa-moves';
 import { initialValues } from '../../src/main/trainer/models';
 import { crossEntropy } from '../../src/main/trainer/objective';
 import { disposeBatch } from '../../src/main/trainer/data/batches';
-import { methodSpec, sameWeights, tinyContext, useCpu, type TinyContext } from '../helpers/tiny-training';
+import {
+  estimate,
+  methodSpec,
+  sameWeights,
+  tinyContext,
+  useCpu,
+  type TinyContext,
+} from '../helpers/tiny-training';
 
 let t: TinyContext;
 beforeAll(useCpu);
@@ -90,9 +98,9 @@ describe('SGD and scheduled SGD', () => {
       methodSpec({ id: 'scheduled-sgd', milestones: [2], gamma: 0.5, lr: 0.2 }) as never,
     );
     m.beginEpoch(2);
-    expect(m.endEpoch(2, { loss: 1, accuracy: 0 }).lr).toBe(0.2);
+    expect(m.endEpoch(2, estimate(1, 0)).lr).toBe(0.2);
     m.beginEpoch(3);
-    expect(m.endEpoch(3, { loss: 1, accuracy: 0 }).lr).toBe(0.1);
+    expect(m.endEpoch(3, estimate(1, 0)).lr).toBe(0.1);
   });
 
   it('updates with PyTorch momentum semantics: v ← βv + g, w ← w − ηv', () => {
@@ -137,7 +145,11 @@ describe('SGD with cold restarts', () => {
   const epsilon = 0.01;
   it('restarts exactly when the estimate is below restartEpsilon, re-drawing the weights and resetting momentum', () => {
     t = tinyContext(3);
-    const m = new RestartMethod(t.ctx, methodSpec({ id: 'restart', restartEpsilon: epsilon }) as never);
+    // On the mean-CE scale the estimate compared is the mean cross-entropy itself.
+    const m = new RestartMethod(
+      t.ctx,
+      methodSpec({ id: 'restart', restartEpsilon: epsilon, lossScale: 'mean' }) as never,
+    );
     m.beginEpoch(1);
     const b = t.batch();
     m.step(b, 1);
@@ -146,7 +158,7 @@ describe('SGD with cold restarts', () => {
     const trained = t.weights();
 
     // At ε itself: no restart (the rule is "below").
-    const atEpsilon = m.endEpoch(1, { loss: epsilon, accuracy: 1 });
+    const atEpsilon = m.endEpoch(1, estimate(epsilon, 1));
     expect(atEpsilon.restarts).toBe(0);
     expect(atEpsilon.restartEvents).toEqual([]);
     expect(sameWeights(t.weights(), trained)).toBe(true);
@@ -154,7 +166,7 @@ describe('SGD with cold restarts', () => {
 
     // Just below: restart, with weights from the next draw of the run's init stream.
     m.beginEpoch(2);
-    const below = m.endEpoch(2, { loss: epsilon * (1 - 1e-9), accuracy: 1 });
+    const below = m.endEpoch(2, estimate(epsilon * (1 - 1e-9), 1));
     expect(below.restarts).toBe(1);
     expect(below.restartEvents).toEqual([{ epoch: 2, step: null, estimate: epsilon * (1 - 1e-9) }]);
     expect(m.stepper.hasState()).toBe(false);
@@ -164,6 +176,66 @@ describe('SGD with cold restarts', () => {
     expect(sameWeights(t.weights(), fresh)).toBe(true);
     expect(below.lr).toBe(0.001); // cold: the learning rate is not touched
     m.dispose();
+  });
+
+  it('on the thesis scale (the default) compares Σ minibatch-mean CE / examples: ε = 0.03 at batch 64 fires below a mean CE of 1.92', () => {
+    // The estimates a run of batch 64 reports: its minibatches are full, so the thesis-scale
+    // value is the mean CE / 64, and ε = 0.03 stands for a mean CE of 0.03 · 64 = 1.92.
+    const at = (meanCe: number) => estimate(meanCe, 0, meanCe / 64);
+    t = tinyContext();
+    const thesis = new RestartMethod(t.ctx, methodSpec({ id: 'restart', restartEpsilon: 0.03 }) as never);
+    expect(methodSpec({ id: 'restart' })).toMatchObject({ lossScale: 'thesis' });
+    thesis.beginEpoch(1);
+    expect(thesis.endEpoch(1, at(1.93)).restarts).toBe(0);
+    thesis.beginEpoch(2);
+    expect(thesis.endEpoch(2, at(1.92)).restarts).toBe(0); // exactly ε: "below" is strict
+    thesis.beginEpoch(3);
+    const fired = thesis.endEpoch(3, at(1.91));
+    expect(fired.restarts).toBe(1);
+    // The event records the value the rule compared, on its scale.
+    expect(fired.restartEvents).toEqual([{ epoch: 3, step: null, estimate: 1.91 / 64 }]);
+    thesis.dispose();
+
+    // The same estimates on the mean scale: 1.91 is far above ε = 0.03, no restart.
+    const mean = new RestartMethod(
+      t.ctx,
+      methodSpec({ id: 'restart', restartEpsilon: 0.03, lossScale: 'mean' }) as never,
+    );
+    for (const [epoch, ce] of [
+      [1, 1.91],
+      [2, 0.5],
+      [3, 0.031],
+    ] as const) {
+      mean.beginEpoch(epoch);
+      expect(mean.endEpoch(epoch, at(ce)).restarts).toBe(0);
+    }
+    mean.beginEpoch(4);
+    expect(mean.endEpoch(4, at(0.029)).restarts).toBe(1);
+    mean.dispose();
+  });
+
+  it('on the thesis scale, the estimate it compares inside an epoch is the real Σ means / examples', () => {
+    t = tinyContext();
+    // The tiny context estimates on 2 minibatches of 32: the thesis value is the mean CE / 32.
+    const e = t.ctx.estimateTrain();
+    expect(e.lossThesis).toBeCloseTo(e.loss / 32, 6);
+    // A threshold between the two scales' values: the thesis scale restarts, the mean one not.
+    const between = (e.loss + e.loss / 32) / 2;
+    for (const [lossScale, expected] of [
+      ['thesis', 1],
+      ['mean', 0],
+    ] as const) {
+      const m = new RestartMethod(
+        t.ctx,
+        methodSpec({ id: 'restart', lr: 1e-9, restartEpsilon: between, checkEvery: 1, lossScale }) as never,
+      );
+      m.beginEpoch(1);
+      const b = t.batch();
+      m.step(b, 1);
+      disposeBatch(b);
+      expect(m.endEpoch(1, estimate(1e9, 0, 1e9)).restarts).toBe(expected);
+      m.dispose();
+    }
   });
 
   it('with checkEvery steps, estimates and restarts inside the epoch', () => {
@@ -179,7 +251,7 @@ describe('SGD with cold restarts', () => {
       m.step(b, s);
       disposeBatch(b);
     }
-    const fields = m.endEpoch(1, { loss: 1e9, accuracy: 0 });
+    const fields = m.endEpoch(1, estimate(1e9, 0));
     expect(fields.restartEvents!.map((e) => e.step)).toEqual([2, 4]);
     expect(fields.restarts).toBe(2);
     m.dispose();
@@ -226,13 +298,13 @@ describe('SSA', () => {
     );
     m.beginEpoch(1);
     m.stats.counts = { better: 6, acceptedWorse: 2, rejectedWorse: 2 }; // ratio 0.6: not under
-    const e1 = m.endEpoch(1, { loss: 1, accuracy: 0 });
+    const e1 = m.endEpoch(1, estimate(1, 0));
     expect(e1).toMatchObject({ epsilon: 0.01, epsilonDropped: false, temperature: 1 });
     expect(m.epsilon).toBe(0.01);
     expect(m.temperature).toBe(0.5);
     m.beginEpoch(2);
     m.stats.counts = { better: 59, acceptedWorse: 21, rejectedWorse: 20 }; // ratio 0.59
-    const e2 = m.endEpoch(2, { loss: 1, accuracy: 0 });
+    const e2 = m.endEpoch(2, estimate(1, 0));
     expect(e2).toMatchObject({ epsilon: 0.01, epsilonDropped: true, temperature: 0.5 });
     expect(m.epsilon).toBeCloseTo(0.001, 15);
     expect(m.temperature).toBe(0.25);
@@ -253,7 +325,7 @@ describe('SSA', () => {
         m.step(b, s + 1);
         disposeBatch(b);
       }
-      const { moves } = m.endEpoch(epoch, { loss: 1, accuracy: 0 });
+      const { moves } = m.endEpoch(epoch, estimate(1, 0));
       rates.push(moves!.acceptedWorse / Math.max(1, moves!.acceptedWorse + moves!.rejectedWorse));
     }
     expect(rates[0]).toBeGreaterThan(rates[1]!);
@@ -272,7 +344,7 @@ describe('SSA', () => {
       m.step(b, s);
       disposeBatch(b);
     }
-    const { moves, acceptance } = m.endEpoch(1, { loss: 1, accuracy: 0 });
+    const { moves, acceptance } = m.endEpoch(1, estimate(1, 0));
     expect(moves!.better + moves!.acceptedWorse + moves!.rejectedWorse).toBe(10);
     // Accuracy on 32 examples moves in steps of 1/32: any worsening p is exp(-k/32/T) = 0 here.
     expect(acceptance!.max ?? 0).toBe(0);
@@ -317,11 +389,128 @@ describe('SGD-SA', () => {
       m.step(b, s);
       disposeBatch(b);
     }
-    const { lrCounts, temperature } = m.endEpoch(1, { loss: 1, accuracy: 0 });
+    const { lrCounts, temperature } = m.endEpoch(1, estimate(1, 0));
     expect(Object.keys(lrCounts!)).toHaveLength(14);
     expect(Object.values(lrCounts!).reduce((a, b) => a + b)).toBe(28);
     expect(temperature).toBe(1);
     expect(m.temperature).toBeCloseTo(0.93, 15);
+  });
+});
+
+describe('loss scale of the Metropolis rule (METHODS.md, "Loss scale")', () => {
+  /** SGD-SA's one step with rate `lr` on `indices`, as the method would take it, by hand. */
+  function handStep(c: TinyContext, indices: number[], lr: number) {
+    return tf.tidy(() => {
+      const b = c.batch(indices);
+      const loss = (ws: readonly tf.Tensor[]) => crossEntropy(c.ctx.net.apply(ws, b.x, true), b.y);
+      const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) => loss(ws))(c.ctx.params);
+      const next = c.ctx.params.map((w, i) => tf.sub(w, tf.mul(grads[i]!, lr)));
+      const [l0, l1] = tf.stack([value, loss(next)]).dataSync();
+      disposeBatch(b);
+      return { l0: l0!, l1: l1! };
+    });
+  }
+
+  it('SGD-SA on a minibatch of 4: Δ on the thesis scale is exactly Δ_mean / 4', () => {
+    const indices = [0, 1, 2, 3];
+    const temperature = 0.5;
+    const seen: Record<string, number> = {};
+    for (const lossScale of ['thesis', 'mean'] as const) {
+      t = tinyContext();
+      // The first of these rates that overshoots, so that the step worsens the minibatch's loss.
+      const steps = [1, 5, 20, 50, 200].map((lr) => ({ lr, ...handStep(t, indices, lr) }));
+      const { lr, l0, l1 } = steps.find((x) => x.l1 > x.l0)!;
+      const deltaMean = l1 - l0;
+      expect(deltaMean).toBeGreaterThan(0);
+      const m = new SgdSaMethod(
+        t.ctx,
+        methodSpec({ id: 'sgd-sa', lrSet: [lr], temperature, lossScale }) as never,
+      );
+      m.beginEpoch(1);
+      const b = t.batch(indices);
+      m.step(b, 1);
+      disposeBatch(b);
+      const { acceptance } = m.endEpoch(1, estimate(1));
+      expect(acceptance!.sample).toHaveLength(1);
+      const delta = lossScale === 'thesis' ? deltaMean / 4 : deltaMean;
+      // The probability stored is the one the rule used: exp(−Δ/T) with Δ on the spec's scale.
+      expect(acceptance!.sample[0]).toBe(Math.exp(-delta / temperature));
+      seen[lossScale] = acceptance!.sample[0]!;
+      m.dispose();
+      t.dispose();
+    }
+    // The thesis scale is the hotter one: the same worsening is accepted more readily.
+    expect(seen.thesis).toBeGreaterThan(seen.mean!);
+    expect(Math.log(seen.thesis!) * 4).toBeCloseTo(Math.log(seen.mean!), 10);
+  });
+
+  it('SSA on a minibatch of 4: Δ on the thesis scale is exactly Δ_mean / 4; accuracy is not rescaled', () => {
+    const indices = [4, 5, 6, 7];
+    const temperature = 0.3;
+    const epsilon = 0.3;
+    let worsening = 0;
+    // Fresh contexts with several seeds: one step each, the first move of the seed's stream.
+    for (const seed of [11, 12, 13, 14, 15, 16]) {
+      // The step by hand: the same first draw of the 'ssa-moves' stream, the better of w ± Δ.
+      t = tinyContext(seed);
+      const [plus, minus] = new SymmetricMoves(t.ctx.params, Rng.fromSeed(seed, 'ssa-moves'), 'js').draw(
+        epsilon,
+      );
+      const [f0, fPlus, fMinus] = tf.tidy(() => {
+        const b = t.batch(indices);
+        const f = (ws: readonly tf.Tensor[]) => crossEntropy(t.ctx.net.apply(ws, b.x, true), b.y);
+        const out = tf.stack([f(t.ctx.params), f(plus), f(minus)]).dataSync();
+        disposeBatch(b);
+        return out;
+      });
+      tf.dispose([...plus, ...minus]);
+      t.dispose();
+      const deltaMean = Math.min(fPlus!, fMinus!) - f0!;
+      for (const lossScale of ['thesis', 'mean'] as const) {
+        t = tinyContext(seed);
+        const m = new SsaMethod(t.ctx, methodSpec({ id: 'ssa', epsilon, temperature, lossScale }) as never);
+        m.beginEpoch(1);
+        const b = t.batch(indices);
+        m.step(b, 1);
+        disposeBatch(b);
+        const { moves, acceptance } = m.endEpoch(1, estimate(1));
+        m.dispose();
+        t.dispose();
+        if (deltaMean <= 0) {
+          expect(moves!.better).toBe(1);
+          continue;
+        }
+        const delta = lossScale === 'thesis' ? deltaMean / 4 : deltaMean;
+        expect(acceptance!.sample).toEqual([Math.exp(-delta / temperature)]);
+      }
+      if (deltaMean > 0) worsening++;
+    }
+    expect(worsening).toBeGreaterThanOrEqual(2);
+
+    // With objective "accuracy" the rule compares fractions on both scales: identical runs.
+    const accuracyRun = (lossScale: string) => {
+      const c = tinyContext(11);
+      const m = new SsaMethod(
+        c.ctx,
+        methodSpec({ id: 'ssa', objective: 'accuracy', epsilon: 0.5, temperature: 0.05, lossScale }) as never,
+      );
+      m.beginEpoch(1);
+      for (let s = 1; s <= 12; s++) {
+        const b = c.batch([(s * 4) % 128, (s * 4 + 1) % 128, (s * 4 + 2) % 128, (s * 4 + 3) % 128]);
+        m.step(b, s);
+        disposeBatch(b);
+      }
+      const fields = m.endEpoch(1, estimate(1));
+      const weights = c.weights();
+      m.dispose();
+      c.dispose();
+      return { fields, weights };
+    };
+    const accThesis = accuracyRun('thesis');
+    const accMean = accuracyRun('mean');
+    expect(accThesis.fields.moves!.acceptedWorse + accThesis.fields.moves!.rejectedWorse).toBeGreaterThan(0);
+    expect(accThesis.fields).toEqual(accMean.fields);
+    expect(sameWeights(accThesis.weights, accMean.weights)).toBe(true);
   });
 });
 
@@ -344,7 +533,7 @@ describe('no tensor leaks', () => {
         disposeBatch(b);
         counts.push(tf.memory().numTensors);
       }
-      m.endEpoch(1, { loss: 1, accuracy: 0 });
+      m.endEpoch(1, estimate(1, 0));
       // Compare like with like: a restart every 2 steps frees and re-creates momentum buffers.
       expect(new Set(counts.filter((_, i) => i % 2 === 1)).size).toBe(1);
       m.dispose();
@@ -368,7 +557,7 @@ describe('Metropolis decision on the device (tf.where, one read-back per chunk)'
           m.step(b, s + 1);
           disposeBatch(b);
         }
-        const fields = m.endEpoch(epoch, { loss: 1, accuracy: 0 });
+        const fields = m.endEpoch(epoch, estimate(1, 0));
         out.push({
           fields,
           counters: { ...c.ctx.counters },
@@ -383,11 +572,15 @@ describe('Metropolis decision on the device (tf.where, one read-back per chunk)'
     return out;
   }
 
+  // Each method on both loss scales; on the thesis scale (Δ / 32 here) at a 32 times lower T,
+  // so that every kind of move happens there too.
   for (const spec of [
-    { id: 'ssa', epsilon: 0.05, temperature: 0.02, cooling: 0.5, acceptedBound: 0 },
-    { id: 'sgd-sa', lrSet: [0.05, 1, 8], temperature: 0.2, cooling: 0.5 },
+    { id: 'ssa', epsilon: 0.05, temperature: 0.02, cooling: 0.5, acceptedBound: 0, lossScale: 'mean' },
+    { id: 'ssa', epsilon: 0.05, temperature: 0.02 / 32, cooling: 0.5, acceptedBound: 0, lossScale: 'thesis' },
+    { id: 'sgd-sa', lrSet: [0.05, 1, 8], temperature: 0.2, cooling: 0.5, lossScale: 'mean' },
+    { id: 'sgd-sa', lrSet: [0.05, 1, 8], temperature: 0.2 / 32, cooling: 0.5, lossScale: 'thesis' },
   ]) {
-    it(`${spec.id}: the same moves, probabilities, counters, random stream and weights as on the host`, () => {
+    it(`${spec.id} (${spec.lossScale} scale): the same moves, probabilities, counters, random stream and weights as on the host`, () => {
       // 40 steps an epoch with a read-back every 16: two mid-epoch read-backs, one at the end.
       const host = train(spec, 'host', 2, 40);
       const device = train(spec, 'device', 2, 40);
@@ -420,7 +613,7 @@ describe('Metropolis decision on the device (tf.where, one read-back per chunk)'
     }
     // Nothing read back yet: the statistics wait for the flush.
     expect(m.stats.total).toBe(0);
-    const { moves } = m.endEpoch(1, { loss: 1, accuracy: 0 });
+    const { moves } = m.endEpoch(1, estimate(1, 0));
     expect(unchanged).toBeGreaterThanOrEqual(3);
     expect(moves!.rejectedWorse).toBe(unchanged);
     expect(t.ctx.counters.updates).toBe(12 - unchanged);
@@ -436,7 +629,7 @@ describe('Metropolis decision on the device (tf.where, one read-back per chunk)'
     const b = t.batch();
     m.step(b, 1);
     disposeBatch(b);
-    expect(() => m.endEpoch(1, { loss: 1, accuracy: 0 })).toThrow(/NaN/);
+    expect(() => m.endEpoch(1, estimate(1, 0))).toThrow(/NaN/);
     m.dispose();
   });
 
@@ -464,7 +657,7 @@ describe('Metropolis decision on the device (tf.where, one read-back per chunk)'
           m.step(b, s);
           disposeBatch(b);
         }
-        m.endEpoch(epoch, { loss: 1, accuracy: 0 });
+        m.endEpoch(epoch, estimate(1, 0));
         counts.push(tf.memory().numTensors);
       }
       expect(new Set(counts).size).toBe(1);

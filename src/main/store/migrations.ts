@@ -73,4 +73,17 @@ export const MIGRATIONS: readonly string[] = [
     created_at  TEXT NOT NULL
   );
   `,
+  `
+  -- Loss scale of the acceptance rules (issue 14): SSA, SGD-SA and restart now default to the
+  -- published code's scale ("thesis"). Experiments stored before ran on the mean-CE scale, so
+  -- their specs say so, and a resumed run keeps the scale it started with.
+  UPDATE experiments SET spec = json_set(spec, '$.methods', (
+    SELECT json_group_array(
+      CASE WHEN json_extract(m.value, '$.id') IN ('ssa', 'sgd-sa', 'restart')
+                AND json_type(m.value, '$.lossScale') IS NULL
+           THEN json_set(m.value, '$.lossScale', 'mean')
+           ELSE json(m.value) END)
+    FROM (SELECT value FROM json_each(experiments.spec, '$.methods') ORDER BY key) AS m))
+  WHERE json_type(spec, '$.methods') = 'array';
+  `,
 ];

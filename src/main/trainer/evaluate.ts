@@ -1,7 +1,7 @@
 // Validation over a whole split and the training estimate on random minibatches
 // (thesis §2.3: 10 minibatches estimate the full training loss within ~1.5e-5 RMSE).
 import * as tf from '@tensorflow/tfjs-core';
-import type { LossAccuracy, ValidationResult } from '../../shared/records';
+import type { ValidationResult } from '../../shared/records';
 import type { Rng } from '../../shared/rng';
 import { disposeBatch, gatherBatch, sequentialBatches, type DeviceSplit } from './data/batches';
 import type { Network } from './models';
@@ -44,7 +44,10 @@ export function validate(net: Network, params: readonly tf.Tensor[], split: Devi
   return evaluateBatches(net, params, split, sequentialBatches(split.count, batchSize));
 }
 
-/** Loss and accuracy on `batches` minibatches drawn at random without replacement. */
+/**
+ * Loss and accuracy on `batches` minibatches drawn at random without replacement, with the loss
+ * on the thesis code's scale too (what its restart threshold compares).
+ */
 export function estimateTraining(
   net: Network,
   params: readonly tf.Tensor[],
@@ -52,11 +55,10 @@ export function estimateTraining(
   batchSize: number,
   batches: number,
   rng: Rng,
-): LossAccuracy {
+): ValidationResult {
   const k = Math.min(split.count, batches * batchSize);
   const picked = Int32Array.from(rng.sampleWithoutReplacement(split.count, k));
   const lists: Int32Array[] = [];
   for (let s = 0; s < k; s += batchSize) lists.push(picked.subarray(s, Math.min(s + batchSize, k)));
-  const { loss, accuracy } = evaluateBatches(net, params, split, lists);
-  return { loss, accuracy };
+  return evaluateBatches(net, params, split, lists);
 }

@@ -199,7 +199,8 @@ export async function trainRun(
       if (status === 'cancelled') break;
 
       const val = validate(runNet, params, data.test, spec.batchSize);
-      const train: LossAccuracy = ctx.estimateTrain();
+      const estimate = ctx.estimateTrain();
+      const train: LossAccuracy = { loss: estimate.loss, accuracy: estimate.accuracy };
       const trainExact = spec.exactTrainLoss
         ? (({ loss, accuracy }) => ({ loss, accuracy }))(
             evaluateBatches(runNet, params, data.train, sequentialBatches(data.train.count, spec.batchSize)),
@@ -230,7 +231,7 @@ export async function trainRun(
       minValLoss = minValLoss === null ? val.loss : Math.min(minValLoss, val.loss);
       minValLossThesis =
         minValLossThesis === null ? val.lossThesis : Math.min(minValLossThesis, val.lossThesis);
-      const fields = method.endEpoch(epoch, train);
+      const fields = method.endEpoch(epoch, estimate);
       epochsDone = epoch;
       const record: EpochRecord = {
         type: 'epoch',

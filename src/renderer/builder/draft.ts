@@ -5,7 +5,7 @@
 // not a number goes into the spec as text, so that the shared validator says what is wrong
 // with it, by the same path the CLI would print ("methods[0].lr: must be a number").
 import { LR_SETS, METHOD_IDS, MODEL_IDS, type MethodId, type ModelId } from '../../shared/ids';
-import { methodSchema, type ExperimentSpec, type MethodSpec } from '../../shared/spec';
+import { LOSS_SCALES, methodSchema, type ExperimentSpec, type MethodSpec } from '../../shared/spec';
 
 export type FieldKind = 'number' | 'integer' | 'boolean' | 'list' | 'choice' | 'text';
 
@@ -25,6 +25,15 @@ const SGD_FIELDS: MethodField[] = [
   { key: 'weightDecay', label: 'weight decay', kind: 'number' },
 ];
 
+/** SSA's, SGD-SA's and the restart's comparison scale (METHODS.md, "Loss scale"). */
+const LOSS_SCALE_FIELD: MethodField = {
+  key: 'lossScale',
+  label: 'loss scale',
+  kind: 'choice',
+  options: LOSS_SCALES,
+  hint: 'thesis: mean CE ÷ minibatch size, as the published code compares',
+};
+
 const ANNEAL_FIELDS: MethodField[] = [
   { key: 'temperature', label: 'T₀ (temperature)', kind: 'number' },
   { key: 'cooling', label: 'α (cooling)', kind: 'number' },
@@ -43,17 +52,20 @@ export const METHOD_FIELDS: Record<MethodId, MethodField[]> = {
     ...SGD_FIELDS,
     { key: 'restartEpsilon', label: 'restart below ε', kind: 'number' },
     { key: 'checkEvery', label: 'check every', kind: 'text', hint: '"epoch" or a number of steps' },
+    LOSS_SCALE_FIELD,
   ],
   ssa: [
     { key: 'epsilon', label: 'ε₀ (move scale)', kind: 'number' },
     ...ANNEAL_FIELDS,
     { key: 'acceptedBound', label: 'accepted bound', kind: 'number' },
     { key: 'objective', label: 'objective', kind: 'choice', options: ['loss', 'accuracy'] },
+    LOSS_SCALE_FIELD,
   ],
   'sgd-sa': [
     { key: 'lrSet', label: 'η set', kind: 'choice', options: ['H1', 'H2', 'custom'] },
     { key: 'lrCustom', label: 'custom rates', kind: 'list', hint: 'e.g. 0.5, 0.1, 0.01' },
     ...ANNEAL_FIELDS,
+    LOSS_SCALE_FIELD,
   ],
 };
 

@@ -2,7 +2,7 @@
 // (loop.ts) and a checkpoint can hold their state. Like optax's (init, update) pair, but
 // with the parameters held as tf.Variables that a method updates in place.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { EpochRecord, LossAccuracy } from '../../../shared/records';
+import type { EpochRecord, ValidationResult } from '../../../shared/records';
 import type { Rng } from '../../../shared/rng';
 import type { Batch } from '../data/batches';
 import type { Network } from '../models';
@@ -24,7 +24,7 @@ export interface MethodContext {
   /** Re-draw every weight from the run's initialisation stream (cold restarts). */
   reinitialize(): void;
   /** The training-loss estimate on fresh random minibatches, as after an epoch. */
-  estimateTrain(): LossAccuracy;
+  estimateTrain(): TrainEstimate;
   /**
    * Where SSA and SGD-SA take their Metropolis decision: on the host after one read-back per
    * minibatch (the default), or on the device with tf.where (device-metropolis.ts), read back
@@ -36,6 +36,12 @@ export interface MethodContext {
 }
 
 export type MetropolisPlacement = 'host' | 'device';
+
+/**
+ * The training estimate on random minibatches: mean CE and accuracy, and the same loss on the
+ * thesis code's scale (Σ minibatch-mean CE / examples) that its restart threshold compares.
+ */
+export type TrainEstimate = ValidationResult;
 
 /** The method-specific fields of an epoch record. */
 export type MethodEpochFields = Pick<
@@ -69,7 +75,7 @@ export interface TrainingMethod {
   /** One minibatch. `step` is 1-based within the epoch. */
   step(batch: Batch, step: number): void;
   /** After the epoch's validation and training estimate; returns its record fields. */
-  endEpoch(epoch: number, trainEstimate: LossAccuracy): MethodEpochFields;
+  endEpoch(epoch: number, trainEstimate: TrainEstimate): MethodEpochFields;
   /** Everything needed to continue exactly where it stopped (for checkpoints). */
   saveState(): MethodState;
   /** Restore a state saved by the same method with the same spec. */

@@ -1,8 +1,10 @@
 // 3. SGD with cold restarts (Algorithm 5): when the training-loss estimate falls below
-// restartEpsilon, re-draw all weights from the run's RNG and reset the optimizer state.
+// restartEpsilon, re-draw all weights from the run's RNG and reset the optimizer state. The
+// estimate is on the spec's loss scale (loss-scale.ts): by default the published code's,
+// Σ minibatch-mean CE / examples, so ε = 1e-4 at batch 64 means a mean CE below 0.0064.
 // "Cold": the learning rate is not touched. The loop keeps the best-on-validation weights
 // across restarts, which is the method's output.
-import type { LossAccuracy, RestartEvent } from '../../../shared/records';
+import type { RestartEvent } from '../../../shared/records';
 import type { MethodSpecOf } from '../../../shared/spec';
 import type { Batch } from '../data/batches';
 import {
@@ -11,8 +13,10 @@ import {
   type MethodContext,
   type MethodEpochFields,
   type MethodState,
+  type TrainEstimate,
   type TrainingMethod,
 } from './method';
+import { restartEstimate } from './loss-scale';
 import { SgdStepper } from './sgd-step';
 
 export class RestartMethod implements TrainingMethod {
@@ -37,12 +41,13 @@ export class RestartMethod implements TrainingMethod {
     this.stepper.step(batch, this.spec.lr);
     const every = this.spec.checkEvery;
     if (every !== 'epoch' && step % every === 0) {
-      this.maybeRestart(this.ctx.estimateTrain().loss, step);
+      this.maybeRestart(restartEstimate(this.ctx.estimateTrain(), this.spec.lossScale), step);
     }
   }
 
-  endEpoch(_epoch: number, train: LossAccuracy): MethodEpochFields {
-    if (this.spec.checkEvery === 'epoch') this.maybeRestart(train.loss, null);
+  endEpoch(_epoch: number, train: TrainEstimate): MethodEpochFields {
+    if (this.spec.checkEvery === 'epoch')
+      this.maybeRestart(restartEstimate(train, this.spec.lossScale), null);
     return {
       ...NO_METHOD_FIELDS,
       lr: this.spec.lr,
@@ -51,7 +56,7 @@ export class RestartMethod implements TrainingMethod {
     };
   }
 
-  /** Restart exactly when the estimate is below ε. */
+  /** Restart exactly when the estimate (on the spec's scale, as recorded) is below ε. */
   private maybeRestart(estimate: number, step: number | null): void {
     if (!(estimate < this.spec.restartEpsilon)) return;
     this.ctx.reinitialize();

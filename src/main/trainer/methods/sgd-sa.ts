@@ -17,6 +17,7 @@ import {
   type TrainingMethod,
 } from './method';
 import { DeviceMetropolis } from './device-metropolis';
+import { metropolisDivisor, onScale } from './loss-scale';
 import { cool, metropolis, MoveStats } from './metropolis';
 
 export class SgdSaMethod implements TrainingMethod {
@@ -58,8 +59,10 @@ export class SgdSaMethod implements TrainingMethod {
     // per pass so that only the kept weights' statistics reach the running ones (METHODS.md).
     const loss = (ws: readonly tf.Tensor[], slot: number) =>
       crossEntropy(ctx.net.apply(ws, batch.x, true, this.runningStats.capture(slot)), batch.y);
+    // The published code compares the losses divided by the minibatch's size (loss-scale.ts).
+    const divisor = metropolisDivisor(this.spec.lossScale, batch.size, 'loss');
     if (this.device) {
-      this.stepOnDevice(loss, lr);
+      this.stepOnDevice(loss, lr, divisor);
       return;
     }
     const { candidate, values } = tf.tidy(() => {
@@ -71,7 +74,7 @@ export class SgdSaMethod implements TrainingMethod {
     values.dispose();
     ctx.counters.forward += 2;
     ctx.counters.backward += 1;
-    const decision = metropolis(l1! - l0!, this.temperature, this.acceptRng);
+    const decision = metropolis((l1! - l0!) / divisor, this.temperature, this.acceptRng);
     this.stats.record(decision);
     const accepted = decision.kind !== 'rejectedWorse';
     if (accepted) {
@@ -83,13 +86,17 @@ export class SgdSaMethod implements TrainingMethod {
   }
 
   /** The same step with the decision as tensor ops: no read-back (device-metropolis.ts). */
-  private stepOnDevice(loss: (ws: readonly tf.Tensor[], slot: number) => tf.Scalar, lr: number): void {
+  private stepOnDevice(
+    loss: (ws: readonly tf.Tensor[], slot: number) => tf.Scalar,
+    lr: number,
+    divisor: number,
+  ): void {
     const { ctx } = this;
     const device = this.device!;
     tf.tidy(() => {
       const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) => loss(ws, 0))(ctx.params);
       const next = ctx.params.map((w, i) => tf.sub(w, tf.mul(grads[i]!, lr)));
-      const taken = device.decide(value, loss(next, 1), this.temperature);
+      const taken = device.decide(onScale(value, divisor), onScale(loss(next, 1), divisor), this.temperature);
       ctx.params.forEach((w, i) => w.assign(tf.where(taken, next[i]!, w)));
       this.runningStats.commit({ if: taken, then: 1, else: 0 });
     });

@@ -18,6 +18,7 @@ import {
   type TrainingMethod,
 } from './method';
 import { DeviceMetropolis } from './device-metropolis';
+import { metropolisDivisor, onScale } from './loss-scale';
 import { cool, metropolis, MoveStats } from './metropolis';
 import { SymmetricMoves } from './ssa-moves';
 
@@ -61,6 +62,11 @@ export class SsaMethod implements TrainingMethod {
       : crossEntropy(logits, batch.y);
   }
 
+  /** What the objectives' difference is divided by before the rule sees it (loss-scale.ts). */
+  private divisor(batch: Batch): number {
+    return metropolisDivisor(this.spec.lossScale, batch.size, this.spec.objective);
+  }
+
   step(batch: Batch, _step: number): void {
     const { ctx } = this;
     const [plus, minus] = this.moves.draw(this.epsilon);
@@ -85,7 +91,8 @@ export class SsaMethod implements TrainingMethod {
     values.dispose();
     const usePlus = fPlus! <= fMinus!;
     const candidate = usePlus ? plus : minus;
-    const decision = metropolis((usePlus ? fPlus! : fMinus!) - f0!, this.temperature, this.acceptRng);
+    const worsening = ((usePlus ? fPlus! : fMinus!) - f0!) / this.divisor(batch);
+    const decision = metropolis(worsening, this.temperature, this.acceptRng);
     this.stats.record(decision);
     const accepted = decision.kind !== 'rejectedWorse';
     if (accepted) {
@@ -105,7 +112,12 @@ export class SsaMethod implements TrainingMethod {
       const fPlus = this.objective(plus, batch, 1);
       const fMinus = this.objective(minus, batch, 2);
       const usePlus = tf.lessEqual(fPlus, fMinus);
-      const taken = device.decide(f0, tf.where(usePlus, fPlus, fMinus), this.temperature);
+      const divisor = this.divisor(batch);
+      const taken = device.decide(
+        onScale(f0, divisor),
+        onScale(tf.where(usePlus, fPlus, fMinus), divisor),
+        this.temperature,
+      );
       ctx.params.forEach((w, i) => w.assign(tf.where(taken, tf.where(usePlus, plus[i]!, minus[i]!), w)));
       this.runningStats.commit({ if: taken, then: { if: usePlus, then: 1, else: 2 }, else: 0 });
     });
