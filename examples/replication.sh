@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 data="${REPLICATION_DATA_DIR:-$PWD/replication-data}"
 out=docs/replication
 annealab() { node bin/annealab.mjs "$@" --data-dir "$data"; }
-specs=(ch2-restarts-mnist-lenet5 ch3-ssa-mnist-lenet5 ch3-ssa-mnist-convnet
-  ch4-sgd-sa-mnist-lenet5 ch4-sgd-sa-fashion-mnist-lenet5 ch4-sgd-sa-fashion-mnist-lenet5-b512)
+specs=(ch2-restarts-mnist-lenet5 ch4-sgd-sa-mnist-lenet5 ch4-sgd-sa-fashion-mnist-lenet5
+  ch3-ssa-mnist-lenet5 ch3-ssa-mnist-convnet ch4-sgd-sa-fashion-mnist-lenet5-b512)
 
 if [[ "${1:-run}" == run ]]; then
   # One queue for all six: their runs share the cores, none idles at the tail of a spec.

@@ -242,6 +242,15 @@ export function methodLabel(m: MethodSpec): string {
   }
 }
 
+/**
+ * The mean cross-entropy at which a restart fires, to draw its threshold beside mean-CE curves: ε
+ * on the mean scale, ε·|B| on the thesis's (its estimate is Σ minibatch-mean CE / examples, which
+ * for full minibatches is the mean CE / |B|). Specs stored before the option ran on the mean scale.
+ */
+export function restartThresholdMeanCe(m: MethodSpecOf<'restart'>, batchSize: number): number {
+  return m.lossScale === 'thesis' ? m.restartEpsilon * batchSize : m.restartEpsilon;
+}
+
 /** The learning-rate set of an SGD-SA method, resolved. */
 export function resolveLrSet(lrSet: MethodSpecOf<'sgd-sa'>['lrSet']): readonly number[] {
   return typeof lrSet === 'string' ? LR_SETS[lrSet] : lrSet;

@@ -200,6 +200,25 @@ describe('training loss with restarts', () => {
     expect(svg).toContain('threshold ε = 0.000001');
   });
 
+  it('draws a thesis-scale threshold where it fires on the mean-CE axis: ε · batch size', () => {
+    const thesis = lenet.map((r) =>
+      r.methodSpec.id === 'restart'
+        ? {
+            ...r,
+            batchSize: 64,
+            methodSpec: { ...r.methodSpec, restartEpsilon: 1e-4, lossScale: 'thesis' as const },
+          }
+        : r,
+    );
+    const option = buildFigure('train-loss-restarts', thesis);
+    const line = seriesOf(option).find((s) => String(s.id).startsWith('aux:threshold')) as LineSeriesOption;
+    const points = line.data as unknown[];
+    const ys = points.map((d) => (Array.isArray(d) ? d : (d as { value: number[] }).value)[1]);
+    expect(ys).toEqual([1e-4 * 64, 1e-4 * 64]);
+    const label = (points[1] as { label: { formatter: string } }).label.formatter;
+    expect(label).toBe('threshold ε = 0.0001 (thesis scale: mean CE 0.0064)');
+  });
+
   it('uses a log axis, and no markers for methods without restarts', () => {
     expect((option.yAxis as { type: string }).type).toBe('log');
     expect(lineNamed(option, 'SGD (η = 0.1)').markLine).toBeUndefined();

@@ -17,9 +17,21 @@ describe('experiment spec', () => {
       cooling: 0.97,
       acceptedBound: 0.6,
       objective: 'loss',
+      lossScale: 'thesis',
     });
-    expect(r.spec.methods[1]).toMatchObject({ lrSet: 'H2', temperature: 1, cooling: 0.93 });
-    expect(r.spec.methods[2]).toMatchObject({ lr: 0.001, momentum: 0.9, checkEvery: 'epoch' });
+    expect(r.spec.methods[1]).toMatchObject({
+      lrSet: 'H2',
+      temperature: 1,
+      cooling: 0.93,
+      lossScale: 'thesis',
+    });
+    expect(r.spec.methods[2]).toMatchObject({
+      lr: 0.001,
+      momentum: 0.9,
+      checkEvery: 'epoch',
+      lossScale: 'thesis',
+    });
+    expect(r.spec.methods[3]).not.toHaveProperty('lossScale');
     expect(r.spec.methods[3]).toMatchObject({ lr: 0.1, milestones: [30, 70], gamma: 0.1 });
     expect(r.spec).toMatchObject({
       batchSize: 512,
@@ -73,6 +85,45 @@ describe('experiment spec', () => {
     const r2 = validateSpec({ ...base, methods: [{ id: 'scheduled-sgd', milestones: [70, 30] }] }, ctx);
     expect(!r2.ok && r2.problems).toEqual([
       { path: 'methods[0].milestones', message: 'must be strictly increasing' },
+    ]);
+  });
+
+  it('takes lossScale "thesis" or "mean" for SSA, SGD-SA and restart only, and names "mean" in labels', () => {
+    const bad = validateSpec(
+      {
+        ...base,
+        methods: [
+          { id: 'ssa', lossScale: 'median' },
+          { id: 'sgd', lossScale: 'mean' },
+        ],
+      },
+      ctx,
+    );
+    expect(!bad.ok && bad.problems).toEqual([
+      {
+        path: 'methods[0].lossScale',
+        message: 'must be "thesis" (mean CE / minibatch size, as the published code) or "mean"',
+      },
+      { path: 'methods[1]', message: 'unknown field "lossScale"' },
+    ]);
+    const r = validateSpec(
+      {
+        ...base,
+        methods: [
+          { id: 'ssa', lossScale: 'mean' },
+          { id: 'ssa', lossScale: 'thesis' },
+          { id: 'sgd-sa', lossScale: 'mean' },
+          { id: 'restart', restartEpsilon: 1e-4, lossScale: 'mean' },
+        ],
+      },
+      ctx,
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    expect(r.spec.methods.map(methodLabel)).toEqual([
+      'SSA (ε = 0.01, T = 1, α = 0.97, mean-CE scale)',
+      'SSA (ε = 0.01, T = 1, α = 0.97)',
+      'SGD-SA (H2, mean-CE scale)',
+      'SGD with restarts (η = 0.001, β = 0.9, ε = 0.0001, mean-CE scale)',
     ]);
   });
 

@@ -5,6 +5,7 @@
 import type { EChartsOption, LineSeriesOption, ScatterSeriesOption, SeriesOption } from 'echarts';
 import type { EpochRecord } from '../records';
 import type { RunResult } from '../results';
+import { restartThresholdMeanCe } from '../spec';
 import { validationLoss, type LossNorm } from '../table/model';
 import { aggregateByEpoch, xOf, type ChartX } from './aggregate';
 import {
@@ -248,13 +249,20 @@ function restartFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOpt
       bands: o.bands,
       line: markLine ? ({ markLine } as Partial<LineSeriesOption>) : {},
     });
-    const spec = g.method.runs[0]!.methodSpec;
+    const run = g.method.runs[0]!;
+    const spec = run.methodSpec;
     if (spec.id !== 'restart' || points.length === 0) return curves;
+    // The curve is the mean CE; a threshold on the thesis's scale is drawn where it fires there.
+    const threshold = restartThresholdMeanCe(spec, run.batchSize);
+    const thresholdLabel =
+      threshold === spec.restartEpsilon
+        ? `threshold ε = ${spec.restartEpsilon}`
+        : `threshold ε = ${spec.restartEpsilon} (thesis scale: mean CE ${formatThreshold(threshold)})`;
     // The threshold as a two-point series, not a markLine: ECharts (6.0) does not draw a markLine
     // on a log axis below about 0.01 (apache/echarts#21580), and thresholds are 1e-4 to 1e-7.
     const first = points[0]!.x;
     const last = points[points.length - 1]!.x;
-    const threshold: LineSeriesOption = {
+    const thresholdLine: LineSeriesOption = {
       id: `${AUX_PREFIX}threshold:${i}`,
       name: g.name,
       type: 'line',
@@ -266,21 +274,21 @@ function restartFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOpt
       lineStyle: { color: g.color, type: 'dotted', width: 1.2 },
       itemStyle: { color: g.color },
       data: [
-        [first, spec.restartEpsilon],
+        [first, threshold],
         {
-          value: [last, spec.restartEpsilon],
+          value: [last, threshold],
           label: {
             show: true,
             position: 'top',
             align: 'right',
-            formatter: `threshold ε = ${spec.restartEpsilon}`,
+            formatter: thresholdLabel,
             color: g.color,
           },
         },
       ],
       z: 2,
     };
-    return [...curves, threshold];
+    return [...curves, thresholdLine];
   });
   return frame({
     width: o.width,
@@ -292,6 +300,11 @@ function restartFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOpt
     legend: groups.map((g) => g.name),
     series,
   });
+}
+
+/** 0.0064, 6.4e-5: enough digits to read a threshold, none of float noise. */
+function formatThreshold(v: number): string {
+  return v >= 1e-3 ? String(Number(v.toPrecision(3))) : v.toExponential(2).replace(/\.?0+e/, 'e');
 }
 
 /** At most this many acceptance samples per series, so that an SVG stays a few hundred kB. */
