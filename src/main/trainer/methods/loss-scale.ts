@@ -12,7 +12,11 @@ import type { TrainEstimate } from './method';
  * size on the thesis's scale, 1 on the mean scale and for an accuracy objective (the code's
  * accuracy is a fraction on both).
  */
-export function metropolisDivisor(scale: LossScale, batchSize: number, objective: 'loss' | 'accuracy'): number {
+export function metropolisDivisor(
+  scale: LossScale,
+  batchSize: number,
+  objective: 'loss' | 'accuracy',
+): number {
   return scale === 'thesis' && objective === 'loss' ? batchSize : 1;
 }
 
