@@ -514,6 +514,39 @@ describe('loss scale of the Metropolis rule (METHODS.md, "Loss scale")', () => {
   });
 });
 
+describe('method state in checkpoints', () => {
+  for (const [spec, field] of [
+    [{ id: 'ssa', cooling: 0.5 }, 'epsilon'],
+    [{ id: 'sgd-sa', cooling: 0.5 }, 'temperature'],
+    [{ id: 'restart' }, 'restarts'],
+  ] as const) {
+    it(`${spec.id}: the saved state round-trips, and one with "${field}" missing fails by name`, () => {
+      t = tinyContext();
+      const m = createMethod(t.ctx, methodSpec(spec));
+      m.beginEpoch(1);
+      m.endEpoch(1, estimate(1));
+      const saved = m.saveState();
+      const again = createMethod(t.ctx, methodSpec(spec));
+      again.loadState(saved);
+      expect(again.saveState()).toEqual(saved);
+      const broken = { ...saved, scalars: { ...saved.scalars } };
+      delete broken.scalars[field];
+      expect(() => again.loadState(broken)).toThrow(new RegExp(`state does not fit this method: ${field}:`));
+      m.dispose();
+      again.dispose();
+    });
+  }
+
+  it("refuses another method's state", () => {
+    t = tinyContext();
+    const ssa = createMethod(t.ctx, methodSpec({ id: 'ssa' }));
+    const sgd = createMethod(t.ctx, methodSpec({ id: 'sgd' }));
+    expect(() => sgd.loadState(ssa.saveState())).toThrow(/SGD state does not fit this method/);
+    ssa.dispose();
+    sgd.dispose();
+  });
+});
+
 describe('no tensor leaks', () => {
   for (const spec of [
     { id: 'sgd', momentum: 0.9, weightDecay: 1e-4, nesterov: true },

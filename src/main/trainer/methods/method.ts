@@ -2,6 +2,7 @@
 // (loop.ts) and a checkpoint can hold their state. Like optax's (init, update) pair, but
 // with the parameters held as tf.Variables that a method updates in place.
 import type * as tf from '@tensorflow/tfjs-core';
+import type { z } from 'zod';
 import type { EpochRecord, ValidationResult } from '../../../shared/records';
 import type { Rng } from '../../../shared/rng';
 import type { Batch } from '../data/batches';
@@ -95,8 +96,18 @@ export interface MethodState {
   tensors: SavedTensor[];
 }
 
-export function scalar(state: MethodState, key: string): number {
-  const v = state.scalars[key];
-  if (typeof v !== 'number') throw new Error(`checkpoint has no number "${key}" for this method`);
-  return v;
+/**
+ * A method's scalar state read back from a checkpoint, checked against the schema the method
+ * declares for it: a field left out of saveState, or a checkpoint of another method, fails here
+ * by name instead of resuming with undefined.
+ */
+export function parseScalars<S extends z.ZodType>(
+  schema: S,
+  state: MethodState,
+  method: string,
+): z.output<S> {
+  const parsed = schema.safeParse(state.scalars);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(state)'}: ${i.message}`);
+  throw new Error(`the checkpoint's ${method} state does not fit this method: ${problems.join('; ')}`);
 }

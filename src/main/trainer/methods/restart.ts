@@ -7,9 +7,10 @@
 import type { RestartEvent } from '../../../shared/records';
 import type { MethodSpecOf } from '../../../shared/spec';
 import type { Batch } from '../data/batches';
+import { z } from 'zod';
 import {
   NO_METHOD_FIELDS,
-  scalar,
+  parseScalars,
   type MethodContext,
   type MethodEpochFields,
   type MethodState,
@@ -18,6 +19,9 @@ import {
 } from './method';
 import { restartEstimate } from './loss-scale';
 import { SgdStepper } from './sgd-step';
+
+/** The restart count; the momentum buffers travel as tensors (SgdStepper). */
+const restartState = z.strictObject({ restarts: z.number().int().min(0) });
 
 export class RestartMethod implements TrainingMethod {
   readonly stepper: SgdStepper;
@@ -66,11 +70,12 @@ export class RestartMethod implements TrainingMethod {
   }
 
   saveState(): MethodState {
-    return { scalars: { restarts: this.restarts }, tensors: this.stepper.saveTensors() };
+    const scalars: z.input<typeof restartState> = { restarts: this.restarts };
+    return { scalars, tensors: this.stepper.saveTensors() };
   }
 
   loadState(state: MethodState): void {
-    this.restarts = scalar(state, 'restarts');
+    this.restarts = parseScalars(restartState, state, 'restart').restarts;
     this.stepper.loadTensors(state.tensors);
   }
 

@@ -8,9 +8,10 @@ import { resolveLrSet, type MethodSpecOf } from '../../../shared/spec';
 import type { Batch } from '../data/batches';
 import { RunningStats } from '../models';
 import { crossEntropy } from '../objective';
+import { z } from 'zod';
 import {
   NO_METHOD_FIELDS,
-  scalar,
+  parseScalars,
   type MethodContext,
   type MethodEpochFields,
   type MethodState,
@@ -19,6 +20,9 @@ import {
 import { DeviceMetropolis } from './device-metropolis';
 import { metropolisDivisor, onScale } from './loss-scale';
 import { cool, metropolis, MoveStats } from './metropolis';
+
+/** What SGD-SA carries across epochs: only the temperature (its rate draws are a stream of the run). */
+const sgdSaState = z.strictObject({ temperature: z.number().positive() });
 
 export class SgdSaMethod implements TrainingMethod {
   temperature: number;
@@ -120,11 +124,12 @@ export class SgdSaMethod implements TrainingMethod {
   }
 
   saveState(): MethodState {
-    return { scalars: { temperature: this.temperature }, tensors: [] };
+    const scalars: z.input<typeof sgdSaState> = { temperature: this.temperature };
+    return { scalars, tensors: [] };
   }
 
   loadState(state: MethodState): void {
-    this.temperature = scalar(state, 'temperature');
+    this.temperature = parseScalars(sgdSaState, state, 'SGD-SA').temperature;
   }
 
   dispose(): void {

@@ -2,8 +2,10 @@
 import type { LossAccuracy } from '../../../shared/records';
 import type { MethodSpecOf } from '../../../shared/spec';
 import type { Batch } from '../data/batches';
+import { z } from 'zod';
 import {
   NO_METHOD_FIELDS,
+  parseScalars,
   type MethodContext,
   type MethodEpochFields,
   type MethodState,
@@ -16,6 +18,9 @@ export function scheduledLr(lr: number, milestones: readonly number[], gamma: nu
   const passed = milestones.filter((m) => epoch > m).length;
   return lr * gamma ** passed;
 }
+
+/** No scalars: the rate is derived from the epoch (beginEpoch) and the buffers are tensors. */
+const sgdState = z.strictObject({});
 
 export class SgdMethod implements TrainingMethod {
   private readonly stepper: SgdStepper;
@@ -48,6 +53,7 @@ export class SgdMethod implements TrainingMethod {
   }
 
   loadState(state: MethodState): void {
+    parseScalars(sgdState, state, 'SGD');
     this.stepper.loadTensors(state.tensors);
   }
 

@@ -9,9 +9,10 @@ import type { MethodSpecOf } from '../../../shared/spec';
 import type { Batch } from '../data/batches';
 import { RunningStats } from '../models';
 import { accuracy, crossEntropy } from '../objective';
+import { z } from 'zod';
 import {
   NO_METHOD_FIELDS,
-  scalar,
+  parseScalars,
   type MethodContext,
   type MethodEpochFields,
   type MethodState,
@@ -21,6 +22,13 @@ import { DeviceMetropolis } from './device-metropolis';
 import { metropolisDivisor, onScale } from './loss-scale';
 import { cool, metropolis, MoveStats } from './metropolis';
 import { SymmetricMoves } from './ssa-moves';
+
+/** What SSA carries from one epoch to the next (the move statistics restart every epoch). */
+const ssaState = z.strictObject({
+  temperature: z.number().positive(),
+  epsilon: z.number().positive(),
+  epsilonDrops: z.number().int().min(0),
+});
 
 export class SsaMethod implements TrainingMethod {
   temperature: number;
@@ -145,16 +153,20 @@ export class SsaMethod implements TrainingMethod {
   }
 
   saveState(): MethodState {
-    return {
-      scalars: { temperature: this.temperature, epsilon: this.epsilon, epsilonDrops: this.epsilonDrops },
-      tensors: [],
+    const scalars: z.input<typeof ssaState> = {
+      temperature: this.temperature,
+      epsilon: this.epsilon,
+      epsilonDrops: this.epsilonDrops,
     };
+    return { scalars, tensors: [] };
   }
 
   loadState(state: MethodState): void {
-    this.temperature = scalar(state, 'temperature');
-    this.epsilon = scalar(state, 'epsilon');
-    this.epsilonDrops = scalar(state, 'epsilonDrops');
+    ({
+      temperature: this.temperature,
+      epsilon: this.epsilon,
+      epsilonDrops: this.epsilonDrops,
+    } = parseScalars(ssaState, state, 'SSA'));
   }
 
   dispose(): void {
