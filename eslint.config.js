@@ -23,4 +23,29 @@ export default tseslint.config(
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
+  {
+    // A training method is the same on every backend: which kernel runs where is backend/'s
+    // business (sgd-update.ts, symmetric-moves.ts), so methods neither ask nor reach into kernels.
+    files: ['src/main/trainer/methods/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/backend/simd/*', '**/wasm-kernels'],
+              message: 'methods call backend-neutral functions in trainer/backend/',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='getBackend']",
+          message: 'methods must not depend on which backend runs',
+        },
+      ],
+    },
+  },
 );

@@ -14,7 +14,7 @@ import { RestartMethod } from '../../src/main/trainer/methods/restart';
 import { scheduledLr, SgdMethod } from '../../src/main/trainer/methods/sgd';
 import { SgdSaMethod } from '../../src/main/trainer/methods/sgd-sa';
 import { SsaMethod } from '../../src/main/trainer/methods/ssa';
-import { SymmetricMoves } from '../../src/main/trainer/methods/ssa-moves';
+import { SymmetricMoves } from '../../src/main/trainer/backend/symmetric-moves';
 import { initialValues } from '../../src/main/trainer/models';
 import { crossEntropy } from '../../src/main/trainer/objective';
 import { disposeBatch } from '../../src/main/trainer/data/batches';

@@ -1,18 +1,19 @@
 // On wasm, an SGD step's update is one SIMD kernel per weight tensor (sgdUpdate in
-// backend/simd/wat.ts). It must give exactly what the tf ops of sgd-step.ts give, for every
-// combination of options, so that runs do not change with it.
+// backend/simd/wat.ts). It must give exactly what the tf ops of backend/sgd-update.ts give on
+// other backends, for every combination of options, so that runs do not change with it.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/main/trainer/backend/select';
 import { sgdUpdateSimd } from '../../src/main/trainer/backend/simd/kernels';
+import { sgdUpdate } from '../../src/main/trainer/backend/sgd-update';
 import { values } from '../helpers/values';
 
 beforeAll(async () => {
   await initBackend('wasm');
 });
 
-/** sgd-step.ts's tf ops: g ← g + λw; v ← βv + g; d ← nesterov ? g + βv : v; w ← w − ηd. */
+/** The update as plain tf ops: g ← g + λw; v ← βv + g; d ← nesterov ? g + βv : v; w ← w − ηd. */
 function withOps(w: tf.Tensor, g: tf.Tensor, v: tf.Tensor | null, o: Options): [tf.Tensor, tf.Tensor | null] {
   if (o.weightDecay > 0) g = tf.add(g, tf.mul(w, o.weightDecay));
   let vNext: tf.Tensor | null = null;
@@ -59,4 +60,37 @@ describe('the SGD update kernel on wasm', () => {
       });
     });
   }
+});
+
+describe('sgdUpdate, the one function the methods call', () => {
+  const o: Options = { lr: 0.003, momentum: 0.5, nesterov: true, weightDecay: 1e-4 };
+  /** w and v after three updates on the current backend, as bits. */
+  function threeSteps(momentum: boolean) {
+    const w = tf.variable(tf.tensor(values(1001, 1), [1001]));
+    const v = momentum ? tf.variable(tf.tensor(values(1001, 3), [1001])) : null;
+    for (let k = 0; k < 3; k++) {
+      const g = tf.tensor(values(1001, 10 + k), [1001]);
+      sgdUpdate(w, g, v, o);
+      g.dispose();
+    }
+    const out = { w: bits(w), v: v ? bits(v) : null };
+    tf.dispose([w, ...(v ? [v] : [])]);
+    return out;
+  }
+
+  it('gives the same bits on wasm (SIMD) and on cpu (tf ops), and leaks no tensor', async () => {
+    for (const momentum of [false, true]) {
+      const before = tf.memory().numTensors;
+      const wasm = threeSteps(momentum);
+      expect(tf.memory().numTensors).toBe(before);
+      await tf.setBackend('cpu');
+      try {
+        const cpu = threeSteps(momentum);
+        expect(cpu.w).toEqual(wasm.w);
+        expect(cpu.v).toEqual(wasm.v);
+      } finally {
+        await tf.setBackend('wasm');
+      }
+    }
+  });
 });

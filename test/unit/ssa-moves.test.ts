@@ -5,8 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/shared/rng';
 import { initBackend } from '../../src/main/trainer/backend/select';
-import { SymmetricMoves } from '../../src/main/trainer/methods/ssa-moves';
-import type { MoveGenerator } from '../../src/main/trainer/methods/ssa-moves';
+import { SymmetricMoves } from '../../src/main/trainer/backend/symmetric-moves';
+import type { MoveGenerator } from '../../src/main/trainer/backend/symmetric-moves';
 import { values } from '../helpers/values';
 
 // Enough values that the ziggurat's slow paths run many times (≈ 1.5 % of draws take a wedge,

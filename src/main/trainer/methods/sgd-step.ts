@@ -1,12 +1,11 @@
-// Plain (momentum) SGD with PyTorch's semantics, shared by sgd, scheduled-sgd and restart:
-//   g ← g + λw;  v ← βv + g;  d ← nesterov ? g + βv : v;  w ← w − ηd
+// Plain (momentum) SGD with PyTorch's semantics, shared by sgd, scheduled-sgd and restart: one
+// forward and backward pass, then the update of backend/sgd-update.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropy } from '../objective';
 import type { Batch } from '../data/batches';
 import { RunningStats } from '../models';
 import type { MethodContext, SavedTensor } from './method';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { sgdUpdateSimd } from '../backend/simd/kernels';
+import { sgdUpdate } from '../backend/sgd-update';
 
 export interface SgdOptions {
   momentum: number;
@@ -19,8 +18,6 @@ export class SgdStepper {
   /** Batch-norm: a step normalises with the minibatch's statistics and keeps them (PyTorch's train mode). */
   private readonly runningStats: RunningStats;
   private readonly dropoutSeed: (() => number) | undefined;
-  /** On wasm the update is one SIMD kernel per weight (backend/simd/kernels.ts). */
-  private readonly onWasm = tf.getBackend() === 'wasm';
 
   constructor(
     private readonly ctx: MethodContext,
@@ -45,29 +42,9 @@ export class SgdStepper {
       const { grads } = tf.valueAndGrads((...ws: tf.Tensor[]) =>
         crossEntropy(ctx.net.apply(ws, batch.x, true, pass), batch.y),
       )(ctx.params);
-      ctx.params.forEach((w, i) => {
-        if (this.onWasm) {
-          // One pass over w, g and v instead of up to six ops; the same f32 arithmetic.
-          const next = sgdUpdateSimd(tf.backend() as BackendWasm, w, grads[i]!, this.velocity?.[i] ?? null, {
-            lr,
-            momentum,
-            nesterov,
-            weightDecay,
-          });
-          if (next.v) this.velocity![i]!.assign(tf.engine().makeTensorFromTensorInfo(next.v));
-          w.assign(tf.engine().makeTensorFromTensorInfo(next.w));
-          return;
-        }
-        let g = grads[i]!;
-        if (weightDecay > 0) g = tf.add(g, tf.mul(w, weightDecay));
-        if (this.velocity) {
-          const v = this.velocity[i]!;
-          const vNext = tf.add(tf.mul(v, momentum), g);
-          v.assign(vNext);
-          g = nesterov ? tf.add(g, tf.mul(vNext, momentum)) : vNext;
-        }
-        w.assign(tf.sub(w, tf.mul(g, lr)));
-      });
+      ctx.params.forEach((w, i) =>
+        sgdUpdate(w, grads[i]!, this.velocity?.[i] ?? null, { lr, momentum, nesterov, weightDecay }),
+      );
     });
     this.runningStats.commit(0);
     ctx.counters.forward += 1;

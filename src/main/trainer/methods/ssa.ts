@@ -21,7 +21,7 @@ import {
 import { DeviceMetropolis } from './device-metropolis';
 import { metropolisDivisor, onScale } from './loss-scale';
 import { cool, metropolis, MoveStats } from './metropolis';
-import { SymmetricMoves } from './ssa-moves';
+import { SymmetricMoves } from '../backend/symmetric-moves';
 
 /** What SSA carries from one epoch to the next (the move statistics restart every epoch). */
 const ssaState = z.strictObject({

@@ -2,11 +2,12 @@
 // drawn from the run's 'ssa-moves' stream. On the wasm backend one kernel draws Δ and writes both
 // candidates where the tensors live (backend/simd/kernels.ts); elsewhere Δ is drawn in JS
 // (Rng.fillNormal), uploaded, then added and subtracted. Both give the same numbers, so a run
-// does not depend on which one drew its moves.
+// does not depend on which one drew its moves. It lives with the backends so that SSA itself never
+// asks which backend runs.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { Rng } from '../../../shared/rng';
-import { normalMovesSimd } from '../backend/simd/kernels';
+import { normalMovesSimd } from './simd/kernels';
 
 export type MoveGenerator = 'wasm' | 'js';
 
