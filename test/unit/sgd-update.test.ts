@@ -66,8 +66,9 @@ describe('sgdUpdate, the one function the methods call', () => {
   const o: Options = { lr: 0.003, momentum: 0.5, nesterov: true, weightDecay: 1e-4 };
   /** w and v after three updates on the current backend, as bits. */
   function threeSteps(momentum: boolean) {
-    const w = tf.variable(tf.tensor(values(1001, 1), [1001]));
-    const v = momentum ? tf.variable(tf.tensor(values(1001, 3), [1001])) : null;
+    // Variables outlive tidy; the tensors they start from do not.
+    const w = tf.tidy(() => tf.variable(tf.tensor(values(1001, 1), [1001])));
+    const v = momentum ? tf.tidy(() => tf.variable(tf.tensor(values(1001, 3), [1001]))) : null;
     for (let k = 0; k < 3; k++) {
       const g = tf.tensor(values(1001, 10 + k), [1001]);
       sgdUpdate(w, g, v, o);
