@@ -10,7 +10,15 @@ import { methodLabel, type ExperimentSpec, type MethodSpec } from '../../shared/
 import { augmentImages, thesisAugmentation } from './data/augment';
 import { disposeBatch, epochBatches, gatherBatch, sequentialBatches, type DeviceSplit } from './data/batches';
 import { estimateTraining, evaluateBatches, validate } from './evaluate';
-import { createMethod, metropolisPlacement, type ComputeCounters, type MethodContext } from './methods';
+import {
+  createMethod,
+  metropolisPlacement,
+  type ComputeCounters,
+  type MethodContext,
+  type MethodEpochFields,
+  type TrainingMethod,
+} from './methods';
+import { BestWeights } from './best-weights';
 import { bindBuffers, buildNetwork, initialBuffers, initialValues, type Network } from './models';
 import type { Checkpoint } from './checkpoint';
 
@@ -76,6 +84,27 @@ export function methodOf(plan: RunPlan): MethodSpec {
 /** Lets a host message (cancel) through between minibatches without slowing the steps. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** A run's live state between two epochs: what startRun builds and the epochs advance. */
+interface RunSession {
+  net: Network;
+  /** The network bound to `buffers`: what the method and the evaluation see. */
+  runNet: Network;
+  params: tf.Variable[];
+  /** Batch-norm's running statistics (none without batch-norm). */
+  buffers: tf.Variable[];
+  /** Every named random stream the run has drawn from, by name, for the checkpoint. */
+  streams: Map<string, Rng>;
+  counters: ComputeCounters;
+  ctx: MethodContext;
+  method: TrainingMethod;
+  shuffleRng: Rng;
+  augmenter: { rng: Rng; options: ReturnType<typeof thesisAugmentation> } | null;
+  best: BestWeights;
+  /** performance.now() at which the run would have started had it never stopped. */
+  started: number;
+  epochsDone: number;
+}
+
 /** Train one run; with `resume`, continue after the checkpoint's epoch exactly as if never stopped. */
 export async function trainRun(
   plan: RunPlan,
@@ -83,9 +112,56 @@ export async function trainRun(
   hooks: LoopHooks,
   resume?: Checkpoint,
 ): Promise<TrainOutcome> {
+  const run = startRun(plan, data, resume);
+  let status: TrainOutcome['status'] = 'finished';
+  try {
+    for (let epoch = run.epochsDone + 1; epoch <= plan.spec.epochs; epoch++) {
+      if ((await trainEpoch(run, plan, data, epoch, hooks)) === 'cancelled') {
+        status = 'cancelled';
+        break;
+      }
+      const { val, estimate, trainExact } = evaluateEpoch(run, plan, data, epoch);
+      // The record describes the weights that were validated, so note "best" before the
+      // method acts on the epoch's end (a restart re-draws them).
+      const isBest = run.best.consider(epoch, val, run.params, run.buffers);
+      const fields = run.method.endEpoch(epoch, estimate);
+      run.epochsDone = epoch;
+      const record = epochRecord(run, plan, epoch, {
+        val,
+        train: { loss: estimate.loss, accuracy: estimate.accuracy },
+        trainExact,
+        fields,
+        isBest,
+      });
+      await hooks.onEpoch(record, () => assembleCheckpoint(run, epoch, record));
+    }
+  } catch (err) {
+    run.best.dispose();
+    throw err;
+  } finally {
+    run.method.dispose();
+    tf.dispose(run.params);
+    tf.dispose(run.buffers);
+  }
+  const { best, net, started, epochsDone } = run;
+  return {
+    status,
+    epochs: epochsDone,
+    bestEpoch: best.bestEpoch,
+    best: best.best,
+    minValLoss: best.minValLoss,
+    minValLossThesis: best.minValLossThesis,
+    seconds: (performance.now() - started) / 1000,
+    net: best.buffers ? bindBuffers(net, best.buffers) : net,
+    bestWeights: best.weights,
+    bestBuffers: best.buffers,
+  };
+}
+
+/** The network, weights, random streams, method and best-so-far of a fresh or resumed run. */
+function startRun(plan: RunPlan, data: PreparedData, resume: Checkpoint | undefined): RunSession {
   const { spec, seed } = plan;
   const methodSpec = methodOf(plan);
-  const label = methodLabel(methodSpec);
   const net = buildNetwork(plan.model, data.input, data.numClasses);
   const streams = new Map<string, Rng>(
     Object.entries(resume?.state.rng ?? {}).map(([name, state]) => [name, Rng.fromState(state)]),
@@ -142,6 +218,7 @@ export async function trainRun(
   };
   const method = createMethod(ctx, methodSpec);
   if (resume) method.loadState({ scalars: resume.state.method, tensors: resume.methodTensors });
+  // The order of the rng() calls above and here names no stream twice; each is its own sequence.
   const shuffleRng = rng('shuffle');
   const augmenter = spec.augment
     ? {
@@ -149,150 +226,133 @@ export async function trainRun(
         options: thesisAugmentation(data.padValue ?? new Array<number>(data.input.channels).fill(0)),
       }
     : null;
+  return {
+    net,
+    runNet,
+    params,
+    buffers,
+    streams,
+    counters,
+    ctx,
+    method,
+    shuffleRng,
+    augmenter,
+    best: BestWeights.resumed(net, resume),
+    started: performance.now() - (resume?.state.seconds ?? 0) * 1000,
+    epochsDone: resume?.state.epoch ?? 0,
+  };
+}
+
+/** One pass over the shuffled training split, a method step per minibatch. */
+async function trainEpoch(
+  run: RunSession,
+  plan: RunPlan,
+  data: PreparedData,
+  epoch: number,
+  hooks: LoopHooks,
+): Promise<'done' | 'cancelled'> {
+  const { spec } = plan;
+  run.method.beginEpoch(epoch);
+  const batches = epochBatches(data.train.count, spec.batchSize, run.shuffleRng, spec.dropLast);
+  for (let s = 0; s < batches.length; s++) {
+    if (hooks.shouldStop?.()) return 'cancelled';
+    let batch = gatherBatch(data.train, batches[s]!);
+    if (run.augmenter) {
+      const x = augmentImages(batch.x, run.augmenter.rng, run.augmenter.options);
+      batch.x.dispose();
+      batch = { ...batch, x };
+    }
+    try {
+      run.method.step(batch, s + 1);
+    } finally {
+      disposeBatch(batch);
+    }
+    hooks.onProgress?.({ epoch, step: s + 1, steps: batches.length });
+    await yieldToEventLoop();
+  }
+  return 'done';
+}
+
+/** Validation, the training estimate (and the exact training loss when asked); refuses a NaN. */
+function evaluateEpoch(run: RunSession, plan: RunPlan, data: PreparedData, epoch: number) {
+  const { spec } = plan;
+  const val = validate(run.runNet, run.params, data.test, spec.batchSize);
+  const estimate = run.ctx.estimateTrain();
+  const trainExact = spec.exactTrainLoss
+    ? (({ loss, accuracy }) => ({ loss, accuracy }))(
+        evaluateBatches(
+          run.runNet,
+          run.params,
+          data.train,
+          sequentialBatches(data.train.count, spec.batchSize),
+        ),
+      )
+    : null;
+  if (!Number.isFinite(val.loss) || !Number.isFinite(estimate.loss)) {
+    throw new DivergedError(
+      `training diverged in epoch ${epoch}: the ${Number.isFinite(val.loss) ? 'training' : 'validation'} ` +
+        `loss is ${Number.isFinite(val.loss) ? estimate.loss : val.loss}. Try a smaller learning rate.`,
+    );
+  }
+  return { val, estimate, trainExact };
+}
+
+function epochRecord(
+  run: RunSession,
+  plan: RunPlan,
+  epoch: number,
+  r: {
+    val: EpochRecord['val'];
+    train: LossAccuracy;
+    trainExact: LossAccuracy | null;
+    fields: MethodEpochFields;
+    isBest: boolean;
+  },
+): EpochRecord {
+  const methodSpec = methodOf(plan);
   const batchNorm: EpochRecord['batchNorm'] =
-    net.buffers.length === 0
+    run.net.buffers.length === 0
       ? undefined
       : methodSpec.id === 'ssa' || methodSpec.id === 'sgd-sa'
         ? 'accepted-weights'
         : 'training-steps';
-  const started = performance.now() - (resume?.state.seconds ?? 0) * 1000;
-  let bestWeights: tf.Tensor[] | null =
-    resume && resume.bestWeights.length > 0
-      ? resume.bestWeights.slice(0, net.params.length).map((w) => tf.keep(tf.tensor(w.values, w.shape)))
-      : null;
-  let bestBuffers: tf.Variable[] | null =
-    resume && resume.bestWeights.length > 0 && net.buffers.length > 0
-      ? tf.tidy(() =>
-          loadTensors(resume.bestWeights.slice(net.params.length)).map((t) => tf.variable(t, false)),
-        )
-      : null;
-  let best: { accuracy: number; loss: number } | null = resume?.state.best ?? null;
-  let bestEpoch: number | null = resume?.state.best?.epoch ?? null;
-  let minValLoss: number | null = resume?.state.minValLoss ?? null;
-  let minValLossThesis: number | null = resume?.state.minValLossThesis ?? null;
-  let epochsDone = resume?.state.epoch ?? 0;
-  let status: TrainOutcome['status'] = 'finished';
-
-  try {
-    for (let epoch = epochsDone + 1; epoch <= spec.epochs; epoch++) {
-      method.beginEpoch(epoch);
-      const batches = epochBatches(data.train.count, spec.batchSize, shuffleRng, spec.dropLast);
-      for (let s = 0; s < batches.length; s++) {
-        if (hooks.shouldStop?.()) {
-          status = 'cancelled';
-          break;
-        }
-        let batch = gatherBatch(data.train, batches[s]!);
-        if (augmenter) {
-          const x = augmentImages(batch.x, augmenter.rng, augmenter.options);
-          batch.x.dispose();
-          batch = { ...batch, x };
-        }
-        try {
-          method.step(batch, s + 1);
-        } finally {
-          disposeBatch(batch);
-        }
-        hooks.onProgress?.({ epoch, step: s + 1, steps: batches.length });
-        await yieldToEventLoop();
-      }
-      if (status === 'cancelled') break;
-
-      const val = validate(runNet, params, data.test, spec.batchSize);
-      const estimate = ctx.estimateTrain();
-      const train: LossAccuracy = { loss: estimate.loss, accuracy: estimate.accuracy };
-      const trainExact = spec.exactTrainLoss
-        ? (({ loss, accuracy }) => ({ loss, accuracy }))(
-            evaluateBatches(runNet, params, data.train, sequentialBatches(data.train.count, spec.batchSize)),
-          )
-        : null;
-      if (!Number.isFinite(val.loss) || !Number.isFinite(train.loss)) {
-        throw new DivergedError(
-          `training diverged in epoch ${epoch}: the ${Number.isFinite(val.loss) ? 'training' : 'validation'} ` +
-            `loss is ${Number.isFinite(val.loss) ? train.loss : val.loss}. Try a smaller learning rate.`,
-        );
-      }
-      // The record describes the weights that were validated, so note "best" before the
-      // method acts on the epoch's end (a restart re-draws them).
-      const isBest =
-        best === null ||
-        val.accuracy > best.accuracy ||
-        (val.accuracy === best.accuracy && val.loss < best.loss);
-      if (isBest) {
-        if (bestWeights) tf.dispose(bestWeights);
-        bestWeights = params.map((p) => tf.keep(p.clone()));
-        if (net.buffers.length > 0) {
-          if (bestBuffers) tf.dispose(bestBuffers);
-          bestBuffers = tf.tidy(() => buffers.map((b) => tf.variable(b.clone(), false)));
-        }
-        best = { accuracy: val.accuracy, loss: val.loss };
-        bestEpoch = epoch;
-      }
-      minValLoss = minValLoss === null ? val.loss : Math.min(minValLoss, val.loss);
-      minValLossThesis =
-        minValLossThesis === null ? val.lossThesis : Math.min(minValLossThesis, val.lossThesis);
-      const fields = method.endEpoch(epoch, estimate);
-      epochsDone = epoch;
-      const record: EpochRecord = {
-        type: 'epoch',
-        experimentId: plan.experimentId,
-        runId: plan.runId,
-        method: methodSpec.id,
-        label,
-        model: plan.model,
-        seed,
-        epoch,
-        val,
-        train,
-        trainExact,
-        counters: { seconds: (performance.now() - started) / 1000, ...counters },
-        ...fields,
-        best: isBest,
-        ...(batchNorm ? { batchNorm } : {}),
-      };
-      const seconds = record.counters.seconds;
-      await hooks.onEpoch(record, () => {
-        const methodState = method.saveState();
-        return {
-          state: {
-            epoch,
-            record,
-            rng: Object.fromEntries([...streams].map(([name, r]) => [name, r.getState()])),
-            counters: { ...counters },
-            seconds,
-            best: best && bestEpoch !== null ? { ...best, epoch: bestEpoch } : null,
-            minValLoss,
-            minValLossThesis,
-            method: methodState.scalars,
-          },
-          params: [...saveTensors(net.params, params), ...saveTensors(net.buffers, buffers)],
-          bestWeights: bestWeights
-            ? [...saveTensors(net.params, bestWeights), ...saveTensors(net.buffers, bestBuffers ?? [])]
-            : [],
-          methodTensors: methodState.tensors,
-        };
-      });
-    }
-  } catch (err) {
-    if (bestWeights) tf.dispose(bestWeights);
-    if (bestBuffers) tf.dispose(bestBuffers);
-    throw err;
-  } finally {
-    method.dispose();
-    tf.dispose(params);
-    tf.dispose(buffers);
-  }
   return {
-    status,
-    epochs: epochsDone,
-    bestEpoch,
-    best,
-    minValLoss,
-    minValLossThesis,
-    seconds: (performance.now() - started) / 1000,
-    net: bestBuffers ? bindBuffers(net, bestBuffers) : net,
-    bestWeights,
-    bestBuffers,
+    type: 'epoch',
+    experimentId: plan.experimentId,
+    runId: plan.runId,
+    method: methodSpec.id,
+    label: methodLabel(methodSpec),
+    model: plan.model,
+    seed: plan.seed,
+    epoch,
+    val: r.val,
+    train: r.train,
+    trainExact: r.trainExact,
+    counters: { seconds: (performance.now() - run.started) / 1000, ...run.counters },
+    ...r.fields,
+    best: r.isBest,
+    ...(batchNorm ? { batchNorm } : {}),
+  };
+}
+
+/** Everything a resumed run needs to continue exactly after `epoch` (read back from the device). */
+function assembleCheckpoint(run: RunSession, epoch: number, record: EpochRecord): Checkpoint {
+  const methodState = run.method.saveState();
+  return {
+    state: {
+      epoch,
+      record,
+      rng: Object.fromEntries([...run.streams].map(([name, r]) => [name, r.getState()])),
+      counters: { ...run.counters },
+      seconds: record.counters.seconds,
+      best: run.best.bestState,
+      minValLoss: run.best.minValLoss,
+      minValLossThesis: run.best.minValLossThesis,
+      method: methodState.scalars,
+    },
+    params: [...saveTensors(run.net.params, run.params), ...saveTensors(run.net.buffers, run.buffers)],
+    bestWeights: run.best.saved(saveTensors),
+    methodTensors: methodState.tensors,
   };
 }
 
