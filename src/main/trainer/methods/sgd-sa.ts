@@ -17,9 +17,9 @@ import {
   type MethodState,
   type TrainingMethod,
 } from './method';
-import { DeviceMetropolis } from './device-metropolis';
-import { metropolisDivisor, onScale } from './loss-scale';
-import { cool, metropolis, MoveStats } from './metropolis';
+import { MetropolisAcceptance } from './acceptance';
+import { metropolisDivisor } from './loss-scale';
+import { cool, MoveStats } from './metropolis';
 
 /** What SGD-SA carries across epochs: only the temperature (its rate draws are a stream of the run). */
 const sgdSaState = z.strictObject({ temperature: z.number().positive() });
@@ -30,10 +30,8 @@ export class SgdSaMethod implements TrainingMethod {
   readonly lrSet: readonly number[];
   private lrCounts = new Map<number, number>();
   private readonly lrRng: Rng;
-  private readonly acceptRng: Rng;
   private readonly runningStats: RunningStats;
-  /** Set when the Metropolis decision is taken on the device. */
-  private readonly device: DeviceMetropolis | null;
+  private readonly acceptance: MetropolisAcceptance;
 
   constructor(
     private readonly ctx: MethodContext,
@@ -42,12 +40,8 @@ export class SgdSaMethod implements TrainingMethod {
     this.temperature = spec.temperature;
     this.lrSet = resolveLrSet(spec.lrSet);
     this.lrRng = ctx.rng('sgd-sa-lr');
-    this.acceptRng = ctx.rng('metropolis');
     this.runningStats = new RunningStats(ctx.net);
-    this.device =
-      ctx.decisions === 'device'
-        ? new DeviceMetropolis(this.acceptRng, this.stats, ctx.counters, ctx.deviceChunk)
-        : null;
+    this.acceptance = new MetropolisAcceptance(ctx, ctx.rng('metropolis'), this.stats, this.runningStats);
   }
 
   beginEpoch(_epoch: number): void {
@@ -63,53 +57,21 @@ export class SgdSaMethod implements TrainingMethod {
     // per pass so that only the kept weights' statistics reach the running ones (METHODS.md).
     const loss = (ws: readonly tf.Tensor[], slot: number) =>
       crossEntropy(ctx.net.apply(ws, batch.x, true, this.runningStats.capture(slot)), batch.y);
+    const proposal = tf.tidy(() => {
+      const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) => loss(ws, 0))(ctx.params);
+      // A plain step, bypassing momentum, as the published code.
+      const next = ctx.params.map((w, i) => tf.sub(w, tf.mul(grads[i]!, lr)));
+      return { objectives: [value, loss(next, 1)], candidates: [next] };
+    });
+    ctx.counters.forward += 2;
+    ctx.counters.backward += 1;
     // The published code compares the losses divided by the minibatch's size (loss-scale.ts).
     const divisor = metropolisDivisor(this.spec.lossScale, batch.size, 'loss');
-    if (this.device) {
-      this.stepOnDevice(loss, lr, divisor);
-      return;
-    }
-    const { candidate, values } = tf.tidy(() => {
-      const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) => loss(ws, 0))(ctx.params);
-      const next = ctx.params.map((w, i) => tf.sub(w, tf.mul(grads[i]!, lr)));
-      return { candidate: next, values: tf.stack([value, loss(next, 1)]) };
-    });
-    const [l0, l1] = values.dataSync() as Float32Array;
-    values.dispose();
-    ctx.counters.forward += 2;
-    ctx.counters.backward += 1;
-    const decision = metropolis((l1! - l0!) / divisor, this.temperature, this.acceptRng);
-    this.stats.record(decision);
-    const accepted = decision.kind !== 'rejectedWorse';
-    if (accepted) {
-      ctx.params.forEach((w, i) => w.assign(candidate[i]!));
-      ctx.counters.updates += 1;
-    }
-    this.runningStats.commit(accepted ? 1 : 0);
-    tf.dispose(candidate);
-  }
-
-  /** The same step with the decision as tensor ops: no read-back (device-metropolis.ts). */
-  private stepOnDevice(
-    loss: (ws: readonly tf.Tensor[], slot: number) => tf.Scalar,
-    lr: number,
-    divisor: number,
-  ): void {
-    const { ctx } = this;
-    const device = this.device!;
-    tf.tidy(() => {
-      const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) => loss(ws, 0))(ctx.params);
-      const next = ctx.params.map((w, i) => tf.sub(w, tf.mul(grads[i]!, lr)));
-      const taken = device.decide(onScale(value, divisor), onScale(loss(next, 1), divisor), this.temperature);
-      ctx.params.forEach((w, i) => w.assign(tf.where(taken, next[i]!, w)));
-      this.runningStats.commit({ if: taken, then: 1, else: 0 });
-    });
-    ctx.counters.forward += 2;
-    ctx.counters.backward += 1;
+    this.acceptance.judge(proposal, divisor, this.temperature);
   }
 
   endEpoch(_epoch: number, _train: LossAccuracy): MethodEpochFields {
-    this.device?.flush(this.temperature);
+    this.acceptance.flush(this.temperature);
     const temperature = this.temperature;
     this.temperature = cool(temperature, this.spec.cooling, this.spec.minTemperature);
     const lrCounts: Record<string, number> = {};
@@ -133,6 +95,6 @@ export class SgdSaMethod implements TrainingMethod {
   }
 
   dispose(): void {
-    this.device?.dispose();
+    this.acceptance.dispose();
   }
 }

@@ -4,7 +4,6 @@
 // cools, and ε drops tenfold when fewer than `acceptedBound` of the moves were better.
 import * as tf from '@tensorflow/tfjs-core';
 import type { LossAccuracy } from '../../../shared/records';
-import type { Rng } from '../../../shared/rng';
 import type { MethodSpecOf } from '../../../shared/spec';
 import type { Batch } from '../data/batches';
 import { RunningStats } from '../models';
@@ -18,9 +17,9 @@ import {
   type MethodState,
   type TrainingMethod,
 } from './method';
-import { DeviceMetropolis } from './device-metropolis';
-import { metropolisDivisor, onScale } from './loss-scale';
-import { cool, metropolis, MoveStats } from './metropolis';
+import { MetropolisAcceptance } from './acceptance';
+import { metropolisDivisor } from './loss-scale';
+import { cool, MoveStats } from './metropolis';
 import { SymmetricMoves } from '../backend/symmetric-moves';
 
 /** What SSA carries from one epoch to the next (the move statistics restart every epoch). */
@@ -35,11 +34,9 @@ export class SsaMethod implements TrainingMethod {
   epsilon: number;
   readonly stats = new MoveStats();
   private readonly moves: SymmetricMoves;
-  private readonly acceptRng: Rng;
   private epsilonDrops = 0;
   private readonly runningStats: RunningStats;
-  /** Set when the Metropolis decision is taken on the device. */
-  private readonly device: DeviceMetropolis | null;
+  private readonly acceptance: MetropolisAcceptance;
 
   constructor(
     private readonly ctx: MethodContext,
@@ -48,12 +45,8 @@ export class SsaMethod implements TrainingMethod {
     this.temperature = spec.temperature;
     this.epsilon = spec.epsilon;
     this.moves = new SymmetricMoves(ctx.params, ctx.rng('ssa-moves'));
-    this.acceptRng = ctx.rng('metropolis');
     this.runningStats = new RunningStats(ctx.net);
-    this.device =
-      ctx.decisions === 'device'
-        ? new DeviceMetropolis(this.acceptRng, this.stats, ctx.counters, ctx.deviceChunk)
-        : null;
+    this.acceptance = new MetropolisAcceptance(ctx, ctx.rng('metropolis'), this.stats, this.runningStats);
   }
 
   beginEpoch(_epoch: number): void {
@@ -79,60 +72,16 @@ export class SsaMethod implements TrainingMethod {
     const { ctx } = this;
     const [plus, minus] = this.moves.draw(this.epsilon);
     ctx.counters.forward += 3;
-    if (this.device) this.decideOnDevice(batch, plus, minus);
-    else this.decideOnHost(batch, plus, minus);
-    tf.dispose(plus);
-    tf.dispose(minus);
-  }
-
-  private decideOnHost(batch: Batch, plus: tf.Tensor[], minus: tf.Tensor[]): void {
-    const { ctx } = this;
-    // One read-back for the three objectives: the host decides, the device computes.
-    const values = tf.tidy(() =>
-      tf.stack([
-        this.objective(ctx.params, batch, 0),
-        this.objective(plus, batch, 1),
-        this.objective(minus, batch, 2),
-      ]),
-    );
-    const [f0, fPlus, fMinus] = values.dataSync() as Float32Array;
-    values.dispose();
-    const usePlus = fPlus! <= fMinus!;
-    const candidate = usePlus ? plus : minus;
-    const worsening = ((usePlus ? fPlus! : fMinus!) - f0!) / this.divisor(batch);
-    const decision = metropolis(worsening, this.temperature, this.acceptRng);
-    this.stats.record(decision);
-    const accepted = decision.kind !== 'rejectedWorse';
-    if (accepted) {
-      ctx.params.forEach((w, i) => w.assign(candidate[i]!));
-      ctx.counters.updates += 1;
-    }
-    // Running statistics from the weights the step ends with only (METHODS.md).
-    this.runningStats.commit(accepted ? (usePlus ? 1 : 2) : 0);
-  }
-
-  /** The same rule as tensor ops: no read-back in this step (device-metropolis.ts). */
-  private decideOnDevice(batch: Batch, plus: tf.Tensor[], minus: tf.Tensor[]): void {
-    const { ctx } = this;
-    const device = this.device!;
-    tf.tidy(() => {
-      const f0 = this.objective(ctx.params, batch, 0);
-      const fPlus = this.objective(plus, batch, 1);
-      const fMinus = this.objective(minus, batch, 2);
-      const usePlus = tf.lessEqual(fPlus, fMinus);
-      const divisor = this.divisor(batch);
-      const taken = device.decide(
-        onScale(f0, divisor),
-        onScale(tf.where(usePlus, fPlus, fMinus), divisor),
-        this.temperature,
-      );
-      ctx.params.forEach((w, i) => w.assign(tf.where(taken, tf.where(usePlus, plus[i]!, minus[i]!), w)));
-      this.runningStats.commit({ if: taken, then: { if: usePlus, then: 1, else: 2 }, else: 0 });
-    });
+    const objectives = tf.tidy(() => [
+      this.objective(ctx.params, batch, 0),
+      this.objective(plus, batch, 1),
+      this.objective(minus, batch, 2),
+    ]);
+    this.acceptance.judge({ objectives, candidates: [plus, minus] }, this.divisor(batch), this.temperature);
   }
 
   endEpoch(_epoch: number, _train: LossAccuracy): MethodEpochFields {
-    this.device?.flush(this.temperature);
+    this.acceptance.flush(this.temperature);
     const temperature = this.temperature;
     const epsilon = this.epsilon;
     const betterRatio = this.stats.total > 0 ? this.stats.counts.better / this.stats.total : 1;
@@ -170,6 +119,6 @@ export class SsaMethod implements TrainingMethod {
   }
 
   dispose(): void {
-    this.device?.dispose();
+    this.acceptance.dispose();
   }
 }
