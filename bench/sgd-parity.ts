@@ -66,6 +66,7 @@ const dataDir = join(work, 'annealab-data');
 const exported = join(work, 'data');
 const python = torchPython(values.python);
 const TRACE_STEPS = [1, 10, 100];
+const JITTER = 1e-7;
 
 interface SideRun {
   seed: number;
@@ -193,23 +194,33 @@ const rows = (
   test: welch(a[key], p[key]),
 }));
 
-let identicalRuns: { seed: number; annealab: SideRun; pytorch: SideRun; cli: SideRun | undefined }[] = [];
+let identicalRuns: {
+  seed: number;
+  annealab: SideRun;
+  pytorch: SideRun;
+  jittered: SideRun;
+  cli: SideRun | undefined;
+}[] = [];
 if (identical.length) {
   await initBackend('wasm');
-  const pyIdentical = (await jsonLines(python, [
+  const identicalArgs = [
     ...pyArgs,
     '--seeds',
     identical.join(','),
     '--identical',
     '--trace-steps',
     TRACE_STEPS.join(','),
-  ])) as SideRun[];
+  ];
+  const pyIdentical = (await jsonLines(python, identicalArgs)) as SideRun[];
+  // The yardstick: PyTorch against itself from weights differing by float32 rounding (1e-7 relative).
+  const pyJittered = (await jsonLines(python, [...identicalArgs, '--jitter', String(JITTER)])) as SideRun[];
   identicalRuns = [];
   for (const seed of identical) {
     identicalRuns.push({
       seed,
       annealab: await annealabTrace(seed),
       pytorch: pyIdentical.find((r) => r.seed === seed)!,
+      jittered: pyJittered.find((r) => r.seed === seed)!,
       cli: annealab.find((r) => r.seed === seed),
     });
   }
@@ -234,22 +245,28 @@ if (values.json) {
   }
   for (const r of identicalRuns) {
     console.log(`\nidentical initial weights and batch order, seed ${r.seed}: minibatch loss before step`);
+    console.log(
+      `  (pytorch±: PyTorch from the same weights × (1 + ${JITTER}·U(−1, 1)), how far rounding alone carries)`,
+    );
     for (const s of TRACE_STEPS) {
       const x = r.annealab.trace![s];
       const y = r.pytorch.trace![s];
-      if (x === undefined || y === undefined) continue; // a run shorter than s steps
+      const z = r.jittered.trace![s];
+      if (x === undefined || y === undefined || z === undefined) continue; // a run shorter than s steps
+      const d = (u: number, v: number) => Math.abs(u - v).toExponential(2);
       console.log(
-        `  step ${s}: annealab ${x.toFixed(6)}  pytorch ${y.toFixed(6)}  |diff| ${Math.abs(x - y).toExponential(2)}`,
+        `  step ${s}: annealab ${x.toFixed(6)}  pytorch ${y.toFixed(6)}  pytorch± ${z.toFixed(6)}` +
+          `  |annealab − pytorch| ${d(x, y)}  |pytorch± − pytorch| ${d(z, y)}`,
       );
     }
-    console.log('  epoch  val acc % (annealab in-process / annealab CLI / pytorch)  val loss (same order)');
+    console.log('  epoch  val acc % and val loss: annealab in-process / annealab CLI / pytorch / pytorch±');
     for (const [i, e] of r.annealab.epochs.entries()) {
       const c = r.cli?.epochs[i];
       const t = r.pytorch.epochs[i]!;
-      console.log(
-        `  ${e.epoch}  ${(e.accuracy * 100).toFixed(1)} / ${c ? (c.accuracy * 100).toFixed(1) : '-'} / ${(t.accuracy * 100).toFixed(1)}` +
-          `   ${e.loss.toFixed(4)} / ${c ? c.loss.toFixed(4) : '-'} / ${t.loss.toFixed(4)}`,
-      );
+      const j = r.jittered.epochs[i]!;
+      const acc = [e, c, t, j].map((v) => (v ? (v.accuracy * 100).toFixed(1) : '-')).join(' / ');
+      const loss = [e, c, t, j].map((v) => (v ? v.loss.toFixed(4) : '-')).join(' / ');
+      console.log(`  ${e.epoch}  ${acc}   ${loss}`);
     }
   }
 }

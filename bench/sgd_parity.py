@@ -9,11 +9,14 @@ Default: PyTorch's own initialisation (nn.Conv2d / nn.Linear reset_parameters) a
 torch.manual_seed(seed), and a DataLoader with shuffle=True and drop_last=False, as the thesis's
 code trains. --identical instead loads Annealab's initial weights for the seed and its per-epoch
 order (DIR/seed-S/init, DIR/seed-S/order.npy, written by export-data.ts --seeds), so that what
-differs is only the arithmetic of the two implementations.
+differs is only the arithmetic of the two implementations. --jitter R multiplies those weights
+by (1 + R*U(-1, 1)) (numpy, seeded): with R ~ 1e-7, float32 rounding-sized noise, it measures
+how fast this training amplifies a difference that small on its own.
 """
 import argparse
 import json
 import os
+import zlib
 
 import numpy as np
 import torch
@@ -45,7 +48,7 @@ def load_split(data, name):
     return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2))), torch.from_numpy(y)
 
 
-def load_annealab_init(model, folder):
+def load_annealab_init(model, folder, jitter=0.0):
     """Annealab's layouts into PyTorch's: conv [kh,kw,cin,out] -> [out,cin,kh,kw], dense
     [in,out] -> [out,in]; fc1's inputs are flattened NHWC there (h, w, c) and NCHW here
     (c, h, w), so its columns are permuted as well."""
@@ -64,6 +67,9 @@ def load_annealab_init(model, folder):
                 w = w.reshape(out, side, side, c).transpose(0, 3, 1, 2).reshape(out, feats)
         if tuple(w.shape) != tuple(p.shape):
             raise ValueError(f"{folder}/{name}.npy has shape {w.shape} after conversion; {name} is {tuple(p.shape)}")
+        if jitter:
+            rng = np.random.default_rng(zlib.crc32(name.encode()))  # str hash() varies per process
+            w = (w * (1 + jitter * rng.uniform(-1, 1, w.shape))).astype(np.float32)
         state[name] = torch.from_numpy(np.ascontiguousarray(w))
     model.load_state_dict(state)
 
@@ -87,7 +93,7 @@ def run(args, seed, train, test):
     epochs_order = None
     if args.identical:
         folder = os.path.join(args.data, f"seed-{seed}")
-        load_annealab_init(model, os.path.join(folder, "init"))
+        load_annealab_init(model, os.path.join(folder, "init"), args.jitter)
         epochs_order = torch.from_numpy(np.load(os.path.join(folder, "order.npy")).astype(np.int64))
         if epochs_order.shape[0] < args.epochs:
             raise ValueError(f"{folder}/order.npy holds {epochs_order.shape[0]} epochs; asked for {args.epochs}")
@@ -116,7 +122,7 @@ def run(args, seed, train, test):
                 trace[step] = loss.item()
         vl, va = evaluate(model, test[0], test[1], args.batch)
         epochs.append({"epoch": e + 1, "loss": vl, "accuracy": va})
-    return {"side": "pytorch", "seed": seed, "identical": args.identical, "epochs": epochs, "trace": trace}
+    return {"side": "pytorch", "seed": seed, "identical": args.identical, "jitter": args.jitter, "epochs": epochs, "trace": trace}
 
 
 def main():
@@ -128,7 +134,10 @@ def main():
     ap.add_argument("--lr", type=float, default=0.1)
     ap.add_argument("--identical", action="store_true")
     ap.add_argument("--trace-steps", default="")
+    ap.add_argument("--jitter", type=float, default=0.0)
     args = ap.parse_args()
+    if args.jitter and not args.identical:
+        ap.error("--jitter perturbs the loaded Annealab weights: use it with --identical")
     torch.set_num_threads(1)
     train, test = load_split(args.data, "train"), load_split(args.data, "test")
     for seed in (int(s) for s in args.seeds.split(",")):
