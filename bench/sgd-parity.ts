@@ -47,13 +47,18 @@ const identical = values.identical ? values.identical.split(',').map(Number) : [
 const epochs = Number(values.epochs);
 const batch = Number(values.batch);
 const lr = Number(values.lr);
-for (const [name, v] of Object.entries({
-  epochs,
-  batch,
-  lr,
-  ...Object.fromEntries(seeds.map((s, i) => [`seeds[${i}]`, s])),
-})) {
-  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} must be a number >= 0, got ${String(v)}`);
+const wholeAtLeast = (name: string, v: number, min: number) => {
+  if (!Number.isInteger(v) || v < min)
+    throw new Error(`--${name} must be a whole number >= ${min}, got ${v}`);
+};
+wholeAtLeast('epochs', epochs, 1);
+wholeAtLeast('batch', batch, 1);
+for (const s of [...seeds, ...identical]) wholeAtLeast('seeds', s, 0);
+if (!(lr > 0)) throw new Error(`--lr must be a number > 0, got ${values.lr}`);
+if (seeds.length < 2) throw new Error(`--seeds: Welch's test needs at least 2 seeds, got ${seeds.length}`);
+// --identical compares with the CLI run of the seed, so it must be one of --seeds.
+for (const s of identical) {
+  if (!seeds.includes(s)) throw new Error(`--identical ${s} is not among --seeds ${seeds.join(',')}`);
 }
 const dataset = {
   id: 'mnist',

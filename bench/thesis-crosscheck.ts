@@ -40,6 +40,14 @@ const seeds = values.seeds!.split(',').map(Number);
 const epochs = Number(values.epochs);
 const batch = Number(values.batch);
 const methods = values.methods!.split(',') as ('ssa' | 'sgd-sa')[];
+for (const [name, v, min] of [
+  ['epochs', epochs, 1],
+  ['batch', batch, 1],
+  ...seeds.map((v) => ['seeds', v, 0] as const),
+] as const) {
+  if (!Number.isInteger(v) || v < min)
+    throw new Error(`--${name} must be a whole number >= ${min}, got ${v}`);
+}
 for (const m of methods)
   if (m !== 'ssa' && m !== 'sgd-sa') throw new Error(`--methods: unknown "${m}"; use ssa and/or sgd-sa`);
 const dataset = {
