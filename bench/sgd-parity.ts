@@ -26,7 +26,7 @@ import type { MethodContext } from '../src/main/trainer/methods';
 import { buildNetwork, initialValues } from '../src/main/trainer/models';
 import { crossEntropy } from '../src/main/trainer/objective';
 import { annealabRun, exportData, jsonLines, REPO, torchPython, type EpochEvent } from './run-tools';
-import { mean, sd, welch } from './stats';
+import { mean, sampleStd as sd, welchTTest as welch } from '../src/shared/stats';
 
 const { values } = parseArgs({
   options: {
@@ -241,7 +241,7 @@ if (values.json) {
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
-      `| ${r.name} | ${fmt(r.annealab, r.digits)} | ${fmt(r.pytorch, r.digits)} | ${r.test.t.toFixed(2)} | ${r.test.df.toFixed(1)} | ${r.test.p.toFixed(3)} |`,
+      `| ${r.name} | ${fmt(r.annealab, r.digits)} | ${fmt(r.pytorch, r.digits)} | ${r.test.statistic.toFixed(2)} | ${r.test.df.toFixed(1)} | ${r.test.pValue.toFixed(3)} |`,
     );
   }
   console.log('\nper seed, final val accuracy %: seed annealab pytorch');
