@@ -101,6 +101,20 @@ export interface EpochRecord {
    * METHODS.md).
    */
   batchNorm?: 'training-steps' | 'accepted-weights';
+  /** Methods with `earlyStopping` only (absent otherwise): where the patience stood after this epoch. */
+  earlyStopping?: EarlyStoppingState;
+}
+
+/**
+ * Early stopping after an epoch: the validation accuracy to beat by more than minDelta, the
+ * epochs in a row that have not, and whether the run stopped here. A resumed run continues the
+ * count from its checkpoint's record.
+ */
+export interface EarlyStoppingState {
+  bestAccuracy: number;
+  epochsWithoutImprovement: number;
+  patience: number;
+  stopped: boolean;
 }
 
 /** Where and with what a run executed. */

@@ -69,8 +69,24 @@ const schedule = z
   .optional();
 export type LrSchedule = z.output<typeof schedule> & {};
 
+/**
+ * Stop a run once validation accuracy has not risen by more than `minDelta` for `patience`
+ * epochs in a row (PyTorch Lightning's EarlyStopping in "max" mode, and its defaults). The
+ * output stays the best-on-validation weights.
+ */
+const earlyStopping = z
+  .strictObject(
+    {
+      patience: positiveInt.default(3),
+      minDelta: nonNegative.default(0),
+    },
+    { error: 'must be an object such as {"patience": 3, "minDelta": 0}' },
+  )
+  .optional();
+export type EarlyStoppingOptions = z.output<typeof earlyStopping> & {};
+
 /** Fields every method takes. */
-const common = { label };
+const common = { label, earlyStopping };
 
 const momentumOption = z.number({ error: 'must be a number' }).min(0).lt(1, { error: 'must be in [0, 1)' });
 
@@ -472,7 +488,9 @@ function lookup(value: unknown, path: readonly PropertyKey[]): unknown {
 /** A short human label with the key parameters, e.g. "SGD (η = 0.1)" or "SGD-SA (H2)". */
 export function methodLabel(m: MethodSpec): string {
   if (m.label) return m.label;
-  return baseLabel(m);
+  return (
+    baseLabel(m) + (m.earlyStopping ? ` with early stopping (patience ${m.earlyStopping.patience})` : '')
+  );
 }
 
 function baseLabel(m: MethodSpec): string {

@@ -42,6 +42,7 @@ describe('the builder draft', () => {
       nesterov: false,
       weightDecay: '0',
       schedule: '',
+      earlyStopping: '',
       sweep: '',
     });
     expect(methodDraft('restart').values).toMatchObject({
@@ -128,6 +129,7 @@ describe('the builder draft', () => {
       weightDecay: '0',
       amsgrad: false,
       schedule: '',
+      earlyStopping: '',
       sweep: '',
     });
     expect(methodDraft('adamw').values).toMatchObject({ weightDecay: '0.01' });
@@ -138,6 +140,7 @@ describe('the builder draft', () => {
     sgd.values.sweep = '{"lr": [0.1, 0.05], "momentum": [0, 0.9]}';
     const adam = methodDraft('adam');
     adam.values.betas = '0.8, 0.99';
+    adam.values.earlyStopping = '{"patience": 2}';
     const d = emptyDraft();
     d.methods = [sgd, adam];
     const spec = draftToSpec(d);
@@ -149,7 +152,11 @@ describe('the builder draft', () => {
       }),
       expect.not.objectContaining({ schedule: expect.anything() }),
     ]);
-    expect((spec.methods as Record<string, unknown>[])[1]).toMatchObject({ id: 'adam', betas: [0.8, 0.99] });
+    expect((spec.methods as Record<string, unknown>[])[1]).toMatchObject({
+      id: 'adam',
+      betas: [0.8, 0.99],
+      earlyStopping: { patience: 2 },
+    });
     const r = validateSpec(spec, { datasets: ['mnist'] });
     expect(r.ok && r.spec.methods.map((m) => m.id)).toEqual(['sgd', 'sgd', 'sgd', 'sgd', 'adam']);
     // A file's nested options come back into the form as JSON.

@@ -37,6 +37,14 @@ const SCHEDULE_FIELD: MethodField = {
   hint: '{"kind": "sgdr", "t0": 10, "tMult": 2}; kinds: step, cosine, sgdr',
 };
 
+/** Every method: stop once validation accuracy stalls (absent: run every epoch). */
+const EARLY_STOPPING_FIELD: MethodField = {
+  key: 'earlyStopping',
+  label: 'early stopping (JSON)',
+  kind: 'json',
+  hint: '{"patience": 3, "minDelta": 0}',
+};
+
 /** Every method: one entry standing for the product of the listed values. */
 const SWEEP_FIELD: MethodField = {
   key: 'sweep',
@@ -120,7 +128,7 @@ const OWN_FIELDS: Record<MethodId, MethodField[]> = {
 
 /** The parameter form of each method, then the options every method takes. */
 export const METHOD_FIELDS = Object.fromEntries(
-  Object.entries(OWN_FIELDS).map(([id, fields]) => [id, [...fields, SWEEP_FIELD]]),
+  Object.entries(OWN_FIELDS).map(([id, fields]) => [id, [...fields, EARLY_STOPPING_FIELD, SWEEP_FIELD]]),
 ) as Record<MethodId, MethodField[]>;
 
 export const METHOD_NAMES: Record<MethodId, string> = {
