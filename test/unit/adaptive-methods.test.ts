@@ -1,13 +1,27 @@
 // Adam, AdamW, RMSprop and Adagrad: PyTorch's defaults, steps computed by hand, steps computed by
 // PyTorch itself, and their state through a checkpoint.
 import * as tf from '@tensorflow/tfjs-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { EpochRecord } from '../../src/shared/records';
 import { validateSpec } from '../../src/shared/spec';
+import { readCheckpoint, writeCheckpoint, type Checkpoint } from '../../src/main/trainer/checkpoint';
+import { trainRun, type RunPlan } from '../../src/main/trainer/loop';
 import { createMethod } from '../../src/main/trainer/methods';
 import { updateRuleFor, type GradientSpec } from '../../src/main/trainer/methods/update-rules';
 import { crossEntropy } from '../../src/main/trainer/objective';
 import { disposeBatch } from '../../src/main/trainer/data/batches';
-import { methodSpec, sameWeights, tinyContext, useCpu, type TinyContext } from '../helpers/tiny-training';
+import {
+  methodSpec,
+  sameWeights,
+  syntheticData,
+  tinyContext,
+  tinySpec,
+  useCpu,
+  type TinyContext,
+} from '../helpers/tiny-training';
 
 let t: TinyContext;
 beforeAll(useCpu);
@@ -350,4 +364,60 @@ describe('adaptive methods in checkpoints', () => {
       b.dispose();
     });
   }
+});
+
+describe('adaptive methods through the loop and a checkpoint file', () => {
+  it('Adam with SGDR, resumed from the checkpoint file of epoch 2, ends with the numbers of the whole run', async () => {
+    const method = { id: 'adam', lr: 0.01, schedule: { kind: 'sgdr', t0: 1, tMult: 2 } };
+    const dir = mkdtempSync(join(tmpdir(), 'annealab-adam-'));
+    try {
+      const go = async (epochs: number, resume?: Checkpoint) => {
+        const data = syntheticData();
+        const records: EpochRecord[] = [];
+        const plan: RunPlan = {
+          experimentId: 'e',
+          runId: 'r',
+          spec: tinySpec([method], { epochs }),
+          methodIndex: 0,
+          model: 'mlp',
+          seed: 7,
+        };
+        const outcome = await trainRun(
+          plan,
+          data,
+          {
+            onEpoch: (r, checkpoint) => {
+              records.push(r);
+              writeCheckpoint(join(dir, `epoch-${r.epoch}.ckpt`), checkpoint());
+            },
+          },
+          resume,
+        );
+        tf.dispose([
+          data.train.x,
+          data.train.y,
+          data.train.labels,
+          data.test.x,
+          data.test.y,
+          data.test.labels,
+        ]);
+        tf.dispose(outcome.bestWeights ?? []);
+        return records;
+      };
+      const whole = await go(4);
+      // SGDR with T_0 = 1, T_mult = 2: cycles of 1, 2, 4 epochs; the rate per epoch.
+      expect(whole.map((r) => r.lr)).toEqual([0.01, 0.01, 0.005, 0.01]);
+      const saved = readCheckpoint(join(dir, 'epoch-2.ckpt'));
+      // 2 epochs of 4 minibatches: Adam's step count and both moments travel in the file.
+      expect(saved.state.method).toEqual({ step: 8 });
+      expect(new Set(saved.methodTensors.map((t) => t.name.split('.')[0]))).toEqual(
+        new Set(['expAvg', 'expAvgSq']),
+      );
+      const resumed = await go(4, saved);
+      const strip = (r: EpochRecord) => ({ ...r, counters: { ...r.counters, seconds: 0 } });
+      expect(resumed.map(strip)).toEqual(whole.slice(2).map(strip));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
