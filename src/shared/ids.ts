@@ -1,6 +1,17 @@
 // The identifiers every layer agrees on: methods, models, built-in datasets, backends.
 
-export const METHOD_IDS = ['sgd', 'scheduled-sgd', 'restart', 'ssa', 'sgd-sa'] as const;
+/** The thesis's five, then the adaptive baselines with PyTorch's semantics and defaults. */
+export const METHOD_IDS = [
+  'sgd',
+  'scheduled-sgd',
+  'restart',
+  'ssa',
+  'sgd-sa',
+  'adam',
+  'adamw',
+  'rmsprop',
+  'adagrad',
+] as const;
 export type MethodId = (typeof METHOD_IDS)[number];
 
 /**

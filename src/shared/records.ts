@@ -82,7 +82,7 @@ export interface EpochRecord {
   epsilon: number | null;
   /** SSA: ε was divided by 10 at the end of this epoch. */
   epsilonDropped: boolean | null;
-  /** Learning rate in force during this epoch (SGD, scheduled SGD, restarts). */
+  /** Learning rate in force during this epoch (the gradient methods: SGD, scheduled SGD, restarts, Adam, …). */
   lr: number | null;
   /** SGD-SA: how often each learning rate of the set was drawn this epoch, keyed by the rate. */
   lrCounts: Record<string, number> | null;
@@ -95,12 +95,26 @@ export interface EpochRecord {
   /**
    * Batch-norm networks only (absent otherwise): how the method kept the running statistics that
    * validation and the training estimate normalise with. 'training-steps': every gradient step
-   * normalised with its minibatch's statistics and folded them in (sgd, scheduled-sgd, restart).
+   * normalised with its minibatch's statistics and folded them in (every gradient method).
    * 'accepted-weights': candidates were evaluated with their minibatch's statistics, and once per
    * minibatch the statistics of the weights the Metropolis rule kept were folded in (ssa, sgd-sa;
    * METHODS.md).
    */
   batchNorm?: 'training-steps' | 'accepted-weights';
+  /** Methods with `earlyStopping` only (absent otherwise): where the patience stood after this epoch. */
+  earlyStopping?: EarlyStoppingState;
+}
+
+/**
+ * Early stopping after an epoch: the validation accuracy to beat by more than minDelta, the
+ * epochs in a row that have not, and whether the run stopped here. A resumed run continues the
+ * count from its checkpoint's record.
+ */
+export interface EarlyStoppingState {
+  bestAccuracy: number;
+  epochsWithoutImprovement: number;
+  patience: number;
+  stopped: boolean;
 }
 
 /** Where and with what a run executed. */

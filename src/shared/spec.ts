@@ -1,7 +1,15 @@
 // The experiment spec: the file users write, the UI builds and the CLI runs (DESIGN.md).
 // Every parameter has the thesis's default, so `{ "id": "ssa" }` is a complete method.
 import { z } from 'zod';
-import { BACKEND_IDS, LR_SETS, METHOD_IDS, MODEL_IDS } from './ids';
+import { BACKEND_IDS, LR_SETS, METHOD_IDS, MODEL_IDS, type MethodId } from './ids';
+import {
+  combinations,
+  describeCombination,
+  readSweep,
+  type Combination,
+  type EntryProblem,
+  type SweepAxes,
+} from './sweep';
 
 const positive = (what = 'must be > 0') => z.number({ error: 'must be a number' }).gt(0, { error: what });
 const nonNegative = z.number({ error: 'must be a number' }).min(0, { error: 'must be >= 0' });
@@ -28,19 +36,73 @@ const lossScale = z
   })
   .default('thesis');
 
-/** Options shared by every gradient method (PyTorch's SGD semantics). */
+/**
+ * A learning-rate schedule for a gradient method, stepped once per epoch as PyTorch's schedulers
+ * are in the thesis's code; the method's `lr` is η_max. `step` is MultiStepLR (what scheduled-sgd
+ * does), `cosine` CosineAnnealingLR, `sgdr` CosineAnnealingWarmRestarts with T_cur counting epochs
+ * (Loshchilov & Hutter; the thesis's Eq. 2.1), the warm restarts chapter 2 contrasts with its cold
+ * ones. No schedule: a constant rate.
+ */
+const stepSchedule = z.strictObject({
+  kind: z.literal('step'),
+  milestones: z.array(positiveInt).default([30, 70]),
+  gamma: positive().default(0.1),
+});
+const cosineSchedule = z.strictObject({
+  kind: z.literal('cosine'),
+  /** Epochs from η_max down to η_min; validateSpec fills in the spec's `epochs` when absent. */
+  tMax: positiveInt.optional(),
+  etaMin: nonNegative.default(0),
+});
+const sgdrSchedule = z.strictObject({
+  kind: z.literal('sgdr'),
+  /** Epochs of the first cycle, and the factor by which each cycle is longer than the last (SGDR's T_0 = 10, T_mult = 2). */
+  t0: positiveInt.default(10),
+  tMult: positiveInt.default(2),
+  etaMin: nonNegative.default(0),
+});
+export const SCHEDULE_KINDS = ['step', 'cosine', 'sgdr'] as const;
+const schedule = z
+  .discriminatedUnion('kind', [stepSchedule, cosineSchedule, sgdrSchedule], {
+    error: `must be an object whose "kind" is ${SCHEDULE_KINDS.map((k) => `"${k}"`).join(', ')}`,
+  })
+  .optional();
+export type LrSchedule = z.output<typeof schedule> & {};
+
+/**
+ * Stop a run once validation accuracy has not risen by more than `minDelta` for `patience`
+ * epochs in a row (PyTorch Lightning's EarlyStopping in "max" mode, and its defaults). The
+ * output stays the best-on-validation weights.
+ */
+const earlyStopping = z
+  .strictObject(
+    {
+      patience: positiveInt.default(3),
+      minDelta: nonNegative.default(0),
+    },
+    { error: 'must be an object such as {"patience": 3, "minDelta": 0}' },
+  )
+  .optional();
+export type EarlyStoppingOptions = z.output<typeof earlyStopping> & {};
+
+/** Fields every method takes. */
+const common = { label, earlyStopping };
+
+const momentumOption = z.number({ error: 'must be a number' }).min(0).lt(1, { error: 'must be in [0, 1)' });
+
+/** Options shared by every SGD method (PyTorch's SGD semantics). */
 const sgdOptions = {
   lr: positive().default(0.1),
-  momentum: z.number({ error: 'must be a number' }).min(0).lt(1, { error: 'must be in [0, 1)' }).default(0),
+  momentum: momentumOption.default(0),
   nesterov: z.boolean({ error: 'must be true or false' }).default(false),
   weightDecay: nonNegative.default(0),
 };
 
-const sgd = z.strictObject({ id: z.literal('sgd'), label, ...sgdOptions });
+const sgd = z.strictObject({ id: z.literal('sgd'), ...common, ...sgdOptions, schedule });
 
 const scheduledSgd = z.strictObject({
   id: z.literal('scheduled-sgd'),
-  label,
+  ...common,
   ...sgdOptions,
   /** Epochs after which lr is multiplied by gamma: lr 0.1 for 1–30, 0.01 for 31–70, 0.001 after. */
   milestones: z.array(positiveInt).default([30, 70]),
@@ -49,10 +111,11 @@ const scheduledSgd = z.strictObject({
 
 const restart = z.strictObject({
   id: z.literal('restart'),
-  label,
+  ...common,
   ...sgdOptions,
   lr: positive().default(0.001),
-  momentum: z.number({ error: 'must be a number' }).min(0).lt(1, { error: 'must be in [0, 1)' }).default(0.9),
+  momentum: momentumOption.default(0.9),
+  schedule,
   /** Restart when the training-loss estimate falls below this (thesis: 1e-4 AlexNet, 1e-6/1e-7 VGG16/ResNet34). */
   restartEpsilon: positive().default(1e-4),
   /** When to estimate: after each epoch (the published code) or every N minibatch steps (the text). */
@@ -70,7 +133,7 @@ const annealing = {
 
 const ssa = z.strictObject({
   id: z.literal('ssa'),
-  label,
+  ...common,
   epsilon: positive().default(0.01),
   ...annealing,
   cooling: positive().max(1, { error: 'must be in (0, 1]' }).default(0.97),
@@ -84,7 +147,7 @@ const ssa = z.strictObject({
 const lrSetNames = Object.keys(LR_SETS) as ['H1', 'H2'];
 const sgdSa = z.strictObject({
   id: z.literal('sgd-sa'),
-  label,
+  ...common,
   lrSet: z
     .union([z.enum(lrSetNames), z.array(positive()).min(1, { error: 'must hold at least one rate' })], {
       error: `must be ${lrSetNames.map((n) => `"${n}"`).join(' or ')} or a list of learning rates`,
@@ -95,7 +158,74 @@ const sgdSa = z.strictObject({
   lossScale,
 });
 
-export const methodSchema = z.discriminatedUnion('id', [sgd, scheduledSgd, restart, ssa, sgdSa]);
+// The adaptive baselines: PyTorch 1.13's torch.optim semantics and defaults, parameter for
+// parameter (betas, eps, weight_decay, amsgrad; alpha, momentum, centered; lr_decay,
+// initial_accumulator_value), in the spec's camelCase.
+const beta = z.number({ error: 'must be a number' }).min(0, { error: 'must be in [0, 1)' }).lt(1, {
+  error: 'must be in [0, 1)',
+});
+const adamOptions = {
+  lr: positive().default(1e-3),
+  betas: z.tuple([beta, beta], { error: 'must be a pair [β₁, β₂]' }).default([0.9, 0.999]),
+  eps: nonNegative.default(1e-8),
+  weightDecay: nonNegative.default(0),
+  amsgrad: z.boolean({ error: 'must be true or false' }).default(false),
+  schedule,
+};
+const adam = z.strictObject({ id: z.literal('adam'), ...common, ...adamOptions });
+/** AdamW: the weight decay is decoupled from the gradient (w ← w(1 − ηλ)); PyTorch's λ = 1e-2. */
+const adamw = z.strictObject({
+  id: z.literal('adamw'),
+  ...common,
+  ...adamOptions,
+  weightDecay: nonNegative.default(1e-2),
+});
+const rmsprop = z.strictObject({
+  id: z.literal('rmsprop'),
+  ...common,
+  lr: positive().default(1e-2),
+  alpha: nonNegative.default(0.99),
+  eps: nonNegative.default(1e-8),
+  weightDecay: nonNegative.default(0),
+  momentum: nonNegative.default(0),
+  centered: z.boolean({ error: 'must be true or false' }).default(false),
+  schedule,
+});
+const adagrad = z.strictObject({
+  id: z.literal('adagrad'),
+  ...common,
+  lr: positive().default(1e-2),
+  lrDecay: nonNegative.default(0),
+  eps: nonNegative.default(1e-10),
+  weightDecay: nonNegative.default(0),
+  initialAccumulatorValue: nonNegative.default(0),
+  schedule,
+});
+
+/** Each method's schema by its id: what a sweep may vary is what the method takes. */
+const METHOD_SCHEMAS = {
+  sgd,
+  'scheduled-sgd': scheduledSgd,
+  restart,
+  ssa,
+  'sgd-sa': sgdSa,
+  adam,
+  adamw,
+  rmsprop,
+  adagrad,
+} as const satisfies Record<MethodId, z.ZodObject>;
+
+export const methodSchema = z.discriminatedUnion('id', [
+  sgd,
+  scheduledSgd,
+  restart,
+  ssa,
+  sgdSa,
+  adam,
+  adamw,
+  rmsprop,
+  adagrad,
+]);
 
 export const specSchema = z.strictObject({
   name: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }),
@@ -176,19 +306,13 @@ export interface SpecContext {
 export function validateSpec(input: unknown, context?: SpecContext): SpecResult {
   const problems = unknownMethodProblems(input);
   const badMethodPaths = new Set(problems.map((p) => p.path.replace(/\.id$/, '')));
-  const parsed = specSchema.safeParse(input);
+  const { plain, sweeps } = takeSweeps(input, badMethodPaths, problems);
+  const parsed = specSchema.safeParse(plain);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = formatPath(issue.path);
       if ([...badMethodPaths].some((p) => path === p || path.startsWith(`${p}.`))) continue;
-      let message = issue.message;
-      if (issue.code === 'invalid_value' && 'values' in issue && path.startsWith('models[')) {
-        const got = lookup(input, issue.path);
-        message = `unknown model ${JSON.stringify(got)}; expected one of ${MODEL_IDS.join(', ')}`;
-      } else if (issue.code === 'unrecognized_keys') {
-        message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-      }
-      problems.push({ path, message });
+      problems.push({ path, message: issueMessage(issue, input) });
     }
   }
   const datasetId = lookup(input, ['dataset', 'id']);
@@ -201,19 +325,158 @@ export function validateSpec(input: unknown, context?: SpecContext): SpecResult 
       });
     }
   }
-  if (parsed.success) {
-    parsed.data.methods.forEach((m, i) => {
-      if (m.id === 'scheduled-sgd') {
-        const sorted = [...m.milestones].sort((a, b) => a - b);
-        if (sorted.some((v, j) => v !== m.milestones[j] || (j > 0 && v === sorted[j - 1]))) {
-          problems.push({ path: `methods[${i}].milestones`, message: 'must be strictly increasing' });
-        }
+  const spec = parsed.success ? resolveMethods(parsed.data, plain, sweeps, problems) : null;
+  problems.sort((a, b) => a.path.localeCompare(b.path));
+  if (problems.length > 0 || !spec) return { ok: false, problems };
+  return { ok: true, spec };
+}
+
+/** Zod's message, or a plainer one where zod's is vague. */
+function issueMessage(issue: z.core.$ZodIssue, input: unknown): string {
+  if (issue.code === 'invalid_value' && 'values' in issue && formatPath(issue.path).startsWith('models[')) {
+    const got = lookup(input, issue.path);
+    return `unknown model ${JSON.stringify(got)}; expected one of ${MODEL_IDS.join(', ')}`;
+  }
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  return issue.message;
+}
+
+/**
+ * The input with every method entry's `sweep` taken out (so the schema checks the rest of the
+ * entry by its own path), and the axes of each valid sweep by the entry's index. A sweep's
+ * problems are added to `problems` by their paths (`methods[1].sweep.lr[2]`).
+ */
+function takeSweeps(
+  input: unknown,
+  badMethodPaths: ReadonlySet<string>,
+  problems: SpecProblem[],
+): { plain: unknown; sweeps: Map<number, SweepAxes> } {
+  const sweeps = new Map<number, SweepAxes>();
+  const methods = (input as { methods?: unknown } | null)?.methods;
+  if (!Array.isArray(methods) || !methods.some((m) => m && typeof m === 'object' && 'sweep' in m)) {
+    return { plain: input, sweeps };
+  }
+  const plainMethods = methods.map((entry: unknown, i) => {
+    if (!entry || typeof entry !== 'object' || !('sweep' in entry)) return entry;
+    const { sweep, ...base } = entry as Record<string, unknown>;
+    if (badMethodPaths.has(`methods[${i}]`)) return base;
+    const schema = METHOD_SCHEMAS[base.id as MethodId];
+    const check = (key: string, value: unknown): EntryProblem[] => {
+      const r = schema.safeParse({ ...base, [key]: value });
+      if (r.success) return [];
+      // Only the value's own problems: the rest of the entry is reported once, at its path.
+      return r.error.issues
+        .filter((issue) => issue.path[0] === key)
+        .map((issue) => ({ path: issue.path, message: issueMessage(issue, undefined) }));
+    };
+    const read = readSweep(
+      sweep,
+      { id: String(base.id), params: Object.keys(schema.shape), given: Object.keys(base) },
+      check,
+    );
+    for (const p of read.problems)
+      problems.push({ path: formatPath(['methods', i, ...p.path]), message: p.message });
+    if (read.axes) sweeps.set(i, read.axes);
+    return base;
+  });
+  return { plain: { ...(input as object), methods: plainMethods }, sweeps };
+}
+
+/**
+ * The spec's methods as the runs see them: each sweep expanded in place into its combinations
+ * (labelled by their values), a cosine schedule's tMax filled with the spec's epochs, and the
+ * checks that span several fields, reported by the path of the entry the user wrote.
+ */
+function resolveMethods(
+  spec: ExperimentSpec,
+  plain: unknown,
+  sweeps: ReadonlyMap<number, SweepAxes>,
+  problems: SpecProblem[],
+): ExperimentSpec {
+  const entries = (plain as { methods: Record<string, unknown>[] }).methods;
+  const seen = new Set(problems.map((p) => `${p.path}\n${p.message}`));
+  const report = (p: SpecProblem) => {
+    const key = `${p.path}\n${p.message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    problems.push(p);
+  };
+  const methods = spec.methods.flatMap((m, i): MethodSpec[] => {
+    const axes = sweeps.get(i);
+    if (!axes) {
+      const resolved = withEpochs(m, spec.epochs);
+      for (const p of crossFieldProblems(resolved))
+        report({ path: formatPath(['methods', i, ...p.path]), message: p.message });
+      return [resolved];
+    }
+    const combos = combinations(axes);
+    const members = combos.map((combo) => {
+      const values = Object.fromEntries(combo.map(({ key, value }) => [key, value]));
+      return withEpochs(methodSchema.parse({ ...entries[i], ...values }), spec.epochs);
+    });
+    members.forEach((member, j) => {
+      const combo = combos[j]!;
+      for (const p of crossFieldProblems(member)) {
+        const swept = combo.find((c) => c.key === p.path[0]);
+        report(
+          swept
+            ? {
+                path: formatPath(['methods', i, 'sweep', swept.key, swept.index, ...p.path.slice(1)]),
+                message: p.message,
+              }
+            : {
+                path: formatPath(['methods', i, ...p.path]),
+                message: `${p.message} (with ${describeCombination(combo)})`,
+              },
+        );
       }
     });
+    return sweepLabels(members, combos, m.label);
+  });
+  return { ...spec, methods };
+}
+
+/**
+ * A sweep's methods, each labelled by its values: "Mine (lr = 0.05, momentum = 0.9)" under a
+ * label of the user's; otherwise methodLabel's own ("SGD (η = 0.05)") when it tells them apart,
+ * else that label with the swept values added ("SGD (η = 0.1; weightDecay = 0.001)").
+ */
+function sweepLabels(members: MethodSpec[], combos: Combination[], label: string | undefined): MethodSpec[] {
+  if (label) return members.map((m, j) => ({ ...m, label: `${label} (${describeCombination(combos[j]!)})` }));
+  const defaults = members.map(methodLabel);
+  if (new Set(defaults).size === defaults.length) return members;
+  return members.map((m, j) => {
+    const d = defaults[j]!;
+    const values = describeCombination(combos[j]!);
+    return { ...m, label: d.endsWith(')') ? `${d.slice(0, -1)}; ${values})` : `${d} (${values})` };
+  });
+}
+
+/** A cosine schedule without tMax anneals over the whole run, as CosineAnnealingLR(T_max=epochs). */
+function withEpochs(m: MethodSpec, epochs: number): MethodSpec {
+  if (!('schedule' in m) || m.schedule?.kind !== 'cosine' || m.schedule.tMax !== undefined) return m;
+  return { ...m, schedule: { ...m.schedule, tMax: epochs } };
+}
+
+const strictlyIncreasing = (xs: readonly number[]) => xs.every((v, j) => j === 0 || v > xs[j - 1]!);
+
+/** Checks that span fields of one method; paths relative to the method. */
+function crossFieldProblems(m: MethodSpec): EntryProblem[] {
+  const out: EntryProblem[] = [];
+  if (m.id === 'scheduled-sgd' && !strictlyIncreasing(m.milestones)) {
+    out.push({ path: ['milestones'], message: 'must be strictly increasing' });
   }
-  problems.sort((a, b) => a.path.localeCompare(b.path));
-  if (problems.length > 0 || !parsed.success) return { ok: false, problems };
-  return { ok: true, spec: parsed.data };
+  if (!('schedule' in m) || !m.schedule) return out;
+  const s = m.schedule;
+  if (s.kind === 'step' && !strictlyIncreasing(s.milestones)) {
+    out.push({ path: ['schedule', 'milestones'], message: 'must be strictly increasing' });
+  }
+  if (s.kind !== 'step' && !(s.etaMin < m.lr)) {
+    out.push({ path: ['schedule', 'etaMin'], message: `must be below lr (η_max = ${m.lr})` });
+  }
+  return out;
 }
 
 function lookup(value: unknown, path: readonly PropertyKey[]): unknown {
@@ -225,20 +488,73 @@ function lookup(value: unknown, path: readonly PropertyKey[]): unknown {
 /** A short human label with the key parameters, e.g. "SGD (η = 0.1)" or "SGD-SA (H2)". */
 export function methodLabel(m: MethodSpec): string {
   if (m.label) return m.label;
+  return (
+    baseLabel(m) + (m.earlyStopping ? ` with early stopping (patience ${m.earlyStopping.patience})` : '')
+  );
+}
+
+function baseLabel(m: MethodSpec): string {
   const mom = (x: { momentum: number }) => (x.momentum > 0 ? `, β = ${x.momentum}` : '');
   // Only the departure from the thesis's scale is named, so default labels stay as they were.
   const scale = (x: { lossScale: LossScale }) => (x.lossScale === 'mean' ? ', mean-CE scale' : '');
+  const sched = (x: { schedule?: LrSchedule }) => (x.schedule ? `, ${scheduleLabel(x.schedule)}` : '');
+  // The adaptive methods name what departs from PyTorch's defaults.
+  const opt = (on: boolean, text: string) => (on ? `, ${text}` : '');
   switch (m.id) {
     case 'sgd':
-      return m.momentum > 0 ? `SGD with momentum (η = ${m.lr}${mom(m)})` : `SGD (η = ${m.lr})`;
+      return m.momentum > 0
+        ? `SGD with momentum (η = ${m.lr}${mom(m)}${sched(m)})`
+        : `SGD (η = ${m.lr}${sched(m)})`;
     case 'scheduled-sgd':
       return `Scheduled SGD (η = ${m.lr}, ×${m.gamma} at ${m.milestones.join(', ') || 'never'})`;
     case 'restart':
-      return `SGD with restarts (η = ${m.lr}${mom(m)}, ε = ${m.restartEpsilon}${scale(m)})`;
+      return `SGD with restarts (η = ${m.lr}${mom(m)}, ε = ${m.restartEpsilon}${scale(m)}${sched(m)})`;
     case 'ssa':
       return `SSA (ε = ${m.epsilon}, T = ${m.temperature}, α = ${m.cooling}${scale(m)})`;
     case 'sgd-sa':
       return `SGD-SA (${typeof m.lrSet === 'string' ? m.lrSet : `{${m.lrSet.join(', ')}}`}${scale(m)})`;
+    case 'adam':
+    case 'adamw': {
+      const [b1, b2] = m.betas;
+      return (
+        `${m.id === 'adam' ? 'Adam' : 'AdamW'} (η = ${m.lr}` +
+        opt(b1 !== 0.9 || b2 !== 0.999, `β = (${b1}, ${b2})`) +
+        opt(m.id === 'adamw' || m.weightDecay > 0, `λ = ${m.weightDecay}`) +
+        opt(m.eps !== 1e-8, `ε = ${m.eps}`) +
+        opt(m.amsgrad, 'AMSGrad') +
+        `${sched(m)})`
+      );
+    }
+    case 'rmsprop':
+      return (
+        `RMSprop (η = ${m.lr}, α = ${m.alpha}` +
+        opt(m.momentum > 0, `β = ${m.momentum}`) +
+        opt(m.centered, 'centered') +
+        opt(m.weightDecay > 0, `λ = ${m.weightDecay}`) +
+        opt(m.eps !== 1e-8, `ε = ${m.eps}`) +
+        `${sched(m)})`
+      );
+    case 'adagrad':
+      return (
+        `Adagrad (η = ${m.lr}` +
+        opt(m.lrDecay > 0, `decay ${m.lrDecay}`) +
+        opt(m.weightDecay > 0, `λ = ${m.weightDecay}`) +
+        opt(m.initialAccumulatorValue > 0, `S₀ = ${m.initialAccumulatorValue}`) +
+        opt(m.eps !== 1e-10, `ε = ${m.eps}`) +
+        `${sched(m)})`
+      );
+  }
+}
+
+/** "×0.1 at 30, 70", "cosine to 0 over 30", "SGDR T₀ = 10, T_mult = 2". */
+export function scheduleLabel(s: LrSchedule): string {
+  switch (s.kind) {
+    case 'step':
+      return `×${s.gamma} at ${s.milestones.join(', ') || 'never'}`;
+    case 'cosine':
+      return `cosine to ${s.etaMin}${s.tMax !== undefined ? ` over ${s.tMax}` : ''}`;
+    case 'sgdr':
+      return `SGDR T₀ = ${s.t0}, T_mult = ${s.tMult}${s.etaMin > 0 ? `, η_min = ${s.etaMin}` : ''}`;
   }
 }
 

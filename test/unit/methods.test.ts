@@ -11,7 +11,8 @@ import {
   summarizeProbabilities,
 } from '../../src/main/trainer/methods/metropolis';
 import { RestartMethod } from '../../src/main/trainer/methods/restart';
-import { scheduledLr, SgdMethod } from '../../src/main/trainer/methods/sgd';
+import { GradientMethod } from '../../src/main/trainer/methods/gradient';
+import { scheduledLr } from '../../src/main/trainer/methods/schedule';
 import { SgdSaMethod } from '../../src/main/trainer/methods/sgd-sa';
 import { SsaMethod } from '../../src/main/trainer/methods/ssa';
 import { SymmetricMoves } from '../../src/main/trainer/backend/symmetric-moves';
@@ -93,7 +94,7 @@ describe('SGD and scheduled SGD', () => {
     expect(lrs.slice(30, 70).every((x) => Math.abs(x - 0.01) < 1e-15)).toBe(true);
     expect(lrs.slice(70).every((x) => Math.abs(x - 0.001) < 1e-15)).toBe(true);
     t = tinyContext();
-    const m = new SgdMethod(
+    const m = new GradientMethod(
       t.ctx,
       methodSpec({ id: 'scheduled-sgd', milestones: [2], gamma: 0.5, lr: 0.2 }) as never,
     );
@@ -519,6 +520,8 @@ describe('method state in checkpoints', () => {
     [{ id: 'ssa', cooling: 0.5 }, 'epsilon'],
     [{ id: 'sgd-sa', cooling: 0.5 }, 'temperature'],
     [{ id: 'restart' }, 'restarts'],
+    [{ id: 'adam' }, 'step'],
+    [{ id: 'adagrad' }, 'step'],
   ] as const) {
     it(`${spec.id}: the saved state round-trips, and one with "${field}" missing fails by name`, () => {
       t = tinyContext();
@@ -554,6 +557,10 @@ describe('no tensor leaks', () => {
     { id: 'restart', restartEpsilon: 100, checkEvery: 2 },
     { id: 'ssa' },
     { id: 'sgd-sa' },
+    { id: 'adam', amsgrad: true, weightDecay: 0.1 },
+    { id: 'adamw' },
+    { id: 'rmsprop', centered: true, momentum: 0.9, weightDecay: 0.1 },
+    { id: 'adagrad', weightDecay: 0.1 },
   ]) {
     it(`${spec.id}: tf.memory().numTensors is flat across steps`, () => {
       t = tinyContext();

@@ -41,6 +41,9 @@ describe('the builder draft', () => {
       momentum: '0',
       nesterov: false,
       weightDecay: '0',
+      schedule: '',
+      earlyStopping: '',
+      sweep: '',
     });
     expect(methodDraft('restart').values).toMatchObject({
       lr: '0.001',
@@ -118,6 +121,58 @@ describe('the builder draft', () => {
     expect(validateSpec(spec, { datasets: ['mnist'] }).ok).toBe(true);
   });
 
+  it("prefills the adaptive methods with PyTorch's defaults and writes schedules and sweeps as JSON", () => {
+    expect(methodDraft('adam').values).toEqual({
+      lr: '0.001',
+      betas: '0.9, 0.999',
+      eps: '1e-8',
+      weightDecay: '0',
+      amsgrad: false,
+      schedule: '',
+      earlyStopping: '',
+      sweep: '',
+    });
+    expect(methodDraft('adamw').values).toMatchObject({ weightDecay: '0.01' });
+    expect(methodDraft('rmsprop').values).toMatchObject({ lr: '0.01', alpha: '0.99', centered: false });
+    expect(methodDraft('adagrad').values).toMatchObject({ eps: '1e-10', initialAccumulatorValue: '0' });
+    const sgd = methodDraft('sgd');
+    sgd.values.schedule = '{"kind": "sgdr", "t0": 5}';
+    sgd.values.sweep = '{"lr": [0.1, 0.05], "momentum": [0, 0.9]}';
+    const adam = methodDraft('adam');
+    adam.values.betas = '0.8, 0.99';
+    adam.values.earlyStopping = '{"patience": 2}';
+    const d = emptyDraft();
+    d.methods = [sgd, adam];
+    const spec = draftToSpec(d);
+    expect(spec.methods).toEqual([
+      expect.objectContaining({
+        id: 'sgd',
+        schedule: { kind: 'sgdr', t0: 5 },
+        sweep: { lr: [0.1, 0.05], momentum: [0, 0.9] },
+      }),
+      expect.not.objectContaining({ schedule: expect.anything() }),
+    ]);
+    expect((spec.methods as Record<string, unknown>[])[1]).toMatchObject({
+      id: 'adam',
+      betas: [0.8, 0.99],
+      earlyStopping: { patience: 2 },
+    });
+    const r = validateSpec(spec, { datasets: ['mnist'] });
+    expect(r.ok && r.spec.methods.map((m) => m.id)).toEqual(['sgd', 'sgd', 'sgd', 'sgd', 'adam']);
+    // A file's nested options come back into the form as JSON.
+    expect(specToDraft({ ...spec }).methods[0]!.values).toMatchObject({
+      schedule: '{"kind":"sgdr","t0":5}',
+      sweep: '{"lr":[0.1,0.05],"momentum":[0,0.9]}',
+    });
+    // Text that is not JSON reaches the validator as text, which names the field.
+    sgd.values.sweep = '{lr: [0.1]}';
+    const bad = validateSpec(draftToSpec(d), { datasets: ['mnist'] });
+    expect(!bad.ok && bad.problems).toEqual([
+      { path: 'methods[0].sweep', message: 'must be an object of parameter → list of values' },
+    ]);
+    expect(methodFieldPath(0, 'sweep')).toBe('methods[0].sweep');
+  });
+
   it('round-trips a spec file through the draft', () => {
     const file = {
       name: 'lenet-mnist',
@@ -153,6 +208,13 @@ describe('the builder draft', () => {
 
 describe('the builder store', () => {
   beforeEach(() => setActivePinia(createPinia()));
+
+  it('counts the runs of a sweep as the methods it makes', () => {
+    const b = useBuilderStore();
+    expect(b.runCount).toBe(2 * 1 * 2);
+    b.draft.methods[0]!.values.sweep = '{"lr": [0.1, 0.05, 0.01]}';
+    expect(b.runCount).toBe((3 + 1) * 1 * 2);
+  });
 
   it('validates as the draft changes and counts the runs', () => {
     const b = useBuilderStore();

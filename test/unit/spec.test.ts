@@ -48,7 +48,7 @@ describe('experiment spec', () => {
         ...base,
         dataset: { id: 'cifar10' },
         models: ['lenet5', 'resnet1000'],
-        methods: [{ id: 'sgd', lr: -0.1 }, { id: 'adam' }, { id: 'ssa', epsilonn: 1 }],
+        methods: [{ id: 'sgd', lr: -0.1 }, { id: 'lion' }, { id: 'ssa', epsilonn: 1 }],
         epochs: 0,
       },
       ctx,
@@ -60,7 +60,8 @@ describe('experiment spec', () => {
       'dataset.id': 'unknown dataset "cifar10"; available: mnist, fashion-mnist',
       epochs: 'must be >= 1',
       'methods[0].lr': 'must be > 0',
-      'methods[1].id': 'unknown method "adam"; expected one of sgd, scheduled-sgd, restart, ssa, sgd-sa',
+      'methods[1].id':
+        'unknown method "lion"; expected one of sgd, scheduled-sgd, restart, ssa, sgd-sa, adam, adamw, rmsprop, adagrad',
       'methods[2]': 'unknown field "epsilonn"',
       'models[1]':
         'unknown model "resnet1000"; expected one of mlp, lenet5, convnet, alexnet, vgg11, vgg11-bn, ' +
@@ -146,6 +147,125 @@ describe('experiment spec', () => {
       'SGD with momentum (η = 0.001, β = 0.9)',
       'SGD-SA (H1)',
       'Mine',
+    ]);
+  });
+});
+
+describe('sweeps', () => {
+  const sweepSpec = (methods: unknown[]) => validateSpec({ ...base, methods }, ctx);
+
+  it('a 2 × 2 sweep makes 4 methods in place, the last parameter varying fastest, labelled by their values', () => {
+    const r = sweepSpec([
+      { id: 'ssa' },
+      { id: 'sgd', sweep: { lr: [0.1, 0.05], momentum: [0, 0.9] } },
+      { id: 'sgd', label: 'Mine', nesterov: true, sweep: { lr: [0.1, 0.05], momentum: [0.5, 0.9] } },
+    ]);
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    expect(r.spec.methods).toHaveLength(9);
+    expect(
+      r.spec.methods.slice(1, 5).map((m) => [m.id, 'lr' in m && m.lr, 'momentum' in m && m.momentum]),
+    ).toEqual([
+      ['sgd', 0.1, 0],
+      ['sgd', 0.1, 0.9],
+      ['sgd', 0.05, 0],
+      ['sgd', 0.05, 0.9],
+    ]);
+    expect(r.spec.methods.map(methodLabel)).toEqual([
+      'SSA (ε = 0.01, T = 1, α = 0.97)',
+      'SGD (η = 0.1)',
+      'SGD with momentum (η = 0.1, β = 0.9)',
+      'SGD (η = 0.05)',
+      'SGD with momentum (η = 0.05, β = 0.9)',
+      'Mine (lr = 0.1, momentum = 0.5)',
+      'Mine (lr = 0.1, momentum = 0.9)',
+      'Mine (lr = 0.05, momentum = 0.5)',
+      'Mine (lr = 0.05, momentum = 0.9)',
+    ]);
+    // The stored spec is plain methods: validating it again changes nothing.
+    const again = validateSpec(r.spec, ctx);
+    expect(again.ok && again.spec).toEqual(r.spec);
+    expect(r.spec.methods.every((m) => !('sweep' in m))).toBe(true);
+    expect(r.spec.methods[5]).toMatchObject({ nesterov: true, label: 'Mine (lr = 0.1, momentum = 0.5)' });
+  });
+
+  it('adds the swept values to the label where the default labels would not tell the methods apart', () => {
+    const r = sweepSpec([
+      { id: 'adam', sweep: { eps: [1e-8, 1e-6], weightDecay: [0] } },
+      { id: 'sgd', sweep: { weightDecay: [0, 0.001] } },
+    ]);
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    expect(r.spec.methods.map(methodLabel)).toEqual([
+      'Adam (η = 0.001)',
+      'Adam (η = 0.001, ε = 0.000001)',
+      'SGD (η = 0.1; weightDecay = 0)',
+      'SGD (η = 0.1; weightDecay = 0.001)',
+    ]);
+  });
+
+  it('validates every value by its path, and names unknown, empty, duplicated and oversized sweeps', () => {
+    const r = sweepSpec([
+      { id: 'sgd', momentum: 2, sweep: { lr: [0.1, 0.05, -1], nesterov: ['yes'] } },
+      {
+        id: 'adam',
+        sweep: { lr: [], momentun: [0.9], betas: [[0.9, 1.5]], schedule: [{ kind: 'cosine', etaMin: -1 }] },
+      },
+      { id: 'sgd', lr: 0.1, sweep: { lr: [0.2], label: ['x'] } },
+      { id: 'rmsprop', sweep: 'lr' },
+      { id: 'sgd-sa', sweep: {} },
+      {
+        id: 'sgd',
+        sweep: {
+          lr: Array.from({ length: 20 }, (_, i) => i + 1),
+          momentum: Array.from({ length: 20 }, (_, i) => i / 20),
+        },
+      },
+      {
+        id: 'scheduled-sgd',
+        sweep: {
+          milestones: [
+            [30, 70],
+            [70, 30],
+          ],
+        },
+      },
+    ]);
+    expect(r.ok).toBe(false);
+    const byPath = Object.fromEntries((r.ok ? [] : r.problems).map((p) => [p.path, p.message]));
+    expect(byPath).toEqual({
+      'methods[0].momentum': 'must be in [0, 1)',
+      'methods[0].sweep.lr[2]': 'must be > 0',
+      'methods[0].sweep.nesterov[0]': 'must be true or false',
+      'methods[1].sweep.lr': 'must list at least one value',
+      'methods[1].sweep.momentun':
+        'unknown parameter "momentun" of adam; expected one of earlyStopping, lr, betas, eps, weightDecay, amsgrad, schedule',
+      'methods[1].sweep.betas[0][1]': 'must be in [0, 1)',
+      'methods[1].sweep.schedule[0].etaMin': 'must be >= 0',
+      'methods[2].sweep.lr': 'is also given as "lr"; give it in one place',
+      'methods[2].sweep.label': '"label" cannot be swept',
+      'methods[3].sweep': 'must be an object of parameter → list of values',
+      'methods[4].sweep': 'must name at least one parameter',
+      'methods[5].sweep': 'makes 400 methods; at most 256',
+    });
+    // A value valid alone but not with the rest of the method: by the value's path, once the rest is valid.
+    const r2 = sweepSpec([
+      {
+        id: 'scheduled-sgd',
+        sweep: {
+          milestones: [
+            [30, 70],
+            [70, 30],
+          ],
+        },
+      },
+    ]);
+    expect(!r2.ok && r2.problems).toEqual([
+      { path: 'methods[0].sweep.milestones[1]', message: 'must be strictly increasing' },
+    ]);
+    const r3 = sweepSpec([
+      { id: 'sgd', schedule: { kind: 'cosine', etaMin: 0.01 }, sweep: { lr: [0.1, 0.01] } },
+    ]);
+    expect(!r3.ok && r3.problems).toEqual([
+      { path: 'methods[0].schedule.etaMin', message: 'must be below lr (η_max = 0.01) (with lr = 0.01)' },
     ]);
   });
 });

@@ -19,6 +19,7 @@ import {
   type TrainingMethod,
 } from './methods';
 import { BestWeights } from './best-weights';
+import { EarlyStopping } from './early-stopping';
 import { bindBuffers, buildNetwork, initialBuffers, initialValues, type Network } from './models';
 import type { Checkpoint } from './checkpoint';
 
@@ -100,6 +101,8 @@ interface RunSession {
   shuffleRng: Rng;
   augmenter: { rng: Rng; options: ReturnType<typeof thesisAugmentation> } | null;
   best: BestWeights;
+  /** The method's early stopping, when it has one. */
+  stopping: EarlyStopping | null;
   /** performance.now() at which the run would have started had it never stopped. */
   started: number;
   epochsDone: number;
@@ -115,7 +118,8 @@ export async function trainRun(
   const run = startRun(plan, data, resume);
   let status: TrainOutcome['status'] = 'finished';
   try {
-    for (let epoch = run.epochsDone + 1; epoch <= plan.spec.epochs; epoch++) {
+    // A run that stopped early stays stopped when resumed from its last checkpoint.
+    for (let epoch = run.epochsDone + 1; epoch <= plan.spec.epochs && !run.stopping?.stopped; epoch++) {
       if ((await trainEpoch(run, plan, data, epoch, hooks)) === 'cancelled') {
         status = 'cancelled';
         break;
@@ -125,6 +129,7 @@ export async function trainRun(
       // method acts on the epoch's end (a restart re-draws them).
       const isBest = run.best.consider(epoch, val, run.params, run.buffers);
       const fields = run.method.endEpoch(epoch, estimate);
+      const earlyStopping = run.stopping?.observe(val.accuracy);
       run.epochsDone = epoch;
       const record = epochRecord(run, plan, epoch, {
         val,
@@ -132,6 +137,7 @@ export async function trainRun(
         trainExact,
         fields,
         isBest,
+        earlyStopping,
       });
       await hooks.onEpoch(record, () => assembleCheckpoint(run, epoch, record));
     }
@@ -238,6 +244,9 @@ function startRun(plan: RunPlan, data: PreparedData, resume: Checkpoint | undefi
     shuffleRng,
     augmenter,
     best: BestWeights.resumed(net, resume),
+    stopping: methodSpec.earlyStopping
+      ? new EarlyStopping(methodSpec.earlyStopping, resume?.state.record.earlyStopping)
+      : null,
     started: performance.now() - (resume?.state.seconds ?? 0) * 1000,
     epochsDone: resume?.state.epoch ?? 0,
   };
@@ -307,6 +316,7 @@ function epochRecord(
     trainExact: LossAccuracy | null;
     fields: MethodEpochFields;
     isBest: boolean;
+    earlyStopping: EpochRecord['earlyStopping'];
   },
 ): EpochRecord {
   const methodSpec = methodOf(plan);
@@ -332,6 +342,7 @@ function epochRecord(
     ...r.fields,
     best: r.isBest,
     ...(batchNorm ? { batchNorm } : {}),
+    ...(r.earlyStopping ? { earlyStopping: r.earlyStopping } : {}),
   };
 }
 

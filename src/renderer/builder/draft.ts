@@ -7,7 +7,11 @@
 import { LR_SETS, METHOD_IDS, MODEL_IDS, type MethodId, type ModelId } from '../../shared/ids';
 import { LOSS_SCALES, methodSchema, type ExperimentSpec, type MethodSpec } from '../../shared/spec';
 
-export type FieldKind = 'number' | 'integer' | 'boolean' | 'list' | 'choice' | 'text';
+/**
+ * 'json': a nested option (schedule, sweep) typed as JSON; text that is not JSON goes into the
+ * spec as text, so the validator names the field as it would in a file.
+ */
+export type FieldKind = 'number' | 'integer' | 'boolean' | 'list' | 'choice' | 'text' | 'json';
 
 export interface MethodField {
   key: string;
@@ -25,6 +29,39 @@ const SGD_FIELDS: MethodField[] = [
   { key: 'weightDecay', label: 'weight decay', kind: 'number' },
 ];
 
+/** Any gradient method's learning-rate schedule (none: constant); its lr is η_max. */
+const SCHEDULE_FIELD: MethodField = {
+  key: 'schedule',
+  label: 'lr schedule (JSON)',
+  kind: 'json',
+  hint: '{"kind": "sgdr", "t0": 10, "tMult": 2}; kinds: step, cosine, sgdr',
+};
+
+/** Every method: stop once validation accuracy stalls (absent: run every epoch). */
+const EARLY_STOPPING_FIELD: MethodField = {
+  key: 'earlyStopping',
+  label: 'early stopping (JSON)',
+  kind: 'json',
+  hint: '{"patience": 3, "minDelta": 0}',
+};
+
+/** Every method: one entry standing for the product of the listed values. */
+const SWEEP_FIELD: MethodField = {
+  key: 'sweep',
+  label: 'sweep (JSON)',
+  kind: 'json',
+  hint: '{"lr": [0.1, 0.01], "momentum": [0, 0.9]}',
+};
+
+const ADAM_FIELDS: MethodField[] = [
+  { key: 'lr', label: 'η (learning rate)', kind: 'number' },
+  { key: 'betas', label: 'β₁, β₂', kind: 'list', hint: 'e.g. 0.9, 0.999' },
+  { key: 'eps', label: 'ε', kind: 'number' },
+  { key: 'weightDecay', label: 'weight decay λ', kind: 'number' },
+  { key: 'amsgrad', label: 'AMSGrad', kind: 'boolean' },
+  SCHEDULE_FIELD,
+];
+
 /** SSA's, SGD-SA's and the restart's comparison scale (METHODS.md, "Loss scale"). */
 const LOSS_SCALE_FIELD: MethodField = {
   key: 'lossScale',
@@ -40,9 +77,9 @@ const ANNEAL_FIELDS: MethodField[] = [
   { key: 'minTemperature', label: 'T floor', kind: 'number' },
 ];
 
-/** The parameter form of each method, in the order the thesis introduces the parameters. */
-export const METHOD_FIELDS: Record<MethodId, MethodField[]> = {
-  sgd: SGD_FIELDS,
+/** Each method's own parameters, in the order the thesis (or PyTorch) introduces them. */
+const OWN_FIELDS: Record<MethodId, MethodField[]> = {
+  sgd: [...SGD_FIELDS, SCHEDULE_FIELD],
   'scheduled-sgd': [
     ...SGD_FIELDS,
     { key: 'milestones', label: 'milestones (epochs)', kind: 'list', hint: 'e.g. 30, 70' },
@@ -53,6 +90,7 @@ export const METHOD_FIELDS: Record<MethodId, MethodField[]> = {
     { key: 'restartEpsilon', label: 'restart below ε', kind: 'number' },
     { key: 'checkEvery', label: 'check every', kind: 'text', hint: '"epoch" or a number of steps' },
     LOSS_SCALE_FIELD,
+    SCHEDULE_FIELD,
   ],
   ssa: [
     { key: 'epsilon', label: 'ε₀ (move scale)', kind: 'number' },
@@ -67,7 +105,31 @@ export const METHOD_FIELDS: Record<MethodId, MethodField[]> = {
     ...ANNEAL_FIELDS,
     LOSS_SCALE_FIELD,
   ],
+  adam: ADAM_FIELDS,
+  adamw: ADAM_FIELDS,
+  rmsprop: [
+    { key: 'lr', label: 'η (learning rate)', kind: 'number' },
+    { key: 'alpha', label: 'α (smoothing)', kind: 'number' },
+    { key: 'eps', label: 'ε', kind: 'number' },
+    { key: 'weightDecay', label: 'weight decay λ', kind: 'number' },
+    { key: 'momentum', label: 'momentum', kind: 'number' },
+    { key: 'centered', label: 'centered', kind: 'boolean' },
+    SCHEDULE_FIELD,
+  ],
+  adagrad: [
+    { key: 'lr', label: 'η (learning rate)', kind: 'number' },
+    { key: 'lrDecay', label: 'lr decay', kind: 'number' },
+    { key: 'eps', label: 'ε', kind: 'number' },
+    { key: 'weightDecay', label: 'weight decay λ', kind: 'number' },
+    { key: 'initialAccumulatorValue', label: 'initial accumulator', kind: 'number' },
+    SCHEDULE_FIELD,
+  ],
 };
+
+/** The parameter form of each method, then the options every method takes. */
+export const METHOD_FIELDS = Object.fromEntries(
+  Object.entries(OWN_FIELDS).map(([id, fields]) => [id, [...fields, EARLY_STOPPING_FIELD, SWEEP_FIELD]]),
+) as Record<MethodId, MethodField[]>;
 
 export const METHOD_NAMES: Record<MethodId, string> = {
   sgd: 'SGD',
@@ -75,6 +137,10 @@ export const METHOD_NAMES: Record<MethodId, string> = {
   restart: 'SGD with cold restarts',
   ssa: 'SSA',
   'sgd-sa': 'SGD-SA',
+  adam: 'Adam',
+  adamw: 'AdamW',
+  rmsprop: 'RMSprop',
+  adagrad: 'Adagrad',
 };
 
 export type FieldValue = string | boolean;
@@ -112,6 +178,20 @@ const show = (v: unknown): FieldValue =>
         ? ''
         : String(v);
 
+/** A nested option as the user would type it; '' when absent. */
+const showJson = (v: unknown): string => (v === undefined || v === null ? '' : JSON.stringify(v));
+
+/** '' → undefined (absent); JSON → its value; anything else as typed, for the validator to name. */
+export function parseJson(text: string): unknown {
+  const t = text.trim();
+  if (t === '') return undefined;
+  try {
+    return JSON.parse(t) as unknown;
+  } catch {
+    return t;
+  }
+}
+
 /** A method's form, filled with the thesis's defaults (and any values given). */
 export function methodDraft(id: MethodId, given: Partial<Record<string, unknown>> = {}): MethodDraft {
   const defaults = methodSchema.parse({ id }) as Record<string, unknown>;
@@ -119,7 +199,7 @@ export function methodDraft(id: MethodId, given: Partial<Record<string, unknown>
   const values: Record<string, FieldValue> = {};
   for (const f of METHOD_FIELDS[id]) {
     if (f.key === 'lrSet' || f.key === 'lrCustom') continue;
-    values[f.key] = show(merged[f.key]);
+    values[f.key] = f.kind === 'json' ? showJson(merged[f.key]) : show(merged[f.key]);
   }
   if (id === 'sgd-sa') {
     const set = merged.lrSet;
@@ -169,9 +249,12 @@ function put(target: Record<string, unknown>, key: string, value: unknown): void
 export function methodToSpec(m: MethodDraft): Record<string, unknown> {
   const out: Record<string, unknown> = { id: m.id };
   if (m.label.trim()) out.label = m.label.trim();
+  // A swept parameter takes its values from the sweep: its own field (always filled) is left out.
+  const sweep = parseJson(String(m.values.sweep ?? ''));
+  const swept = sweep && typeof sweep === 'object' && !Array.isArray(sweep) ? Object.keys(sweep) : [];
   for (const f of METHOD_FIELDS[m.id]) {
     const v = m.values[f.key];
-    if (f.key === 'lrCustom') continue;
+    if (f.key === 'lrCustom' || swept.includes(f.key)) continue;
     if (f.key === 'lrSet') {
       out.lrSet = v === 'custom' ? parseList(String(m.values.lrCustom ?? '')) : v;
       continue;
@@ -186,6 +269,9 @@ export function methodToSpec(m: MethodDraft): Record<string, unknown> {
         break;
       case 'choice':
         put(out, f.key, v === '' ? undefined : v);
+        break;
+      case 'json':
+        put(out, f.key, parseJson(String(v)));
         break;
       case 'text': {
         // checkEvery: "epoch" or a whole number of steps.

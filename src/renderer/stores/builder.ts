@@ -35,7 +35,9 @@ export const useBuilderStore = defineStore('builder', () => {
   const valid = computed(() => problems.value.length === 0);
   const runCount = computed(() => {
     const s = spec.value as { seeds?: unknown[]; models?: unknown[]; methods?: unknown[] };
-    return (s.seeds?.length ?? 0) * (s.models?.length ?? 0) * (s.methods?.length ?? 0);
+    // A sweep stands for several methods: count the validated spec's once it is valid.
+    const methods = validation.value.ok ? validation.value.spec.methods.length : (s.methods?.length ?? 0);
+    return (s.seeds?.length ?? 0) * (s.models?.length ?? 0) * methods;
   });
 
   function problemsAt(path: string): SpecProblem[] {

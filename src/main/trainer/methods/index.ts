@@ -1,7 +1,7 @@
 import type { MethodSpec } from '../../../shared/spec';
 import type { MethodContext, TrainingMethod } from './method';
+import { GradientMethod } from './gradient';
 import { RestartMethod } from './restart';
-import { SgdMethod } from './sgd';
 import { SgdSaMethod } from './sgd-sa';
 import { SsaMethod } from './ssa';
 
@@ -20,7 +20,11 @@ export function createMethod(ctx: MethodContext, spec: MethodSpec): TrainingMeth
   switch (spec.id) {
     case 'sgd':
     case 'scheduled-sgd':
-      return new SgdMethod(ctx, spec);
+    case 'adam':
+    case 'adamw':
+    case 'rmsprop':
+    case 'adagrad':
+      return new GradientMethod(ctx, spec);
     case 'restart':
       return new RestartMethod(ctx, spec);
     case 'ssa':

@@ -2,7 +2,8 @@
 // restartEpsilon, re-draw all weights from the run's RNG and reset the optimizer state. The
 // estimate is on the spec's loss scale (loss-scale.ts): by default the published code's,
 // Σ minibatch-mean CE / examples, so ε = 1e-4 at batch 64 means a mean CE below 0.0064.
-// "Cold": the learning rate is not touched. The loop keeps the best-on-validation weights
+// "Cold": the learning rate is not touched (a `schedule`, SGDR's warm restarts included, runs on
+// by the epoch, independent of the cold restarts). The loop keeps the best-on-validation weights
 // across restarts, which is the method's output.
 import type { RestartEvent } from '../../../shared/records';
 import type { MethodSpecOf } from '../../../shared/spec';
@@ -18,6 +19,7 @@ import {
   type TrainingMethod,
 } from './method';
 import { restartEstimate } from './loss-scale';
+import { epochLr } from './schedule';
 import { SgdStepper } from './sgd-step';
 
 /** The restart count; the momentum buffers travel as tensors (SgdStepper). */
@@ -28,21 +30,25 @@ export class RestartMethod implements TrainingMethod {
   private restarts = 0;
   private epochEvents: RestartEvent[] = [];
   private epoch = 0;
+  /** The rate of this epoch: constant unless the spec gives a schedule, which restarts do not touch. */
+  private lr: number;
 
   constructor(
     private readonly ctx: MethodContext,
     private readonly spec: MethodSpecOf<'restart'>,
   ) {
     this.stepper = new SgdStepper(ctx, spec);
+    this.lr = spec.lr;
   }
 
   beginEpoch(epoch: number): void {
     this.epoch = epoch;
     this.epochEvents = [];
+    this.lr = epochLr(this.spec, epoch);
   }
 
   step(batch: Batch, step: number): void {
-    this.stepper.step(batch, this.spec.lr);
+    this.stepper.step(batch, this.lr);
     const every = this.spec.checkEvery;
     if (every !== 'epoch' && step % every === 0) {
       this.maybeRestart(restartEstimate(this.ctx.estimateTrain(), this.spec.lossScale), step);
@@ -54,7 +60,7 @@ export class RestartMethod implements TrainingMethod {
       this.maybeRestart(restartEstimate(train, this.spec.lossScale), null);
     return {
       ...NO_METHOD_FIELDS,
-      lr: this.spec.lr,
+      lr: this.lr,
       restarts: this.restarts,
       restartEvents: this.epochEvents,
     };
