@@ -7,7 +7,7 @@ import type { RunnerEvent } from '../../../shared/events';
 import { currentExecutor } from '../../services/executor-lease';
 import { submitExperiment } from '../../services/experiments';
 import { QUEUE_PAUSED, QueueRunner } from '../../services/queue';
-import { watchRuns } from '../../services/watch';
+import { followRuns } from '../../services/follower';
 import { Store } from '../../store';
 import { UserError } from '../errors';
 import { fmtDuration, ProgressView } from '../progress';
@@ -122,7 +122,7 @@ export async function runCommand(specPaths: string[], options: RunCommandOptions
       say(
         `another Annealab process (${executor?.role ?? 'unknown'}, pid ${executor?.pid ?? '?'}) runs the queue; following it`,
       );
-      await watchRuns(store, ids, emit);
+      await followRuns(store, ids, emit);
       for (const { spec, experiment } of submitted) {
         const final = store.runs.forExperiment(experiment.id);
         const count = (status: string) => final.filter((r) => r.status === status).length;
