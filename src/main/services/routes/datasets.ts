@@ -1,9 +1,19 @@
-// datasets.*: list, preview and import, with the events the Datasets view listens for when
-// what the data dir holds changed.
-import { datasetEntries, datasetPreview, importedView, importInto } from '../datasets';
+// datasets.*: list, preview, describe, import and delete, with the events the Datasets view
+// listens for when what the data dir holds changed.
+import {
+  datasetDescription,
+  datasetEntries,
+  datasetPreview,
+  deleteImported,
+  importedView,
+  importInto,
+} from '../datasets';
 import type { AppHandlers, RouteContext } from './context';
 
-type DatasetRoutes = Pick<AppHandlers, 'datasets.list' | 'datasets.preview' | 'datasets.import'>;
+type DatasetRoutes = Pick<
+  AppHandlers,
+  'datasets.list' | 'datasets.preview' | 'datasets.describe' | 'datasets.import' | 'datasets.delete'
+>;
 
 export const datasetRoutes = (ctx: RouteContext): DatasetRoutes => ({
   'datasets.list': () => datasetEntries(ctx.dataDir, ctx.store),
@@ -12,6 +22,7 @@ export const datasetRoutes = (ctx: RouteContext): DatasetRoutes => ({
     if (converted) ctx.emit('datasets.changed', { id });
     return preview;
   },
+  'datasets.describe': ({ name }) => datasetDescription(ctx.dataDir, ctx.store, name),
   'datasets.import': async ({ paths, name, testFraction, resize }) => {
     const row = await importInto(ctx.dataDir, ctx.store, paths, {
       name,
@@ -21,5 +32,10 @@ export const datasetRoutes = (ctx: RouteContext): DatasetRoutes => ({
     });
     ctx.emit('datasets.changed', { id: row.name });
     return importedView(row);
+  },
+  'datasets.delete': async ({ name }) => {
+    const deleted = await deleteImported(ctx.dataDir, ctx.store, name);
+    ctx.emit('datasets.changed', { id: name });
+    return deleted;
   },
 });
