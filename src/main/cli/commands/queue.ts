@@ -2,46 +2,50 @@
 // change rows in the store; whichever process executes the queue (a CLI or the UI host)
 // picks the changes up within a second.
 import type { Command } from 'commander';
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { RunnerEvent } from '../../../shared/events';
 import { currentExecutor } from '../../services/executor-lease';
-import { QUEUE_CONCURRENCY, QUEUE_PAUSED, QueueRunner } from '../../services/queue';
+import { findExperiment } from '../../services/experiments';
+import { QueueRunner } from '../../services/queue';
+import {
+  cancelRun,
+  isPaused,
+  moveRun,
+  parseConcurrency,
+  pauseQueue,
+  resumeQueue,
+  retryRun,
+  setConcurrency,
+} from '../../services/queue-control';
+import { findRun as findRunOrThrow } from '../../services/runs';
 import { runEta } from '../../../shared/results';
-import { Store, type RunRow } from '../../store';
-import { checkpointPath } from '../../trainer/checkpoint';
+import type { Store, RunRow } from '../../store';
 import { UserError } from '../errors';
+import { fmtEta } from '../format';
+import { concurrencyOption } from '../options';
 import { ProgressView } from '../progress';
+import { withStore } from '../store';
 
 type DataDirResolver = (flag?: string) => string;
 const dataDirOption = '--data-dir <dir>';
 const dataDirHelp = 'where results live (default: $ANNEALAB_DATA_DIR or the app-data folder)';
 
-function withStore<T>(dataDir: string, f: (store: Store) => T): T {
-  const store = Store.open(dataDir);
-  try {
-    return f(store);
-  } finally {
-    store.close();
-  }
-}
-
+/** A run by id or prefix; a miss says where to look. */
 function findRun(store: Store, key: string): RunRow {
   try {
-    return store.runs.find(key);
+    return findRunOrThrow(store, key);
   } catch (err) {
     throw new UserError(`${(err as Error).message} (see \`annealab queue list\`)`);
   }
 }
 
-const ETA_FORMAT = (s: number | null) =>
-  s === null || !Number.isFinite(s)
-    ? ''
-    : s >= 3600
-      ? `${(s / 3600).toFixed(1)} h`
-      : s >= 60
-        ? `${Math.round(s / 60)} min`
-        : `${Math.round(s)} s`;
+/** The store's refusals (a run that is not queued, say) are the user's to act on. */
+function refused<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
+}
 
 function describe(run: RunRow, experimentName: string): Record<string, unknown> {
   return {
@@ -76,7 +80,7 @@ function printRuns(store: Store, runs: RunRow[], json: boolean): void {
     const p = r.progress;
     const where =
       r.status === 'running' && p
-        ? `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} ${ETA_FORMAT(runEta(r))}`
+        ? `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} ${fmtEta(runEta(r))}`
         : '';
     const extra =
       r.status === 'failed'
@@ -102,7 +106,7 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
       withStore(resolveDataDir(o.dataDir), (store) => {
         if (!o.json) {
           const executor = currentExecutor(store);
-          const paused = store.settings.get<boolean>(QUEUE_PAUSED) ?? false;
+          const paused = isPaused(store);
           process.stdout.write(
             `queue ${paused ? 'PAUSED' : 'active'} · ${executor ? `executed by ${executor.role} (pid ${executor.pid})` : 'no process executes it now (annealab queue resume)'}\n`,
           );
@@ -117,7 +121,7 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
     .option(dataDirOption, dataDirHelp)
     .action((o: { dataDir?: string }) =>
       withStore(resolveDataDir(o.dataDir), (store) => {
-        store.settings.set(QUEUE_PAUSED, true);
+        pauseQueue(store);
         process.stdout.write('queue paused: no new run starts; running runs go on (annealab queue resume)\n');
       }),
     );
@@ -127,20 +131,19 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
     .description('un-pause, continue interrupted runs from their checkpoints, and run the queue')
     .option('--wait', 'when another process executes the queue, wait until it is empty')
     .option('--json', 'one JSON object per event on stdout')
-    .option('--concurrency <n>', 'runs in parallel', (v) => Number(v))
+    .option('--concurrency <n>', 'runs in parallel', concurrencyOption)
     .option(dataDirOption, dataDirHelp)
     .action(async (o: { wait?: boolean; json?: boolean; concurrency?: number; dataDir?: string }) => {
       const dataDir = resolveDataDir(o.dataDir);
-      const store = Store.open(dataDir);
-      try {
-        store.settings.set(QUEUE_PAUSED, false);
+      await withStore(dataDir, async (store) => {
         const runner = QueueRunner.start(
           store,
           { dataDir, concurrency: o.concurrency },
           'annealab queue resume',
         );
-        // Only the executor may decide a 'running' run is orphaned; start() did that.
-        const requeued = store.runs.requeueInterrupted();
+        // Only the executor may decide a 'running' run is orphaned; start() did that, so the
+        // orphans are among the interrupted runs that resuming puts back in the queue.
+        const requeued = resumeQueue(store);
         const say = (s: string) => process.stderr.write(`${s}\n`);
         if (requeued > 0) say(`${requeued} interrupted run(s) continue from their last checkpoint`);
         if (!runner) {
@@ -166,9 +169,7 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
         await runner.stop({ cancel: false });
         const failed = store.runs.all().filter((r) => r.status === 'failed').length;
         process.exitCode = failed > 0 ? 1 : 0;
-      } finally {
-        store.close();
-      }
+      });
     });
 
   queue
@@ -179,12 +180,7 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
     .action((key: string, o: { dataDir?: string }) =>
       withStore(resolveDataDir(o.dataDir), (store) => {
         const run = findRun(store, key);
-        let outcome: string;
-        try {
-          outcome = store.runs.requestCancel(run.id);
-        } catch (err) {
-          throw new UserError((err as Error).message);
-        }
+        const { outcome } = refused(() => cancelRun(store, run.id));
         process.stdout.write(
           outcome === 'cancelled'
             ? `cancelled ${run.id.slice(0, 8)}\n`
@@ -205,13 +201,7 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
       const dataDir = resolveDataDir(o.dataDir);
       withStore(dataDir, (store) => {
         const run = findRun(store, key);
-        try {
-          if (o.resume) store.runs.requeueFromCheckpoint(run.id);
-          else store.runs.retry(run.id);
-        } catch (err) {
-          throw new UserError((err as Error).message);
-        }
-        if (!o.resume) rmSync(dirname(checkpointPath(dataDir, run.id)), { recursive: true, force: true });
+        refused(() => retryRun(store, dataDir, run.id, { resume: Boolean(o.resume) }));
         const executing = currentExecutor(store);
         process.stdout.write(
           `queued ${run.id.slice(0, 8)} again${executing ? '' : ' (nothing executes the queue now: annealab queue resume)'}\n`,
@@ -229,11 +219,7 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
       withStore(resolveDataDir(o.dataDir), (store) => {
         if (!Number.isInteger(index) || index < 0) throw new UserError('index must be a whole number >= 0');
         const run = findRun(store, key);
-        try {
-          store.runs.moveInQueue(run.id, index);
-        } catch (err) {
-          throw new UserError((err as Error).message);
-        }
+        refused(() => moveRun(store, run.id, index));
         process.stdout.write(`moved ${run.id.slice(0, 8)} to place ${index}\n`);
       }),
     );
@@ -245,9 +231,13 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
     .option(dataDirOption, dataDirHelp)
     .action((n: string, o: { dataDir?: string }) =>
       withStore(resolveDataDir(o.dataDir), (store) => {
-        if (n === 'auto') store.settings.delete(QUEUE_CONCURRENCY);
-        else if (/^[1-9]\d*$/.test(n)) store.settings.set(QUEUE_CONCURRENCY, Number(n));
-        else throw new UserError('concurrency must be a whole number >= 1 or "auto"');
+        let value: number | null;
+        try {
+          value = parseConcurrency(n, { auto: true });
+        } catch (err) {
+          throw new UserError(`concurrency ${(err as Error).message}`);
+        }
+        setConcurrency(store, value);
         process.stdout.write(`concurrency: ${n}\n`);
       }),
     );
@@ -263,8 +253,7 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
       withStore(resolveDataDir(o.dataDir), (store) => {
         let list = store.experiments.list().flatMap((e) => store.runs.forExperiment(e.id));
         if (o.experiment) {
-          const e = store.experiments.find(o.experiment);
-          if (!e) throw new UserError(`no experiment "${o.experiment}"`);
+          const e = refused(() => findExperiment(store, o.experiment!));
           list = store.runs.forExperiment(e.id);
         }
         printRuns(store, list, Boolean(o.json));
