@@ -1,7 +1,7 @@
 // The `annealab` command: the same services as the UI, from a terminal.
 import { Command, InvalidArgumentError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { ContractError } from '../../shared/contract';
+import { ANNEALAB_VERSION } from '../services/version';
 import { resolveDataDir } from './data-dir';
 import { UserError } from './errors';
 import { concurrencyOption } from './options';
@@ -13,10 +13,6 @@ import { registerQueueCommands } from './commands/queue';
 import { runCommand } from './commands/run';
 import { registerServeCommand } from './commands/serve';
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
-
 const fraction = (v: string) => {
   const n = Number(v);
   if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('must be a fraction in (0, 1], e.g. 0.9');
@@ -27,7 +23,7 @@ const program = new Command('annealab')
   .description(
     'Run and compare training methods for deep neural networks (SGD, scheduled SGD, restarts, SSA, SGD-SA).',
   )
-  .version(pkg.version)
+  .version(ANNEALAB_VERSION)
   .showHelpAfterError('(run with --help for usage)');
 
 const dataDirOption = [
