@@ -1,72 +1,33 @@
 // The routes for what `annealab datasets show` and `delete` do, through the real browser host
 // (HTTP, the token, the registry), on a dataset imported through the same host.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AnnealabApp } from '../../src/main/services/app';
-import { startWebHost, type WebHost } from '../../src/main/web/server';
 import { idxImages, idxLabels, write } from '../fixtures/import/make';
-
-interface Reply {
-  status: number;
-  body: { value?: any; error?: { code: string; message: string } };
-}
+import { startTestWebHost, type TestWebHost } from '../helpers/web';
 
 describe('datasets.describe and datasets.delete over HTTP', () => {
-  let dir: string;
-  let dataDir: string;
-  let app: AnnealabApp;
-  let host: WebHost;
-  const token = 'datasets-token-0123456789';
-
-  const invoke = (name: string, input: unknown): Promise<Reply> =>
-    new Promise((ok, fail) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port: host.port,
-          path: `/api/invoke/${name}`,
-          method: 'POST',
-          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-        },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (body += c));
-          res.on('end', () => ok({ status: res.statusCode!, body: JSON.parse(body) as Reply['body'] }));
-        },
-      );
-      req.on('error', fail);
-      req.end(JSON.stringify(input));
-    });
+  let web: TestWebHost;
+  const invoke = (name: string, input: unknown) => web.invoke(name, input);
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'annealab-web-datasets-'));
-    dataDir = join(dir, 'data');
-    app = AnnealabApp.start({ dataDir, host: 'web', role: 'test', execute: false });
-    host = await startWebHost(app, { token, rendererDir: join(dir, 'renderer') });
+    web = await startTestWebHost('web-datasets');
     // 40 bars, one column lit per class: 4 classes, 10 images each.
     const count = 40;
     const images = new Uint8Array(count * 28 * 28);
     const labels = new Uint8Array(count).map((_, i) => i % 4);
     for (let n = 0; n < count; n++) images[n * 784 + labels[n]!] = 255;
-    write(join(dir, 'bars', 'train-images-idx3-ubyte'), idxImages(images, count, 28, 28));
-    write(join(dir, 'bars', 'train-labels-idx1-ubyte'), idxLabels(labels));
+    write(join(web.dir, 'bars', 'train-images-idx3-ubyte'), idxImages(images, count, 28, 28));
+    write(join(web.dir, 'bars', 'train-labels-idx1-ubyte'), idxLabels(labels));
     const r = await invoke('datasets.import', {
-      paths: [join(dir, 'bars')],
+      paths: [join(web.dir, 'bars')],
       name: 'bars',
       testFraction: 0.25,
     });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
   });
 
-  afterAll(async () => {
-    await host?.close();
-    await app?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => web?.close());
 
   it('describes an imported dataset: metadata, provenance and class counts, no images', async () => {
     const r = await invoke('datasets.describe', { name: 'bars' });
@@ -88,8 +49,8 @@ describe('datasets.describe and datasets.delete over HTTP', () => {
     expect(train.map((n, c) => n + test[c]!)).toEqual([10, 10, 10, 10]);
     expect(test.reduce((a, b) => a + b, 0)).toBe(10);
     expect(d.row.sources.map((s: { path: string }) => s.path).sort()).toEqual([
-      join(dir, 'bars', 'train-images-idx3-ubyte'),
-      join(dir, 'bars', 'train-labels-idx1-ubyte'),
+      join(web.dir, 'bars', 'train-images-idx3-ubyte'),
+      join(web.dir, 'bars', 'train-labels-idx1-ubyte'),
     ]);
     expect(d).not.toHaveProperty('samples');
   });
@@ -109,7 +70,7 @@ describe('datasets.describe and datasets.delete over HTTP', () => {
     });
 
     const events: string[] = [];
-    const off = app.subscribe((name, payload) => {
+    const off = web.app.subscribe((name, payload) => {
       if (name === 'datasets.changed') events.push((payload as { id: string }).id);
     });
     const r = await invoke('datasets.delete', { name: 'bars' });
@@ -117,7 +78,7 @@ describe('datasets.describe and datasets.delete over HTTP', () => {
     expect(r.status).toBe(200);
     expect(r.body.value).toEqual({ name: 'bars', row: true, file: true });
     expect(events).toEqual(['bars']);
-    expect(existsSync(join(dataDir, 'datasets', 'bars.annds'))).toBe(false);
+    expect(existsSync(join(web.dataDir, 'datasets', 'bars.annds'))).toBe(false);
     const list = await invoke('datasets.list', {});
     expect(list.body.value.map((e: { id: string }) => e.id)).toEqual(['mnist', 'fashion-mnist']);
 
