@@ -10,6 +10,7 @@ import { registerBenchCommand } from './commands/bench';
 import { registerDatasetCommands } from './commands/datasets';
 import { registerModelCommands } from './commands/models';
 import { registerQueueCommands } from './commands/queue';
+import { registerRunCommands } from './commands/runs';
 import { runCommand } from './commands/run';
 import { registerServeCommand } from './commands/serve';
 
@@ -93,6 +94,7 @@ program
   );
 
 registerQueueCommands(program, resolveDataDir);
+registerRunCommands(program, resolveDataDir);
 registerServeCommand(program, resolveDataDir);
 registerBenchCommand(program);
 registerModelCommands(program);

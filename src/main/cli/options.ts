@@ -10,3 +10,9 @@ export const concurrencyOption = (v: string): number => {
     throw new InvalidArgumentError((err as Error).message);
   }
 };
+
+export type DataDirResolver = (flag?: string) => string;
+
+/** --data-dir as the queue and runs commands word it. */
+export const DATA_DIR_OPTION = '--data-dir <dir>';
+export const DATA_DIR_HELP = 'where results live (default: $ANNEALAB_DATA_DIR or the app-data folder)';

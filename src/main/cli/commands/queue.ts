@@ -1,10 +1,9 @@
-// `annealab queue …` and `annealab runs …`: the persistent queue from a terminal. Commands
-// change rows in the store; whichever process executes the queue (a CLI or the UI host)
-// picks the changes up within a second.
+// `annealab queue …`: the persistent queue from a terminal. Commands change rows in the
+// store; whichever process executes the queue (a CLI or the UI host) picks the changes up
+// within a second.
 import type { Command } from 'commander';
 import type { RunnerEvent } from '../../../shared/events';
 import { currentExecutor } from '../../services/executor-lease';
-import { findExperiment } from '../../services/experiments';
 import { QueueRunner } from '../../services/queue';
 import {
   cancelRun,
@@ -16,83 +15,17 @@ import {
   retryRun,
   setConcurrency,
 } from '../../services/queue-control';
-import { findRun as findRunOrThrow } from '../../services/runs';
-import { runEta } from '../../../shared/results';
-import type { Store, RunRow } from '../../store';
 import { UserError } from '../errors';
-import { fmtEta } from '../format';
 import { concurrencyOption } from '../options';
 import { ProgressView } from '../progress';
+import { findRun, printRuns, refused } from '../runs-output';
 import { withStore } from '../store';
 
-type DataDirResolver = (flag?: string) => string;
-const dataDirOption = '--data-dir <dir>';
-const dataDirHelp = 'where results live (default: $ANNEALAB_DATA_DIR or the app-data folder)';
-
-/** A run by id or prefix; a miss says where to look. */
-function findRun(store: Store, key: string): RunRow {
-  try {
-    return findRunOrThrow(store, key);
-  } catch (err) {
-    throw new UserError(`${(err as Error).message} (see \`annealab queue list\`)`);
-  }
-}
-
-/** The store's refusals (a run that is not queued, say) are the user's to act on. */
-function refused<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (err) {
-    throw new UserError((err as Error).message);
-  }
-}
-
-function describe(run: RunRow, experimentName: string): Record<string, unknown> {
-  return {
-    id: run.id,
-    experiment: experimentName,
-    status: run.status,
-    method: run.method,
-    label: run.label,
-    model: run.model,
-    seed: run.seed,
-    progress: run.progress,
-    etaSeconds: runEta(run),
-    checkpointEpoch: run.checkpointEpoch,
-    attempts: run.attempts,
-    error: run.error,
-  };
-}
-
-function printRuns(store: Store, runs: RunRow[], json: boolean): void {
-  const names = new Map(store.experiments.list().map((e) => [e.id, e.name]));
-  if (json) {
-    process.stdout.write(
-      `${JSON.stringify(runs.map((r) => describe(r, names.get(r.experimentId) ?? '?')))}\n`,
-    );
-    return;
-  }
-  if (runs.length === 0) {
-    process.stdout.write('no runs\n');
-    return;
-  }
-  for (const r of runs) {
-    const p = r.progress;
-    const where =
-      r.status === 'running' && p
-        ? `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} ${fmtEta(runEta(r))}`
-        : '';
-    const extra =
-      r.status === 'failed'
-        ? (r.error ?? '')
-        : r.status === 'interrupted'
-          ? `checkpoint at epoch ${r.checkpointEpoch ?? 0}`
-          : where;
-    process.stdout.write(
-      `${r.id.slice(0, 8)}  ${r.status.padEnd(11)} ${(names.get(r.experimentId) ?? '?').padEnd(16)} ${r.label} · ${r.model} · seed ${r.seed}  ${extra}\n`,
-    );
-  }
-}
+import {
+  DATA_DIR_HELP as dataDirHelp,
+  DATA_DIR_OPTION as dataDirOption,
+  type DataDirResolver,
+} from '../options';
 
 export function registerQueueCommands(program: Command, resolveDataDir: DataDirResolver): void {
   const queue = program.command('queue').description('the persistent run queue');
@@ -239,58 +172,6 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
         }
         setConcurrency(store, value);
         process.stdout.write(`concurrency: ${n}\n`);
-      }),
-    );
-
-  const runs = program.command('runs').description('runs and their per-epoch records');
-  runs
-    .command('list')
-    .description('every run, newest experiment first')
-    .option('--experiment <name>', 'only this experiment (name or id)')
-    .option('--json', 'as JSON')
-    .option(dataDirOption, dataDirHelp)
-    .action((o: { experiment?: string; json?: boolean; dataDir?: string }) =>
-      withStore(resolveDataDir(o.dataDir), (store) => {
-        let list = store.experiments.list().flatMap((e) => store.runs.forExperiment(e.id));
-        if (o.experiment) {
-          const e = refused(() => findExperiment(store, o.experiment!));
-          list = store.runs.forExperiment(e.id);
-        }
-        printRuns(store, list, Boolean(o.json));
-      }),
-    );
-  runs
-    .command('show')
-    .description('one run with all its epoch records')
-    .argument('<run>', 'run id or a unique prefix')
-    .option('--json', 'as JSON (the run and its records in the epoch-record shape)')
-    .option(dataDirOption, dataDirHelp)
-    .action((key: string, o: { json?: boolean; dataDir?: string }) =>
-      withStore(resolveDataDir(o.dataDir), (store) => {
-        const run = findRun(store, key);
-        const experiment = store.experiments.get(run.experimentId)!;
-        const epochs = store.epochs.forRun(run.id);
-        const out = {
-          ...describe(run, experiment.name),
-          environment: run.environment,
-          summary: run.summary,
-          notes: run.notes,
-          epochs,
-        };
-        if (o.json) {
-          process.stdout.write(`${JSON.stringify(out)}\n`);
-          return;
-        }
-        process.stdout.write(
-          `${run.label} · ${run.model} · seed ${run.seed} — ${run.status}${run.error ? `: ${run.error}` : ''}\n`,
-        );
-        if (run.environment)
-          process.stdout.write(`on ${run.environment.backend}: ${run.environment.device}\n`);
-        for (const e of epochs) {
-          process.stdout.write(
-            `epoch ${String(e.epoch).padStart(3)}  val ${(e.val.accuracy * 100).toFixed(2)}% loss ${e.val.loss.toFixed(4)}  train loss ${e.train.loss.toFixed(4)}  ${e.counters.seconds.toFixed(1)} s\n`,
-          );
-        }
       }),
     );
 }
