@@ -19,6 +19,29 @@ export default tseslint.config(
     },
   },
   {
+    // The layer rule of DESIGN.md: the hosts and what they run in-process (services, store,
+    // exports, datasets) import nothing of the trainer but its protocol, the checkpoint's
+    // metadata and the tfjs-free backend request; anything else would load TensorFlow.js into
+    // the Electron main process. Exempt: `annealab models`, which builds networks to print them
+    // (and loads them only when it runs), and the utility process's entry, which is a trainer.
+    files: ['src/main/{services,cli,web,electron,store,export,datasets}/**/*.{ts,mts}'],
+    ignores: ['src/main/cli/commands/models.ts', 'src/main/electron/trainer-entry.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)trainer(/(?!(protocol|checkpoint|backend/backend-request)(\\.ts)?$).*)?$',
+              message:
+                'hosts import of the trainer only trainer/protocol, trainer/checkpoint and trainer/backend/backend-request (DESIGN.md, layers)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests poke at parsed JSON and SQLite rows; typing every field there buys nothing.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

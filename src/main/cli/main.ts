@@ -1,25 +1,19 @@
 // The `annealab` command: the same services as the UI, from a terminal.
 import { Command, InvalidArgumentError } from 'commander';
-import { readFileSync } from 'node:fs';
+import { ContractError } from '../../shared/contract';
+import { ANNEALAB_VERSION } from '../services/version';
 import { resolveDataDir } from './data-dir';
 import { UserError } from './errors';
+import { concurrencyOption } from './options';
 import { exportCommand, figureCommand } from './commands/export';
 import { registerBenchCommand } from './commands/bench';
 import { registerDatasetCommands } from './commands/datasets';
 import { registerModelCommands } from './commands/models';
 import { registerQueueCommands } from './commands/queue';
+import { registerRunCommands } from './commands/runs';
 import { runCommand } from './commands/run';
 import { registerServeCommand } from './commands/serve';
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
-
-const positiveInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
-  return n;
-};
 const fraction = (v: string) => {
   const n = Number(v);
   if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('must be a fraction in (0, 1], e.g. 0.9');
@@ -30,7 +24,7 @@ const program = new Command('annealab')
   .description(
     'Run and compare training methods for deep neural networks (SGD, scheduled SGD, restarts, SSA, SGD-SA).',
   )
-  .version(pkg.version)
+  .version(ANNEALAB_VERSION)
   .showHelpAfterError('(run with --help for usage)');
 
 const dataDirOption = [
@@ -49,7 +43,7 @@ program
   .option(
     '--concurrency <n>',
     'runs in parallel (default: one per core on wasm/cpu, one on a GPU)',
-    positiveInt,
+    concurrencyOption,
   )
   .option('--backend <backend>', 'tensorflow, wasm, cpu or auto (overrides ANNEALAB_BACKEND and the spec)')
   .action(
@@ -100,6 +94,7 @@ program
   );
 
 registerQueueCommands(program, resolveDataDir);
+registerRunCommands(program, resolveDataDir);
 registerServeCommand(program, resolveDataDir);
 registerBenchCommand(program);
 registerModelCommands(program);
@@ -115,9 +110,11 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof UserError) {
+  // A service's refusal (a run that is not queued, an unknown experiment) is the user's to fix,
+  // like a UserError; only `internal` ones are bugs and keep their stack.
+  if (err instanceof UserError || (err instanceof ContractError && err.code !== 'internal')) {
     process.stderr.write(`annealab: ${err.message}\n`);
-    process.exitCode = err.exitCode;
+    process.exitCode = err instanceof UserError ? err.exitCode : 2;
   } else {
     throw err;
   }

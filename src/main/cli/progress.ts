@@ -1,6 +1,7 @@
 // Live progress of `annealab run` on a terminal: one line per active run plus an overall
 // line, redrawn in place. Off a terminal, one plain line per finished epoch or run instead.
 import type { RunnerEvent } from '../../shared/events';
+import { fmtDuration } from './format';
 
 interface ActiveRun {
   title: string;
@@ -11,16 +12,6 @@ interface ActiveRun {
   startedAt: number;
   lastVal: string;
 }
-
-export const fmtDuration = (s: number) => {
-  if (!Number.isFinite(s) || s < 0) return '–';
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = Math.floor(s % 60);
-  return h > 0
-    ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`
-    : `${m}:${String(sec).padStart(2, '0')}`;
-};
 
 const bar = (fraction: number, width = 20) => {
   const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width);

@@ -4,7 +4,8 @@
 import { hostname } from 'node:os';
 import type { Store } from '../store';
 
-const KEY = 'executor';
+export const EXECUTOR_KEY = 'executor';
+const KEY = EXECUTOR_KEY;
 const HEARTBEAT_MS = 2000;
 const STALE_MS = 10_000;
 
@@ -39,8 +40,8 @@ export class ExecutorLease {
 
   /** Take the lease if nobody live holds it; null when another process executes the queue. */
   static acquire(store: Store, role: string): ExecutorLease | null {
-    const got = store.db
-      .transaction(() => {
+    const got = store.transaction(
+      () => {
         const lease = store.settings.get<Lease>(KEY);
         if (lease && lease.pid !== process.pid && alive(lease, Date.now())) return false;
         store.settings.set(KEY, {
@@ -50,8 +51,9 @@ export class ExecutorLease {
           role,
         } satisfies Lease);
         return true;
-      })
-      .immediate();
+      },
+      { immediate: true },
+    );
     if (!got) return null;
     const l = new ExecutorLease(store);
     l.timer = setInterval(() => l.beat(role), HEARTBEAT_MS);

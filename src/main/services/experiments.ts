@@ -1,15 +1,120 @@
-// Submitting an experiment: its row and its whole grid of queued runs, in one transaction.
-import type { ExperimentSpec } from '../../shared/spec';
+// Experiments: validating a spec against the datasets this data dir has, submitting it with its
+// grid of queued runs, finding one by id or name, and the summaries the Experiments view lists.
+import { ContractError, type ExperimentSummary, type ValidationResult } from '../../shared/contract';
+import type { RunnerEvent } from '../../shared/events';
+import { RUN_STATUSES, type RunStatus } from '../../shared/results';
+import { validateSpec, type ExperimentSpec, type SpecResult } from '../../shared/spec';
+import { listDatasets } from '../datasets';
 import type { ExperimentRow, RunRow, Store } from '../store';
 import { experimentGrid } from './grid';
 
+export type ExperimentFinished = Extract<RunnerEvent, { type: 'experiment-finished' }>;
+
+/** Validate a spec (any JSON) against the schema and the datasets in `dataDir`. */
+export async function validateExperiment(dataDir: string, spec: unknown): Promise<SpecResult> {
+  return validateSpec(spec, { datasets: await listDatasets(dataDir) });
+}
+
+export async function checkExperiment(dataDir: string, spec: unknown): Promise<ValidationResult> {
+  const result = await validateExperiment(dataDir, spec);
+  return result.ok ? { ok: true, problems: [] } : { ok: false, problems: result.problems };
+}
+
+/** The experiment's row and its whole grid of queued runs, in one transaction. */
 export function submitExperiment(
   store: Store,
   spec: ExperimentSpec,
 ): { experiment: ExperimentRow; runs: RunRow[] } {
-  return store.db.transaction(() => {
+  return store.transaction(() => {
     const experiment = store.experiments.insert(spec);
     const runs = store.runs.insertAll(experiment.id, experimentGrid(spec));
     return { experiment, runs };
-  })();
+  });
+}
+
+/** Validate, then submit; an invalid spec is refused with every problem by path. */
+export async function submitSpec(
+  store: Store,
+  dataDir: string,
+  spec: unknown,
+): Promise<{ experiment: ExperimentRow; runs: RunRow[] }> {
+  const result = await validateExperiment(dataDir, spec);
+  if (!result.ok) {
+    throw new ContractError(
+      `not a valid experiment spec: ${result.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      'bad-input',
+      result.problems,
+    );
+  }
+  return submitExperiment(store, result.spec);
+}
+
+/** By id, or the most recent experiment with that name. */
+export function findExperiment(store: Store, key: string): ExperimentRow {
+  const e = store.experiments.get(key) ?? store.experiments.find(key);
+  if (!e) throw new ContractError(`no experiment "${key}"`, 'not-found');
+  return e;
+}
+
+/** The event that ends an experiment once none of its runs is queued or running; null before. */
+export function experimentFinished(store: Store, experimentId: string): ExperimentFinished | null {
+  const runs = store.runs.forExperiment(experimentId);
+  if (runs.some((r) => r.status === 'queued' || r.status === 'running')) return null;
+  const count = (s: RunRow['status']) => runs.filter((r) => r.status === s).length;
+  return {
+    type: 'experiment-finished',
+    experimentId,
+    name: store.experiments.get(experimentId)?.name ?? '?',
+    finished: count('finished'),
+    failed: count('failed'),
+    cancelled: count('cancelled'),
+    interrupted: count('interrupted'),
+  };
+}
+
+/** Every experiment, newest first, with run counts by status, progress and its best method. */
+export function experimentSummaries(store: Store): ExperimentSummary[] {
+  const counts = store.epochs.countsByRun();
+  return store.experiments.list().map((e) => {
+    const runs = store.runs.forExperiment(e.id);
+    const byStatus = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
+    for (const r of runs) byStatus[r.status]++;
+    const planned = runs.length * e.spec.epochs;
+    const done = runs.reduce(
+      (sum, r) =>
+        sum + (r.status === 'finished' ? e.spec.epochs : Math.min(counts.get(r.id) ?? 0, e.spec.epochs)),
+      0,
+    );
+    const present = RUN_STATUSES.filter((s) => byStatus[s] > 0);
+    const status: ExperimentSummary['status'] =
+      byStatus.running > 0
+        ? 'running'
+        : present.length === 1
+          ? present[0]!
+          : byStatus.queued > 0
+            ? 'queued'
+            : 'mixed';
+    const byLabel = new Map<string, number[]>();
+    for (const r of runs) {
+      const acc = r.status === 'finished' ? r.summary?.bestValAccuracy : null;
+      if (acc == null) continue;
+      byLabel.set(r.label, [...(byLabel.get(r.label) ?? []), acc]);
+    }
+    let best: ExperimentSummary['best'] = null;
+    for (const [label, accs] of byLabel) {
+      const accuracy = accs.reduce((a, b) => a + b, 0) / accs.length;
+      if (!best || accuracy > best.accuracy) best = { label, accuracy, runs: accs.length };
+    }
+    return {
+      id: e.id,
+      name: e.name,
+      createdAt: e.createdAt,
+      spec: e.spec,
+      runs: runs.length,
+      counts: byStatus,
+      progress: planned > 0 ? done / planned : 0,
+      status,
+      best,
+    };
+  });
 }

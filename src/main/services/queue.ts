@@ -4,22 +4,20 @@
 // Runs survive a crash of their trainer or of this host: each epoch ends with a checkpoint,
 // and an interrupted run continues from its last one.
 import { existsSync, rmSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { dirname } from 'node:path';
 import type { ModelId } from '../../shared/ids';
 import type { ExperimentRow, RunRow, Store } from '../store';
-import {
-  resolveBackendRequest,
-  tfjsNodeGpuEntry,
-  type ResolvedBackendRequest,
-} from '../trainer/backend/select';
+import { resolveBackendRequest, type ResolvedBackendRequest } from '../trainer/backend/backend-request';
 import { checkpointPath, readCheckpointState } from '../trainer/checkpoint';
-import type { RunIdentity, RunnerEvent, RunnerListener } from '../../shared/events';
+import type { RunnerEvent, RunnerListener } from '../../shared/events';
+import { defaultConcurrency } from './concurrency';
+import { experimentFinished } from './experiments';
 import { ExecutorLease } from './executor-lease';
+import { identityOf } from './identity';
+import { isPaused, storedConcurrency } from './queue-control';
 import { startTrainer, type TrainerHandle } from './trainer-process';
 
-export const QUEUE_PAUSED = 'queue.paused';
-export const QUEUE_CONCURRENCY = 'queue.concurrency';
+export { QUEUE_CONCURRENCY, QUEUE_PAUSED } from './queue-control';
+export { defaultConcurrency } from './concurrency';
 
 export interface QueueOptions {
   dataDir: string;
@@ -30,22 +28,7 @@ export interface QueueOptions {
   pollMs?: number;
 }
 
-/** One run per core on wasm/cpu; one at a time on a GPU. */
-export function defaultConcurrency(request: ResolvedBackendRequest['request']): number {
-  const cores = Math.max(1, availableParallelism());
-  if (request === 'wasm' || request === 'cpu') return cores;
-  if (request === 'tensorflow') return 1;
-  return tfjsNodeGpuEntry() !== null ? 1 : cores;
-}
-
-export const identityOf = (run: RunRow): RunIdentity => ({
-  experimentId: run.experimentId,
-  runId: run.id,
-  method: run.method,
-  label: run.label,
-  model: run.model,
-  seed: run.seed,
-});
+export { identityOf } from './identity';
 
 interface ActiveRun {
   run: RunRow;
@@ -92,11 +75,11 @@ export class QueueRunner {
   }
 
   get paused(): boolean {
-    return this.store.settings.get<boolean>(QUEUE_PAUSED) ?? false;
+    return isPaused(this.store);
   }
 
   concurrencyFor(run: RunRow): number {
-    const stored = this.store.settings.get<number>(QUEUE_CONCURRENCY);
+    const stored = storedConcurrency(this.store);
     return this.options.concurrency ?? stored ?? defaultConcurrency(this.backendFor(run).request);
   }
 
@@ -134,21 +117,21 @@ export class QueueRunner {
     if (!existsSync(path)) {
       if (run.checkpointEpoch !== null || this.store.epochs.lastEpoch(run.id) > 0) {
         // Its checkpoint is gone: start over rather than continue from unknown weights.
-        this.store.db.transaction(() => {
+        this.store.transaction(() => {
           this.store.epochs.deleteAfter(run.id, 0);
           this.store.runs.setCheckpointEpoch(run.id, null);
-        })();
+        });
       }
       return null;
     }
     const state = readCheckpointState(path);
-    this.store.db.transaction(() => {
+    this.store.transaction(() => {
       // The trainer writes the checkpoint before it reports the epoch: if the host died in
       // between, the record is only in the checkpoint.
       if (state.epoch > this.store.epochs.lastEpoch(run.id)) this.store.epochs.insert(state.record);
       this.store.epochs.deleteAfter(run.id, state.epoch);
       this.store.runs.setCheckpointEpoch(run.id, state.epoch);
-    })();
+    });
     return state.epoch;
   }
 
@@ -197,10 +180,10 @@ export class QueueRunner {
             this.emit({ ...id, ...event, epochs: spec.epochs });
             break;
           case 'epoch':
-            this.store.db.transaction(() => {
+            this.store.transaction(() => {
               this.store.epochs.insert(event.record);
               this.store.runs.setCheckpointEpoch(run.id, event.record.epoch);
-            })();
+            });
             this.emit(event.record);
             break;
           case 'finished':
@@ -262,26 +245,8 @@ export class QueueRunner {
   }
 
   private maybeExperimentFinished(experimentId: string): void {
-    const runs = this.store.runs.forExperiment(experimentId);
-    if (runs.some((r) => r.status === 'queued' || r.status === 'running')) return;
-    const count = (s: RunRow['status']) => runs.filter((r) => r.status === s).length;
-    this.emit({
-      type: 'experiment-finished',
-      experimentId,
-      name: this.experiment(experimentId).name,
-      finished: count('finished'),
-      failed: count('failed'),
-      cancelled: count('cancelled'),
-      interrupted: count('interrupted'),
-    });
-  }
-
-  /** Retry from scratch: the store's row and the run's files. */
-  retry(runId: string): RunRow {
-    const run = this.store.runs.retry(runId);
-    rmSync(dirname(checkpointPath(this.options.dataDir, run.id)), { recursive: true, force: true });
-    this.tick();
-    return run;
+    const event = experimentFinished(this.store, experimentId);
+    if (event) this.emit(event);
   }
 
   runningIds(): string[] {

@@ -36,15 +36,36 @@ export class EpochsTable {
     this.db.prepare('DELETE FROM epochs WHERE run_id = ? AND epoch > ?').run(runId, epoch);
   }
 
-  /** Records stored after `rowid`, for a host that follows another host's runs. */
-  since(rowid: number, runIds: readonly string[]): { rowid: number; record: EpochRecord }[] {
-    if (runIds.length === 0) return [];
-    const rows = this.db
-      .prepare(
-        `SELECT rowid, record FROM epochs WHERE rowid > ? AND run_id IN (${runIds.map(() => '?').join(',')}) ORDER BY rowid`,
-      )
-      .all(rowid, ...runIds) as { rowid: number; record: string }[];
+  /** Where the records end now: a follower starting here sees only what comes after. */
+  maxRowid(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(rowid), 0) AS m FROM epochs').get() as { m: number }).m;
+  }
+
+  /**
+   * Records stored after `rowid` (of these runs, or of every run when `runIds` is null), for a
+   * host that follows another host's runs.
+   */
+  since(rowid: number, runIds: readonly string[] | null): { rowid: number; record: EpochRecord }[] {
+    if (runIds?.length === 0) return [];
+    const rows = (
+      runIds
+        ? this.db
+            .prepare(
+              `SELECT rowid, record FROM epochs WHERE rowid > ? AND run_id IN (${runIds.map(() => '?').join(',')}) ORDER BY rowid`,
+            )
+            .all(rowid, ...runIds)
+        : this.db.prepare('SELECT rowid, record FROM epochs WHERE rowid > ? ORDER BY rowid').all(rowid)
+    ) as { rowid: number; record: string }[];
     return rows.map((r) => ({ rowid: r.rowid, record: JSON.parse(r.record) as EpochRecord }));
+  }
+
+  /** Epochs recorded so far, by run. */
+  countsByRun(): Map<string, number> {
+    const rows = this.db.prepare('SELECT run_id, COUNT(*) AS n FROM epochs GROUP BY run_id').all() as {
+      run_id: string;
+      n: number;
+    }[];
+    return new Map(rows.map((r) => [r.run_id, r.n]));
   }
 
   forRun(runId: string): EpochRecord[] {

@@ -55,4 +55,8 @@ export class ExperimentsTable {
       this.db.prepare('SELECT * FROM experiments ORDER BY created_at DESC').all() as RawExperiment[]
     ).map(fromRaw);
   }
+
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM experiments').get() as { n: number }).n;
+  }
 }

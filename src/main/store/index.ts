@@ -7,6 +7,7 @@ import { ExperimentsTable, type ExperimentRow } from './experiments';
 import { RunsTable } from './runs';
 import { SettingsTable } from './settings';
 
+export { StoreRefusal } from './errors';
 export type { DatasetRow, DatasetSource } from './datasets';
 export type { ExperimentRow } from './experiments';
 export type { RunRow, NewRun, RunProgress } from './runs';
@@ -18,7 +19,8 @@ export class Store {
   readonly settings: SettingsTable;
   readonly datasets: DatasetsTable;
 
-  constructor(readonly db: Db) {
+  // Private: SQL lives in the table modules, so that every query has one home.
+  constructor(private readonly db: Db) {
     this.settings = new SettingsTable(db);
     this.experiments = new ExperimentsTable(db);
     this.runs = new RunsTable(db);
@@ -28,6 +30,24 @@ export class Store {
 
   static open(dataDir: string): Store {
     return new Store(openDatabase(dataDir));
+  }
+
+  /** Run `work` in one transaction; `immediate` takes the write lock first (for read-then-write). */
+  transaction<T>(work: () => T, options: { immediate?: boolean } = {}): T {
+    const t = this.db.transaction(work);
+    return options.immediate ? t.immediate() : t();
+  }
+
+  sqliteVersion(): string {
+    return (this.db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+  }
+
+  /**
+   * What other processes may change and a UI shows (runs, settings but `except`, the number of
+   * experiments), as one string: a changed string means "look again".
+   */
+  fingerprint(except: string): string {
+    return `${this.runs.fingerprint()}|${this.settings.fingerprint(except)}|${this.experiments.count()}`;
   }
 
   /** Every run of an experiment with its epochs, in the shape the exports and the UI read. */

@@ -4,6 +4,7 @@ import type { MethodId } from '../../shared/ids';
 import type { RunEnvironment, RunSummary } from '../../shared/records';
 import type { RunProgress, RunRecord, RunStatus } from '../../shared/results';
 import type { Db } from './db';
+import { StoreRefusal } from './errors';
 
 /** The shape lives in src/shared so that the UI's contract can name it too. */
 export type RunRow = RunRecord;
@@ -105,9 +106,10 @@ export class RunsTable {
     const rows = this.db
       .prepare('SELECT * FROM runs WHERE id LIKE ? ORDER BY id LIMIT 2')
       .all(`${idOrPrefix.replace(/[%_]/g, '')}%`) as RawRun[];
-    if (rows.length === 0 || idOrPrefix.length === 0) throw new Error(`no run "${idOrPrefix}"`);
+    if (rows.length === 0 || idOrPrefix.length === 0)
+      throw new StoreRefusal(`no run "${idOrPrefix}"`, 'not-found');
     if (rows.length > 1 && rows[0]!.id !== idOrPrefix) {
-      throw new Error(`"${idOrPrefix}" names more than one run; give more of its id`);
+      throw new StoreRefusal(`"${idOrPrefix}" names more than one run; give more of its id`, 'not-found');
     }
     return fromRaw(rows[0]!);
   }
@@ -166,7 +168,7 @@ export class RunsTable {
   requestCancel(id: string): 'cancelled' | 'requested' {
     return this.db.transaction(() => {
       const run = this.get(id);
-      if (!run) throw new Error(`no run "${id}"`);
+      if (!run) throw new StoreRefusal(`no run "${id}"`, 'not-found');
       if (run.status === 'queued') {
         this.markEnded(id, 'cancelled', null, null);
         return 'cancelled' as const;
@@ -175,8 +177,45 @@ export class RunsTable {
         this.db.prepare('UPDATE runs SET cancel_requested = 1 WHERE id = ?').run(id);
         return 'requested' as const;
       }
-      throw new Error(`run ${id.slice(0, 8)} is ${run.status}: only queued or running runs can be cancelled`);
+      throw new StoreRefusal(
+        `run ${id.slice(0, 8)} is ${run.status}: only queued or running runs can be cancelled`,
+      );
     })();
+  }
+
+  /**
+   * Runs this host stopped because it is closing, not because the user cancelled: they
+   * continue from their last checkpoint on resume, as after a crash.
+   */
+  markInterrupted(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    this.db
+      .prepare(
+        `UPDATE runs SET status = 'interrupted', finished_at = NULL
+         WHERE status = 'cancelled' AND id IN (${ids.map(() => '?').join(',')})`,
+      )
+      .run(...ids);
+  }
+
+  /** The environment the most recently started run recorded (the backend a new run likely gets). */
+  lastEnvironment(): { environment: RunEnvironment; startedAt: string } | undefined {
+    const r = this.db
+      .prepare(
+        `SELECT environment, started_at FROM runs WHERE environment IS NOT NULL ORDER BY started_at DESC LIMIT 1`,
+      )
+      .get() as { environment: string; started_at: string } | undefined;
+    return r && { environment: JSON.parse(r.environment) as RunEnvironment, startedAt: r.started_at };
+  }
+
+  /** Changes to any run's status, place, cancel request or attempts, as one comparable string. */
+  fingerprint(): string {
+    const r = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n, COALESCE(group_concat(id || status || queue_order || cancel_requested || attempts, ','), '') AS f
+         FROM (SELECT * FROM runs ORDER BY queue_order)`,
+      )
+      .get() as { n: number; f: string };
+    return `${r.n}|${r.f}`;
   }
 
   cancelRequested(ids: readonly string[]): string[] {
@@ -191,9 +230,9 @@ export class RunsTable {
   retry(id: string): RunRow {
     return this.db.transaction(() => {
       const run = this.get(id);
-      if (!run) throw new Error(`no run "${id}"`);
+      if (!run) throw new StoreRefusal(`no run "${id}"`, 'not-found');
       if (!RETRYABLE.includes(run.status)) {
-        throw new Error(
+        throw new StoreRefusal(
           `run ${id.slice(0, 8)} is ${run.status}: only ${RETRYABLE.join(', ')} runs can be retried`,
         );
       }
@@ -212,9 +251,9 @@ export class RunsTable {
   requeueFromCheckpoint(id: string): RunRow {
     return this.db.transaction(() => {
       const run = this.get(id);
-      if (!run) throw new Error(`no run "${id}"`);
+      if (!run) throw new StoreRefusal(`no run "${id}"`, 'not-found');
       if (!RETRYABLE.includes(run.status)) {
-        throw new Error(
+        throw new StoreRefusal(
           `run ${id.slice(0, 8)} is ${run.status}: only ${RETRYABLE.join(', ')} runs can be resumed`,
         );
       }
@@ -237,7 +276,8 @@ export class RunsTable {
         }[]
       ).map((r) => r.id);
       const from = queued.indexOf(id);
-      if (from < 0) throw new Error(`run ${id.slice(0, 8)} is not queued: only queued runs can be reordered`);
+      if (from < 0)
+        throw new StoreRefusal(`run ${id.slice(0, 8)} is not queued: only queued runs can be reordered`);
       queued.splice(from, 1);
       queued.splice(Math.max(0, Math.min(index, queued.length)), 0, id);
       const base = (

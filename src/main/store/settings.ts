@@ -21,4 +21,15 @@ export class SettingsTable {
   delete(key: string): void {
     this.db.prepare('DELETE FROM settings WHERE key = ?').run(key);
   }
+
+  /** Every setting but `except`, as one comparable string. */
+  fingerprint(except: string): string {
+    return (
+      this.db
+        .prepare(
+          `SELECT COALESCE(group_concat(key || '=' || value, ','), '') AS f FROM settings WHERE key != ?`,
+        )
+        .get(except) as { f: string }
+    ).f;
+  }
 }

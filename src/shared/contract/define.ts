@@ -41,8 +41,10 @@ export class ContractError extends Error {
     message: string,
     readonly code: ContractErrorBody['code'] = 'conflict',
     readonly problems?: ContractErrorBody['problems'],
+    /** The error it reports (`cause`), for hosts that tell kinds of refusal apart. */
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'ContractError';
   }
 

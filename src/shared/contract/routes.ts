@@ -5,6 +5,8 @@ import type { RunResult } from '../results';
 import { FIGURE_KINDS } from '../charts';
 import { route, typed } from './define';
 import type {
+  DatasetDeletion,
+  DatasetDescription,
   DatasetEntry,
   DatasetPreview,
   ExperimentSummary,
@@ -157,6 +159,16 @@ export const routes = {
     summary: 'a dataset’s shape, class counts and a grid of samples (converts a built-in on first use)',
     input: z.object({ id, samples: z.number().int().min(1).max(400).default(80) }).strict(),
     output: typed<DatasetPreview>(),
+  }),
+  'datasets.describe': route({
+    summary: 'a dataset’s metadata, provenance and class counts, without images (annealab datasets show)',
+    input: z.object({ name: id }).strict(),
+    output: typed<DatasetDescription>(),
+  }),
+  'datasets.delete': route({
+    summary: 'delete an imported dataset: its file and its metadata (built-ins are refused)',
+    input: z.object({ name: id }).strict(),
+    output: typed<DatasetDeletion>(),
   }),
 
   'datasets.import': route({

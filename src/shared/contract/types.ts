@@ -69,6 +69,34 @@ export interface DatasetEntry {
   /** Its cache file exists in the data dir (a built-in is converted on first use). */
   cached: boolean;
   bytes: number | null;
+  /** An imported dataset whose metadata is recorded but whose file is gone. */
+  missingFile?: boolean;
+}
+
+/** An imported dataset's metadata as the store records it: where it came from, when. */
+export interface DatasetRecord extends DatasetSummary {
+  sources: { path: string; bytes: number; sha256: string; files?: number }[];
+  /** The dataset file, relative to the data dir. */
+  file: string;
+  createdAt: string;
+}
+
+/** A dataset's metadata and class counts (`annealab datasets show`), without images. */
+export interface DatasetDescription extends DatasetShape {
+  name: string;
+  builtin: boolean;
+  /** The metadata of an imported dataset; null for a built-in. */
+  row: DatasetRecord | null;
+  /** Provenance as the dataset file records it. */
+  source: string;
+  classCounts: { train: number[]; test: number[] };
+}
+
+/** What deleting an imported dataset removed: its metadata row, its file, or both. */
+export interface DatasetDeletion {
+  name: string;
+  row: boolean;
+  file: boolean;
 }
 
 /** An imported dataset as the import service recorded it. */

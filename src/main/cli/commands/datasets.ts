@@ -1,17 +1,11 @@
 // `annealab datasets …`: import, list, show and delete datasets, through the same import
 // service the UI's drop zone uses.
 import { InvalidArgumentError, type Command } from 'commander';
-import {
-  deleteDataset,
-  describeDataset,
-  ImportCancelledError,
-  ImportError,
-  importDataset,
-  listDatasetEntries,
-  type ImportProgress,
-} from '../../datasets/import';
-import { Store } from '../../store';
+import { ContractError } from '../../../shared/contract';
+import { ImportCancelledError, type ImportProgress } from '../../datasets/import';
+import { datasetDescription, deleteImported, importInto, listedDatasets } from '../../services/datasets';
 import { UserError } from '../errors';
+import { withStore } from '../store';
 
 const DATA_DIR_OPTION = [
   '--data-dir <dir>',
@@ -34,20 +28,17 @@ const parseSeed = (v: string) => {
   return n;
 };
 
-/** Errors the user can act on become UserErrors (message only); anything else is a bug and keeps its stack. */
+/**
+ * Refusals the user can act on become UserErrors (message only; a cancelled import exits 130,
+ * as an interrupted command does); anything else is a bug and keeps its stack.
+ */
 async function userErrors<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof ImportCancelledError) throw new UserError(error.message, 130);
-    if (error instanceof ImportError) throw new UserError(error.message);
-    throw error;
+    if (!(error instanceof ContractError) || error.code === 'internal') throw error;
+    throw new UserError(error.message, error.cause instanceof ImportCancelledError ? 130 : 2);
   }
-}
-
-function withStore<T>(dataDir: string, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = Store.open(dataDir);
-  return work(store).finally(() => store.close());
 }
 
 const PHASE_UNITS: Record<string, (n: number) => string> = {
@@ -120,7 +111,7 @@ export function registerDatasetCommands(program: Command, resolveDataDir: (flag?
         try {
           const imported = await userErrors(() =>
             withStore(dataDir, (store) =>
-              importDataset(dataDir, store, paths, {
+              importInto(dataDir, store, paths, {
                 name: o.name,
                 signal: controller.signal,
                 onProgress: progress.update,
@@ -157,7 +148,7 @@ export function registerDatasetCommands(program: Command, resolveDataDir: (flag?
     .option(...DATA_DIR_OPTION)
     .action(async (o: { json?: boolean; dataDir?: string }) => {
       const dataDir = resolveDataDir(o.dataDir);
-      const entries = await withStore(dataDir, (store) => listDatasetEntries(dataDir, store));
+      const entries = await withStore(dataDir, (store) => listedDatasets(dataDir, store));
       if (o.json) {
         process.stdout.write(`${JSON.stringify(entries)}\n`);
         return;
@@ -182,16 +173,10 @@ export function registerDatasetCommands(program: Command, resolveDataDir: (flag?
     .action(async (name: string, o: { json?: boolean; dataDir?: string }) => {
       const dataDir = resolveDataDir(o.dataDir);
       const d = await userErrors(() =>
-        withStore(dataDir, async (store) => {
-          const known = (await listDatasetEntries(dataDir, store)).map((e) => e.name);
-          if (!known.includes(name))
-            throw new ImportError(undefined, `no dataset "${name}"; known: ${known.join(', ')}`);
-          return describeDataset(dataDir, store, name, { samples: 0 });
-        }),
+        withStore(dataDir, (store) => datasetDescription(dataDir, store, name)),
       );
-      const { samples: _samples, ...rest } = d;
       if (o.json) {
-        process.stdout.write(`${JSON.stringify(rest)}\n`);
+        process.stdout.write(`${JSON.stringify(d)}\n`);
         return;
       }
       const lines = [
@@ -219,7 +204,7 @@ export function registerDatasetCommands(program: Command, resolveDataDir: (flag?
     .option(...DATA_DIR_OPTION)
     .action(async (name: string, o: { dataDir?: string }) => {
       const dataDir = resolveDataDir(o.dataDir);
-      await userErrors(() => withStore(dataDir, (store) => deleteDataset(dataDir, store, name)));
+      await userErrors(() => withStore(dataDir, (store) => deleteImported(dataDir, store, name)));
       process.stdout.write(`Deleted "${name}"\n`);
     });
 }

@@ -1,9 +1,9 @@
 // `annealab export` and `annealab figure`: the comparison of one or more experiments.
 import { writeFileSync } from 'node:fs';
 import type { RunResult } from '../../../shared/results';
+import { ContractError } from '../../../shared/contract';
 import {
   exportFigure,
-  exportTable,
   FIGURE_FORMATS,
   FIGURE_KINDS,
   TABLE_FORMATS,
@@ -11,8 +11,10 @@ import {
   type FigureKind,
   type TableFormat,
 } from '../../export';
-import { Store } from '../../store';
+import { tableText } from '../../services/exports';
+import { experimentResults } from '../../services/runs';
 import { UserError } from '../errors';
+import { withStore } from '../store';
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
   if (!(allowed as readonly string[]).includes(value)) {
@@ -22,11 +24,13 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], what: str
 }
 
 export function loadRuns(dataDir: string, experiments: readonly string[]): RunResult[] {
-  const store = Store.open(dataDir);
-  try {
-    return experiments.flatMap((key) => {
-      const e = store.experiments.find(key);
-      if (!e) {
+  return withStore(dataDir, (store) =>
+    experiments.flatMap((key) => {
+      try {
+        return experimentResults(store, key);
+      } catch (err) {
+        if (!(err instanceof ContractError) || err.code !== 'not-found') throw err;
+        // Say where we looked and what is there: a typo in a name is the usual cause.
         const known = store.experiments
           .list()
           .slice(0, 10)
@@ -35,11 +39,8 @@ export function loadRuns(dataDir: string, experiments: readonly string[]): RunRe
           `no experiment "${key}" in ${dataDir}${known.length ? `; recent ones: ${known.join(', ')}` : ' (it holds none yet)'}`,
         );
       }
-      return store.results(e);
-    });
-  } finally {
-    store.close();
-  }
+    }),
+  );
 }
 
 function output(text: string | Buffer, out?: string): void {
@@ -70,14 +71,8 @@ export function exportCommand(experiments: string[], o: ExportCommandOptions): n
     csv: { perSeed: o.perSeed },
   };
   const runs = loadRuns(o.dataDir, experiments);
-  let text: string;
-  try {
-    text = exportTable(runs, format, options);
-  } catch (err) {
-    // The table model names what was wrong (an unknown baseline, say): that is the user's to fix.
-    throw new UserError((err as Error).message);
-  }
-  output(text, o.out);
+  // The table model names what was wrong (an unknown baseline, say): the user's to fix.
+  output(tableText(runs, format, options), o.out);
   return 0;
 }
 

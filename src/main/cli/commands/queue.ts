@@ -1,94 +1,31 @@
-// `annealab queue …` and `annealab runs …`: the persistent queue from a terminal. Commands
-// change rows in the store; whichever process executes the queue (a CLI or the UI host)
-// picks the changes up within a second.
+// `annealab queue …`: the persistent queue from a terminal. Commands change rows in the
+// store; whichever process executes the queue (a CLI or the UI host) picks the changes up
+// within a second.
 import type { Command } from 'commander';
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { RunnerEvent } from '../../../shared/events';
 import { currentExecutor } from '../../services/executor-lease';
-import { QUEUE_CONCURRENCY, QUEUE_PAUSED, QueueRunner } from '../../services/queue';
-import { runEta } from '../../../shared/results';
-import { Store, type RunRow } from '../../store';
-import { checkpointPath } from '../../trainer/checkpoint';
+import { QueueRunner } from '../../services/queue';
+import {
+  cancelRun,
+  isPaused,
+  moveRun,
+  parseConcurrency,
+  pauseQueue,
+  resumeQueue,
+  retryRun,
+  setConcurrency,
+} from '../../services/queue-control';
 import { UserError } from '../errors';
+import { concurrencyOption } from '../options';
 import { ProgressView } from '../progress';
+import { findRun, printRuns, refused } from '../runs-output';
+import { withStore } from '../store';
 
-type DataDirResolver = (flag?: string) => string;
-const dataDirOption = '--data-dir <dir>';
-const dataDirHelp = 'where results live (default: $ANNEALAB_DATA_DIR or the app-data folder)';
-
-function withStore<T>(dataDir: string, f: (store: Store) => T): T {
-  const store = Store.open(dataDir);
-  try {
-    return f(store);
-  } finally {
-    store.close();
-  }
-}
-
-function findRun(store: Store, key: string): RunRow {
-  try {
-    return store.runs.find(key);
-  } catch (err) {
-    throw new UserError(`${(err as Error).message} (see \`annealab queue list\`)`);
-  }
-}
-
-const ETA_FORMAT = (s: number | null) =>
-  s === null || !Number.isFinite(s)
-    ? ''
-    : s >= 3600
-      ? `${(s / 3600).toFixed(1)} h`
-      : s >= 60
-        ? `${Math.round(s / 60)} min`
-        : `${Math.round(s)} s`;
-
-function describe(run: RunRow, experimentName: string): Record<string, unknown> {
-  return {
-    id: run.id,
-    experiment: experimentName,
-    status: run.status,
-    method: run.method,
-    label: run.label,
-    model: run.model,
-    seed: run.seed,
-    progress: run.progress,
-    etaSeconds: runEta(run),
-    checkpointEpoch: run.checkpointEpoch,
-    attempts: run.attempts,
-    error: run.error,
-  };
-}
-
-function printRuns(store: Store, runs: RunRow[], json: boolean): void {
-  const names = new Map(store.experiments.list().map((e) => [e.id, e.name]));
-  if (json) {
-    process.stdout.write(
-      `${JSON.stringify(runs.map((r) => describe(r, names.get(r.experimentId) ?? '?')))}\n`,
-    );
-    return;
-  }
-  if (runs.length === 0) {
-    process.stdout.write('no runs\n');
-    return;
-  }
-  for (const r of runs) {
-    const p = r.progress;
-    const where =
-      r.status === 'running' && p
-        ? `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} ${ETA_FORMAT(runEta(r))}`
-        : '';
-    const extra =
-      r.status === 'failed'
-        ? (r.error ?? '')
-        : r.status === 'interrupted'
-          ? `checkpoint at epoch ${r.checkpointEpoch ?? 0}`
-          : where;
-    process.stdout.write(
-      `${r.id.slice(0, 8)}  ${r.status.padEnd(11)} ${(names.get(r.experimentId) ?? '?').padEnd(16)} ${r.label} · ${r.model} · seed ${r.seed}  ${extra}\n`,
-    );
-  }
-}
+import {
+  DATA_DIR_HELP as dataDirHelp,
+  DATA_DIR_OPTION as dataDirOption,
+  type DataDirResolver,
+} from '../options';
 
 export function registerQueueCommands(program: Command, resolveDataDir: DataDirResolver): void {
   const queue = program.command('queue').description('the persistent run queue');
@@ -102,7 +39,7 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
       withStore(resolveDataDir(o.dataDir), (store) => {
         if (!o.json) {
           const executor = currentExecutor(store);
-          const paused = store.settings.get<boolean>(QUEUE_PAUSED) ?? false;
+          const paused = isPaused(store);
           process.stdout.write(
             `queue ${paused ? 'PAUSED' : 'active'} · ${executor ? `executed by ${executor.role} (pid ${executor.pid})` : 'no process executes it now (annealab queue resume)'}\n`,
           );
@@ -117,7 +54,7 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
     .option(dataDirOption, dataDirHelp)
     .action((o: { dataDir?: string }) =>
       withStore(resolveDataDir(o.dataDir), (store) => {
-        store.settings.set(QUEUE_PAUSED, true);
+        pauseQueue(store);
         process.stdout.write('queue paused: no new run starts; running runs go on (annealab queue resume)\n');
       }),
     );
@@ -127,20 +64,19 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
     .description('un-pause, continue interrupted runs from their checkpoints, and run the queue')
     .option('--wait', 'when another process executes the queue, wait until it is empty')
     .option('--json', 'one JSON object per event on stdout')
-    .option('--concurrency <n>', 'runs in parallel', (v) => Number(v))
+    .option('--concurrency <n>', 'runs in parallel', concurrencyOption)
     .option(dataDirOption, dataDirHelp)
     .action(async (o: { wait?: boolean; json?: boolean; concurrency?: number; dataDir?: string }) => {
       const dataDir = resolveDataDir(o.dataDir);
-      const store = Store.open(dataDir);
-      try {
-        store.settings.set(QUEUE_PAUSED, false);
+      await withStore(dataDir, async (store) => {
         const runner = QueueRunner.start(
           store,
           { dataDir, concurrency: o.concurrency },
           'annealab queue resume',
         );
-        // Only the executor may decide a 'running' run is orphaned; start() did that.
-        const requeued = store.runs.requeueInterrupted();
+        // Only the executor may decide a 'running' run is orphaned; start() did that, so the
+        // orphans are among the interrupted runs that resuming puts back in the queue.
+        const requeued = resumeQueue(store);
         const say = (s: string) => process.stderr.write(`${s}\n`);
         if (requeued > 0) say(`${requeued} interrupted run(s) continue from their last checkpoint`);
         if (!runner) {
@@ -166,9 +102,7 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
         await runner.stop({ cancel: false });
         const failed = store.runs.all().filter((r) => r.status === 'failed').length;
         process.exitCode = failed > 0 ? 1 : 0;
-      } finally {
-        store.close();
-      }
+      });
     });
 
   queue
@@ -179,12 +113,7 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
     .action((key: string, o: { dataDir?: string }) =>
       withStore(resolveDataDir(o.dataDir), (store) => {
         const run = findRun(store, key);
-        let outcome: string;
-        try {
-          outcome = store.runs.requestCancel(run.id);
-        } catch (err) {
-          throw new UserError((err as Error).message);
-        }
+        const { outcome } = refused(() => cancelRun(store, run.id));
         process.stdout.write(
           outcome === 'cancelled'
             ? `cancelled ${run.id.slice(0, 8)}\n`
@@ -205,13 +134,7 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
       const dataDir = resolveDataDir(o.dataDir);
       withStore(dataDir, (store) => {
         const run = findRun(store, key);
-        try {
-          if (o.resume) store.runs.requeueFromCheckpoint(run.id);
-          else store.runs.retry(run.id);
-        } catch (err) {
-          throw new UserError((err as Error).message);
-        }
-        if (!o.resume) rmSync(dirname(checkpointPath(dataDir, run.id)), { recursive: true, force: true });
+        refused(() => retryRun(store, dataDir, run.id, { resume: Boolean(o.resume) }));
         const executing = currentExecutor(store);
         process.stdout.write(
           `queued ${run.id.slice(0, 8)} again${executing ? '' : ' (nothing executes the queue now: annealab queue resume)'}\n`,
@@ -229,11 +152,7 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
       withStore(resolveDataDir(o.dataDir), (store) => {
         if (!Number.isInteger(index) || index < 0) throw new UserError('index must be a whole number >= 0');
         const run = findRun(store, key);
-        try {
-          store.runs.moveInQueue(run.id, index);
-        } catch (err) {
-          throw new UserError((err as Error).message);
-        }
+        refused(() => moveRun(store, run.id, index));
         process.stdout.write(`moved ${run.id.slice(0, 8)} to place ${index}\n`);
       }),
     );
@@ -245,63 +164,14 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
     .option(dataDirOption, dataDirHelp)
     .action((n: string, o: { dataDir?: string }) =>
       withStore(resolveDataDir(o.dataDir), (store) => {
-        if (n === 'auto') store.settings.delete(QUEUE_CONCURRENCY);
-        else if (/^[1-9]\d*$/.test(n)) store.settings.set(QUEUE_CONCURRENCY, Number(n));
-        else throw new UserError('concurrency must be a whole number >= 1 or "auto"');
+        let value: number | null;
+        try {
+          value = parseConcurrency(n, { auto: true });
+        } catch (err) {
+          throw new UserError(`concurrency ${(err as Error).message}`);
+        }
+        setConcurrency(store, value);
         process.stdout.write(`concurrency: ${n}\n`);
-      }),
-    );
-
-  const runs = program.command('runs').description('runs and their per-epoch records');
-  runs
-    .command('list')
-    .description('every run, newest experiment first')
-    .option('--experiment <name>', 'only this experiment (name or id)')
-    .option('--json', 'as JSON')
-    .option(dataDirOption, dataDirHelp)
-    .action((o: { experiment?: string; json?: boolean; dataDir?: string }) =>
-      withStore(resolveDataDir(o.dataDir), (store) => {
-        let list = store.experiments.list().flatMap((e) => store.runs.forExperiment(e.id));
-        if (o.experiment) {
-          const e = store.experiments.find(o.experiment);
-          if (!e) throw new UserError(`no experiment "${o.experiment}"`);
-          list = store.runs.forExperiment(e.id);
-        }
-        printRuns(store, list, Boolean(o.json));
-      }),
-    );
-  runs
-    .command('show')
-    .description('one run with all its epoch records')
-    .argument('<run>', 'run id or a unique prefix')
-    .option('--json', 'as JSON (the run and its records in the epoch-record shape)')
-    .option(dataDirOption, dataDirHelp)
-    .action((key: string, o: { json?: boolean; dataDir?: string }) =>
-      withStore(resolveDataDir(o.dataDir), (store) => {
-        const run = findRun(store, key);
-        const experiment = store.experiments.get(run.experimentId)!;
-        const epochs = store.epochs.forRun(run.id);
-        const out = {
-          ...describe(run, experiment.name),
-          environment: run.environment,
-          summary: run.summary,
-          notes: run.notes,
-          epochs,
-        };
-        if (o.json) {
-          process.stdout.write(`${JSON.stringify(out)}\n`);
-          return;
-        }
-        process.stdout.write(
-          `${run.label} · ${run.model} · seed ${run.seed} — ${run.status}${run.error ? `: ${run.error}` : ''}\n`,
-        );
-        if (run.environment)
-          process.stdout.write(`on ${run.environment.backend}: ${run.environment.device}\n`);
-        for (const e of epochs) {
-          process.stdout.write(
-            `epoch ${String(e.epoch).padStart(3)}  val ${(e.val.accuracy * 100).toFixed(2)}% loss ${e.val.loss.toFixed(4)}  train loss ${e.train.loss.toFixed(4)}  ${e.counters.seconds.toFixed(1)} s\n`,
-          );
-        }
       }),
     );
 }

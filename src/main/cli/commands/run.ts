@@ -1,16 +1,17 @@
 // `annealab run SPEC.json`: validate, run the grid in trainer processes, print the table.
 import { readFileSync } from 'node:fs';
-import { validateSpec, type ExperimentSpec } from '../../../shared/spec';
-import { listDatasets } from '../../datasets';
-import { exportTable } from '../../export';
+import type { ExperimentSpec } from '../../../shared/spec';
 import type { RunnerEvent } from '../../../shared/events';
 import { currentExecutor } from '../../services/executor-lease';
-import { submitExperiment } from '../../services/experiments';
-import { QUEUE_PAUSED, QueueRunner } from '../../services/queue';
-import { watchRuns } from '../../services/watch';
+import { experimentFinished, submitExperiment, validateExperiment } from '../../services/experiments';
+import { tableText } from '../../services/exports';
+import { followRuns } from '../../services/follower';
+import { QueueRunner } from '../../services/queue';
+import { isPaused } from '../../services/queue-control';
 import { Store } from '../../store';
 import { UserError } from '../errors';
-import { fmtDuration, ProgressView } from '../progress';
+import { fmtDuration } from '../format';
+import { ProgressView } from '../progress';
 
 export interface RunCommandOptions {
   json?: boolean;
@@ -34,7 +35,7 @@ export async function loadSpecFile(path: string, dataDir: string): Promise<Exper
   } catch (err) {
     throw new UserError(`${path} is not valid JSON: ${(err as Error).message}`);
   }
-  const result = validateSpec(json, { datasets: await listDatasets(dataDir) });
+  const result = await validateExperiment(dataDir, json);
   if (!result.ok) {
     const lines = result.problems.map((p) => `  ${p.path}: ${p.message}`);
     throw new UserError(`${path} is not a valid experiment spec:\n${lines.join('\n')}`);
@@ -109,7 +110,7 @@ export async function runCommand(specPaths: string[], options: RunCommandOptions
       { dataDir: options.dataDir, concurrency: options.concurrency, backendFlag: options.backend },
       'annealab run',
     );
-    if (queue?.paused || (!queue && store.settings.get<boolean>(QUEUE_PAUSED))) {
+    if (isPaused(store)) {
       say('the queue is paused: these runs wait until `annealab queue resume`');
     }
     if (queue) {
@@ -122,24 +123,15 @@ export async function runCommand(specPaths: string[], options: RunCommandOptions
       say(
         `another Annealab process (${executor?.role ?? 'unknown'}, pid ${executor?.pid ?? '?'}) runs the queue; following it`,
       );
-      await watchRuns(store, ids, emit);
-      for (const { spec, experiment } of submitted) {
-        const final = store.runs.forExperiment(experiment.id);
-        const count = (status: string) => final.filter((r) => r.status === status).length;
-        emit({
-          type: 'experiment-finished',
-          experimentId: experiment.id,
-          name: spec.name,
-          finished: count('finished'),
-          failed: count('failed'),
-          cancelled: count('cancelled'),
-          interrupted: count('interrupted'),
-        });
+      await followRuns(store, ids, emit);
+      for (const { experiment } of submitted) {
+        const finished = experimentFinished(store, experiment.id);
+        if (finished) emit(finished);
       }
     }
     if (!options.json) {
       for (const { experiment } of submitted) {
-        const table = exportTable(store.results(experiment), 'text', { stat: 'best', norm: 'mean' });
+        const table = tableText(store.results(experiment), 'text', { stat: 'best', norm: 'mean' });
         process.stdout.write(`\n${table}\n`);
         say(`experiment id ${experiment.id} · data dir ${options.dataDir}`);
       }

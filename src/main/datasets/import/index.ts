@@ -565,6 +565,8 @@ export interface DatasetDescription extends DatasetShape {
   row: DatasetRow | null;
   /** Provenance as the dataset file records it. */
   source: string;
+  /** When the dataset file was made, as it records it. */
+  createdAt: string;
   /** Images per class, by class index. */
   classCounts: { train: number[]; test: number[] };
   samples: DatasetSample[];
@@ -636,6 +638,7 @@ export async function describeDataset(
     trainCount: dataset.train.count,
     testCount: dataset.test.count,
     source: dataset.source,
+    createdAt: dataset.createdAt,
     classCounts: { train: counts(dataset.train), test: counts(dataset.test) },
     samples,
   };

@@ -14,9 +14,26 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { BACKEND_IDS } from '../../../shared/ids';
 import type { BackendId, BackendRequest } from '../../../shared/ids';
+import {
+  BACKEND_ENV,
+  BACKEND_REQUESTS as REQUESTS,
+  TFJS_NODE_GPU,
+  tfjsNodeGpuEntry,
+  type BackendRequestSource,
+  type ResolvedBackendRequest,
+} from './backend-request';
 import { installEagerBackprop } from './eager-backprop';
 import { ensureGradients } from './gradients';
 import { registerWasmKernels } from './wasm-kernels';
+
+// The request side lives in the tfjs-free backend-request.ts, which the hosts import.
+export {
+  BACKEND_ENV,
+  resolveBackendRequest,
+  tfjsNodeGpuEntry,
+  type BackendRequestSource,
+  type ResolvedBackendRequest,
+} from './backend-request';
 
 export interface BackendInfo {
   backend: BackendId;
@@ -27,17 +44,6 @@ export interface BackendInfo {
   versions: { tfjs: string; backend: string };
 }
 
-/** Where a backend request came from, for the reason text. */
-export type BackendRequestSource = 'flag' | 'env' | 'spec' | 'default';
-
-export interface ResolvedBackendRequest {
-  request: BackendRequest;
-  source: BackendRequestSource;
-}
-
-export const BACKEND_ENV = 'ANNEALAB_BACKEND';
-const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu';
-const REQUESTS: readonly string[] = ['auto', ...BACKEND_IDS];
 const CPU_LIBTENSORFLOW = 'CPU (libtensorflow)';
 
 const SOURCE_WORDS: Record<BackendRequestSource, string> = {
@@ -46,32 +52,6 @@ const SOURCE_WORDS: Record<BackendRequestSource, string> = {
   spec: 'requested by the experiment spec',
   default: 'requested',
 };
-
-/**
- * Which backend to ask for: the command-line flag, else ANNEALAB_BACKEND, else the spec's
- * `backend`, else 'auto'. Empty values count as absent; anything else that is not a backend id
- * or 'auto' is an error naming where it came from.
- */
-export function resolveBackendRequest(
-  specValue?: string | null,
-  flagValue?: string | null,
-  env: Record<string, string | undefined> = process.env,
-): ResolvedBackendRequest {
-  const candidates: [string | null | undefined, BackendRequestSource, string][] = [
-    [flagValue, 'flag', '--backend'],
-    [env[BACKEND_ENV], 'env', BACKEND_ENV],
-    [specValue, 'spec', 'the spec’s "backend"'],
-  ];
-  for (const [raw, source, where] of candidates) {
-    const value = raw?.trim().toLowerCase();
-    if (!value) continue;
-    if (!REQUESTS.includes(value)) {
-      throw new Error(`${where} is "${raw}", which is not a backend: use one of ${REQUESTS.join(', ')}.`);
-    }
-    return { request: value as BackendRequest, source };
-  }
-  return { request: 'auto', source: 'default' };
-}
 
 /**
  * Loads and activates a backend. 'auto' takes the first that loads of tensorflow (only if
@@ -139,15 +119,6 @@ const TENSORFLOW_HELP =
   `Install it with \`npm install ${TFJS_NODE_GPU}@4.22.0\` on Linux x86-64 with an NVIDIA driver, ` +
   'CUDA 11.2 and cuDNN 8.1 (the versions its libtensorflow 2.9.1 is built for), then check that ' +
   `\`node -e "require('${TFJS_NODE_GPU}')"\` loads. Or choose another backend: --backend wasm.`;
-
-/** Where @tensorflow/tfjs-node-gpu resolves, or null when it is not installed. Loads nothing. */
-export function tfjsNodeGpuEntry(): string | null {
-  try {
-    return createRequire(import.meta.url).resolve(TFJS_NODE_GPU);
-  } catch {
-    return null;
-  }
-}
 
 async function loadTensorflow(): Promise<Loaded> {
   const entry = tfjsNodeGpuEntry();

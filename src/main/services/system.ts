@@ -1,22 +1,19 @@
-// What the System view shows: the backend in use and why, the devices, CUDA, the data
-// directory's sizes and the versions of what computes.
+// The system service: what the System view shows: the backend in use and why, the devices,
+// CUDA, the data directory's sizes and the versions of what computes.
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SystemInfo } from '../../shared/contract';
-import type { RunEnvironment } from '../../shared/records';
 import type { Store } from '../store';
 import { DB_FILE } from '../store/db';
-import { resolveBackendRequest, tfjsNodeGpuEntry } from '../trainer/backend/select';
-import { defaultConcurrency } from './queue';
+import { tfjsNodeGpuEntry } from '../trainer/backend/backend-request';
+import { defaultConcurrencyNow } from './queue-control';
+import { ANNEALAB_VERSION } from './version';
 
 const execFileAsync = promisify(execFile);
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
 
 export async function describeSystem(
   store: Store,
@@ -27,23 +24,19 @@ export async function describeSystem(
     (sum, s) => sum + fileSize(join(dataDir, `${DB_FILE}${s}`)),
     0,
   );
-  const last = store.db
-    .prepare(
-      `SELECT environment, started_at FROM runs WHERE environment IS NOT NULL ORDER BY started_at DESC LIMIT 1`,
-    )
-    .get() as { environment: string; started_at: string } | undefined;
+  const last = store.runs.lastEnvironment();
   const nodeGpu = tfjsNodeGpuStatus();
   const cuda = await cudaLibraries();
   const gpus = await nvidiaGpus();
   let backend: SystemInfo['backend'];
   if (last) {
-    const env = JSON.parse(last.environment) as RunEnvironment;
+    const env = last.environment;
     backend = {
       name: env.backend,
       reason: env.backendReason,
       device: env.device,
       basis: 'last-run',
-      recordedAt: last.started_at,
+      recordedAt: last.startedAt,
     };
   } else {
     backend = nodeGpu.installed
@@ -71,16 +64,10 @@ export async function describeSystem(
       return 'not installed';
     }
   };
-  const sqlite = (store.db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
-  let request: ReturnType<typeof resolveBackendRequest>['request'] = 'auto';
-  try {
-    request = resolveBackendRequest(null).request;
-  } catch {
-    // Reported when a run starts.
-  }
+  const sqlite = store.sqliteVersion();
   return {
     host: host,
-    version: pkg.version,
+    version: ANNEALAB_VERSION,
     dataDir,
     databaseBytes,
     datasetsBytes: dirSize(join(dataDir, 'datasets')),
@@ -97,7 +84,7 @@ export async function describeSystem(
       ...gpus,
     ],
     versions: {
-      annealab: pkg.version,
+      annealab: ANNEALAB_VERSION,
       node: process.versions.node,
       ...(process.versions.electron ? { electron: process.versions.electron } : {}),
       'tfjs-core': versionOf('@tensorflow/tfjs-core'),
@@ -107,11 +94,9 @@ export async function describeSystem(
       sqlite,
     },
     os: `${os.type()} ${os.release()} ${os.arch()}`,
-    defaultConcurrency: defaultConcurrency(request),
+    defaultConcurrency: defaultConcurrencyNow(),
   };
 }
-
-// ---- the routes ----------------------------------------------------------------------
 
 function fileSize(path: string): number {
   try {

@@ -1,0 +1,79 @@
+// How `annealab queue list`, `runs list` and `runs show` find and print runs: one line per run
+// (or one JSON object), and the store's refusals as messages for the user.
+import { ContractError } from '../../shared/contract';
+import { runEta } from '../../shared/results';
+import { findRun as findRunOrThrow } from '../services/runs';
+import { StoreRefusal, type RunRow, type Store } from '../store';
+import { UserError } from './errors';
+import { fmtEta } from './format';
+
+/** A run by id or prefix; a miss says where to look. */
+export function findRun(store: Store, key: string): RunRow {
+  try {
+    return findRunOrThrow(store, key);
+  } catch (err) {
+    throw new UserError(`${(err as Error).message} (see \`annealab queue list\`)`);
+  }
+}
+
+/**
+ * The store's and the services' refusals (a run that is not queued, say) are the user's to act
+ * on: their message alone. Anything else is a bug and keeps its stack, as in the UI.
+ */
+export function refused<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (err instanceof StoreRefusal || (err instanceof ContractError && err.code !== 'internal')) {
+      throw new UserError(err.message);
+    }
+    throw err;
+  }
+}
+
+export function describeRun(run: RunRow, experimentName: string): Record<string, unknown> {
+  return {
+    id: run.id,
+    experiment: experimentName,
+    status: run.status,
+    method: run.method,
+    label: run.label,
+    model: run.model,
+    seed: run.seed,
+    progress: run.progress,
+    etaSeconds: runEta(run),
+    checkpointEpoch: run.checkpointEpoch,
+    attempts: run.attempts,
+    error: run.error,
+  };
+}
+
+export function printRuns(store: Store, runs: RunRow[], json: boolean): void {
+  const names = new Map(store.experiments.list().map((e) => [e.id, e.name]));
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify(runs.map((r) => describeRun(r, names.get(r.experimentId) ?? '?')))}\n`,
+    );
+    return;
+  }
+  if (runs.length === 0) {
+    process.stdout.write('no runs\n');
+    return;
+  }
+  for (const r of runs) {
+    const p = r.progress;
+    const where =
+      r.status === 'running' && p
+        ? `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} ${fmtEta(runEta(r))}`
+        : '';
+    const extra =
+      r.status === 'failed'
+        ? (r.error ?? '')
+        : r.status === 'interrupted'
+          ? `checkpoint at epoch ${r.checkpointEpoch ?? 0}`
+          : where;
+    process.stdout.write(
+      `${r.id.slice(0, 8)}  ${r.status.padEnd(11)} ${(names.get(r.experimentId) ?? '?').padEnd(16)} ${r.label} · ${r.model} · seed ${r.seed}  ${extra}\n`,
+    );
+  }
+}

@@ -1,0 +1,102 @@
+// Controlling the queue: pause, resume, concurrency, and cancel, retry or move one run. Every
+// host calls these; they change rows, and whichever process executes the queue picks the
+// changes up (at once when it is this one: the host ticks its runner after a change).
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { QueueSnapshot } from '../../shared/contract';
+import type { RunRow, Store } from '../store';
+import { checkpointPath } from '../trainer/checkpoint';
+import { resolveBackendRequest, type ResolvedBackendRequest } from '../trainer/backend/backend-request';
+import { defaultConcurrency } from './concurrency';
+import { findRun, queuedRunViews } from './runs';
+
+export const QUEUE_PAUSED = 'queue.paused';
+export const QUEUE_CONCURRENCY = 'queue.concurrency';
+
+export function isPaused(store: Store): boolean {
+  return store.settings.get<boolean>(QUEUE_PAUSED) ?? false;
+}
+
+export function pauseQueue(store: Store): void {
+  store.settings.set(QUEUE_PAUSED, true);
+}
+
+/** Un-pause, and put interrupted runs back in their places; returns how many were interrupted. */
+export function resumeQueue(store: Store): number {
+  store.settings.set(QUEUE_PAUSED, false);
+  return store.runs.requeueInterrupted();
+}
+
+/** The stored concurrency: a number, or null for the default by backend. */
+export function setConcurrency(store: Store, value: number | null): void {
+  if (value === null) store.settings.delete(QUEUE_CONCURRENCY);
+  else store.settings.set(QUEUE_CONCURRENCY, value);
+}
+
+export function storedConcurrency(store: Store): number | null {
+  return store.settings.get<number>(QUEUE_CONCURRENCY) ?? null;
+}
+
+/**
+ * A concurrency as a person types it (a CLI flag or argument): a whole number >= 1, or, where
+ * `auto` is allowed, "auto" (null: the default by backend). Throws with what is expected.
+ */
+export function parseConcurrency(text: string, options: { auto?: boolean } = {}): number | null {
+  if (options.auto && text === 'auto') return null;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 1) {
+    throw new Error(options.auto ? 'must be a whole number >= 1 or "auto"' : 'must be a whole number >= 1');
+  }
+  return n;
+}
+
+export function cancelRun(store: Store, key: string): { run: RunRow; outcome: 'cancelled' | 'requested' } {
+  const run = findRun(store, key);
+  return { run, outcome: store.runs.requestCancel(run.id) };
+}
+
+/**
+ * Queue an ended run again: from its last checkpoint with `resume`, else from scratch, which
+ * also deletes its checkpoints (the best weights of the attempt that is being thrown away).
+ */
+export function retryRun(store: Store, dataDir: string, key: string, options: { resume: boolean }): RunRow {
+  const run = findRun(store, key);
+  if (options.resume) return store.runs.requeueFromCheckpoint(run.id);
+  const again = store.runs.retry(run.id);
+  rmSync(dirname(checkpointPath(dataDir, run.id)), { recursive: true, force: true });
+  return again;
+}
+
+export function moveRun(store: Store, key: string, index: number): RunRow {
+  const run = findRun(store, key);
+  store.runs.moveInQueue(run.id, index);
+  return run;
+}
+
+/** The backend request runs get when their spec says `auto`; a bad ANNEALAB_BACKEND counts as auto. */
+function defaultRequest(): ResolvedBackendRequest['request'] {
+  try {
+    return resolveBackendRequest(null).request;
+  } catch {
+    // A bad ANNEALAB_BACKEND is reported when a run starts; here it only sets a default.
+    return 'auto';
+  }
+}
+
+/** Runs in parallel when nothing overrides it: by the backend that requests default to. */
+export function defaultConcurrencyNow(): number {
+  return defaultConcurrency(defaultRequest());
+}
+
+export function queueSnapshot(
+  store: Store,
+  host: { concurrency?: number; executor: QueueSnapshot['executor'] },
+): QueueSnapshot {
+  const setting = storedConcurrency(store);
+  return {
+    paused: isPaused(store),
+    concurrency: { setting, effective: host.concurrency ?? setting ?? defaultConcurrencyNow() },
+    executor: host.executor,
+    runs: queuedRunViews(store),
+  };
+}
