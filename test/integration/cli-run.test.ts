@@ -131,13 +131,13 @@ describe('annealab run with bad input', () => {
     const spec = writeSpec(dir, {
       ...tiny,
       dataset: { id: 'mnits' },
-      methods: [{ id: 'sgd', lr: -1 }, { id: 'adamw' }],
+      methods: [{ id: 'sgd', lr: -1 }, { id: 'lion' }],
     });
     const r = await runCli(['run', spec, '--data-dir', dataDir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('methods[0].lr: must be > 0');
     expect(r.stderr).toContain(
-      'methods[1].id: unknown method "adamw"; expected one of sgd, scheduled-sgd, restart, ssa, sgd-sa',
+      'methods[1].id: unknown method "lion"; expected one of sgd, scheduled-sgd, restart, ssa, sgd-sa, adam, adamw, rmsprop, adagrad',
     );
     expect(r.stderr).toContain('dataset.id: unknown dataset "mnits"; available: mnist, fashion-mnist');
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
