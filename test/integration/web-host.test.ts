@@ -171,6 +171,7 @@ describe('the browser host', () => {
       spec: {
         name: 'web',
         dataset: { id: 'mnist', trainSize: 100 },
+        batchSize: 50,
         models: ['mlp'],
         methods: [{ id: 'sgd' }],
       },
