@@ -46,10 +46,11 @@ program
     concurrencyOption,
   )
   .option('--backend <backend>', 'tensorflow, wasm, cpu or auto (overrides ANNEALAB_BACKEND and the spec)')
+  .option('--allow-large', 'accept a spec of more than 1,000 runs (models × methods × seeds)')
   .action(
     async (
       specs: string[],
-      o: { json?: boolean; dataDir?: string; concurrency?: number; backend?: string },
+      o: { json?: boolean; dataDir?: string; concurrency?: number; backend?: string; allowLarge?: boolean },
     ) => {
       process.exitCode = await runCommand(specs, { ...o, dataDir: resolveDataDir(o.dataDir) });
     },
