@@ -25,7 +25,10 @@ const program = new Command('annealab')
     'Run and compare training methods for deep neural networks (SGD, scheduled SGD, restarts, SSA, SGD-SA).',
   )
   .version(ANNEALAB_VERSION)
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  // Commander exits 1 for a missing option or argument; bad input is 2 here, as everywhere
+  // (1 means a run failed). Help and --version keep their 0. Subcommands inherit this.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 const dataDirOption = [
   '--data-dir <dir>',
