@@ -12,9 +12,10 @@
 // folder and removes it, whatever the outcome; DELETE /api/upload?batch=ID discards a batch.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, realpath, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { homedir } from 'node:os';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -78,6 +79,11 @@ export interface WebHostOptions {
   rendererDir?: string;
   /** Bytes one upload batch may hold; MAX_UPLOAD_BATCH unless a test sets less. */
   maxUploadBatch?: number;
+  /**
+   * Folders besides the user's home and the data dir from which `datasets.import` may read
+   * host paths (`annealab serve --import-root DIR`).
+   */
+  importRoots?: readonly string[];
 }
 
 export interface WebHost {
@@ -165,6 +171,50 @@ export function crossSiteRefusal(
   return null;
 }
 
+const within = (root: string, path: string) =>
+  path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+
+/**
+ * The folders a browser may import host paths from, resolved through symlinks. A page holds the
+ * token, not the user's trust in every file the host can read: confined, an import cannot pick
+ * up /etc or another user's files, and its errors cannot carry their lines back.
+ */
+export async function importRootsFor(dataDir: string, extra: readonly string[] = []): Promise<string[]> {
+  const roots: string[] = [];
+  for (const root of [homedir(), dataDir, ...extra]) {
+    try {
+      roots.push(await realpath(resolve(root)));
+    } catch {
+      // A home or data dir that is not there yet holds nothing to import.
+    }
+  }
+  return roots;
+}
+
+/** Refuse an import path outside the roots: by its name first, then by where its symlinks lead. */
+export async function checkImportPaths(paths: unknown, roots: readonly string[]): Promise<void> {
+  if (!Array.isArray(paths)) return; // the route's schema says what is wrong with it
+  const refuse = (p: string) =>
+    new ContractError(
+      `cannot import ${p}: the browser host imports only from your home folder, the data dir and ` +
+        'the folders `annealab serve --import-root DIR` names; start it with --import-root for another folder',
+      'bad-input',
+    );
+  for (const p of paths) {
+    if (typeof p !== 'string') continue;
+    const lexical = resolve(p);
+    // Outside by name is refused before the file is looked at, so the answer says nothing of it.
+    if (!roots.some((r) => within(r, lexical))) throw refuse(p);
+    let real: string;
+    try {
+      real = await realpath(lexical);
+    } catch {
+      throw new ContractError(`cannot import ${p}: no such file or folder`, 'bad-input');
+    }
+    if (!roots.some((r) => within(r, real))) throw refuse(p);
+  }
+}
+
 /** A body over MAX_BODY: answered 413 once the client has sent it, so it reads the answer. */
 class BodyTooLarge extends Error {}
 
@@ -180,6 +230,7 @@ export function startWebHost(app: AnnealabApp, options: WebHostOptions = {}): Pr
   const token = options.token ?? newToken();
   const rendererDir = resolve(options.rendererDir ?? DEFAULT_RENDERER_DIR);
   const registry: Registry = createRegistry(routes, app.handlers, 'web');
+  const roots = importRootsFor(app.dataDir, options.importRoots);
   const streams = new Set<ServerResponse>();
   let hosts = new Set<string>();
 
@@ -281,6 +332,10 @@ export function startWebHost(app: AnnealabApp, options: WebHostOptions = {}): Pr
           throw new ContractError('the request body is not JSON', 'bad-input');
         }
       }
+      // Host paths from a browser stay inside the import roots; the desktop app (another host)
+      // imports whatever its user picked or dropped.
+      if (name === 'datasets.import')
+        await checkImportPaths((input as { paths?: unknown })?.paths, await roots);
       const value = await registry.invoke(name, input);
       send(res, 200, { value: value ?? null });
     } catch (err) {
