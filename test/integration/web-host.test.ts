@@ -220,6 +220,26 @@ describe('the browser host', () => {
     expect(form.status).toBe(415);
   });
 
+  it('refuses to queue a spec whose batch is larger than the whole train split, which the services know', async () => {
+    const spec = {
+      name: 'big-batch',
+      dataset: { id: 'mnist' },
+      models: ['mlp'],
+      methods: [{ id: 'sgd' }],
+      batchSize: 8001,
+    };
+    const r = await invoke('experiments.submit', { spec });
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body).error.problems).toEqual([
+      {
+        path: 'batchSize',
+        message: 'must be at most the training set\'s 8,000 examples (the training split of "mnist")',
+      },
+    ]);
+    const list = JSON.parse((await invoke('experiments.list', {})).body).value as { name: string }[];
+    expect(list.map((e) => e.name)).not.toContain('big-batch');
+  });
+
   it('queues a valid spec and tells the event stream', async () => {
     const events: string[] = [];
     const stream = await new Promise<IncomingMessage>((ok, fail) => {
