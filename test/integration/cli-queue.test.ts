@@ -118,5 +118,13 @@ describe('annealab queue resume and retry', () => {
     });
     const again = await runCli(['queue', 'retry', 'diverges', '--failed', '--data-dir', dataDir]);
     expect(again.stdout).toBe('nothing to retry: no failed run in "diverges"\n');
+    // An experiment's id prefix names it too (a run's would be "no run or experiment" otherwise).
+    const db = new Database(join(dataDir, 'annealab.db'), { readonly: true });
+    const { id } = db.prepare("SELECT id FROM experiments WHERE name = 'diverges'").get() as { id: string };
+    db.close();
+    const byPrefix = await runCli(['queue', 'retry', id.slice(0, 8), '--data-dir', dataDir]);
+    expect(byPrefix.stdout).toBe(
+      `nothing to retry: no failed, cancelled or interrupted run in "${id.slice(0, 8)}"\n`,
+    );
   });
 });
