@@ -19,7 +19,28 @@ const positiveInt = z.number({ error: 'must be a number' }).int({ error: 'must b
 const fraction = z.number({ error: 'must be a number' }).min(0, { error: 'must be in [0, 1]' }).max(1, {
   error: 'must be in [0, 1]',
 });
-const label = z.string().min(1, { error: 'must not be empty' }).optional();
+/**
+ * Bounds on what a spec may ask for: beyond them a spec is a typo or a runaway script (epochs:
+ * 1e12, a 10 MB label, 100,000 seeds), not an experiment, and would fill the store before
+ * anyone noticed.
+ */
+export const MAX_TEXT_LENGTH = 200;
+export const MAX_EPOCHS = 100_000;
+/** Runs per spec (models × methods after sweeps × seeds); `--allow-large` lifts it. */
+export const MAX_RUNS_PER_SPEC = 1_000;
+const fmtCount = (n: number) => n.toLocaleString('en-US');
+
+const text = (what: string) =>
+  z
+    .string({ error: 'must be a string' })
+    .min(1, { error: 'must not be empty' })
+    .max(MAX_TEXT_LENGTH, { error: `must be at most ${MAX_TEXT_LENGTH} characters; shorten the ${what}` });
+const label = text('label').optional();
+const wholeAtLeast0 = 'must be a whole number ≥ 0';
+const seed = z
+  .number({ error: 'must be a number' })
+  .int({ error: wholeAtLeast0 })
+  .min(0, { error: wholeAtLeast0 });
 
 /**
  * The scale on which SSA's and SGD-SA's Metropolis rule and the restart threshold compare
@@ -228,22 +249,36 @@ export const methodSchema = z.discriminatedUnion('id', [
 ]);
 
 export const specSchema = z.strictObject({
-  name: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }),
+  name: text('name'),
   dataset: z.strictObject({
     id: z.string({ error: 'must be a dataset name' }).min(1, { error: 'must not be empty' }),
     /** Size of the training subset (class-stratified); the whole training split when absent. */
     trainSize: positiveInt.optional(),
     testSize: positiveInt.optional(),
     /** Seed of the subset draw, the same for every run so that all runs see the same data. */
-    seed: z.number().int().min(0).default(0),
+    seed: seed.default(0),
   }),
   models: z.array(z.enum(MODEL_IDS)).min(1, { error: 'must name at least one model' }),
   methods: z.array(methodSchema).min(1, { error: 'must name at least one method' }),
   seeds: z
-    .array(z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' }).min(0))
+    .array(seed)
     .min(1, { error: 'must hold at least one seed' })
+    .superRefine((seeds, ctx) => {
+      // A repeated seed is the same run twice: it inflates n and makes the tests look surer.
+      const first = new Map<number, number>();
+      seeds.forEach((s, j) => {
+        const i = first.get(s);
+        if (i === undefined) first.set(s, j);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            path: [j],
+            message: `duplicates seeds[${i}] (${s}): a repeated seed repeats the same run; list each seed once`,
+          });
+      });
+    })
     .default([1]),
-  epochs: positiveInt.default(10),
+  epochs: positiveInt.max(MAX_EPOCHS, { error: `must be at most ${fmtCount(MAX_EPOCHS)}` }).default(10),
   /** The published code's default, which the thesis's tables use. */
   batchSize: positiveInt.default(512),
   dropLast: z.boolean().default(false),
@@ -300,6 +335,13 @@ function unknownMethodProblems(input: unknown): SpecProblem[] {
 export interface SpecContext {
   /** Dataset names the spec may use (built-in and imported). */
   datasets: readonly string[];
+  /**
+   * Training examples of each dataset's whole train split, where the caller knows them (the
+   * services do; the UI does not), so that a batch larger than the data is refused.
+   */
+  trainCounts?: Readonly<Record<string, number>>;
+  /** Accept more than MAX_RUNS_PER_SPEC runs (the CLI's `--allow-large`). */
+  allowLarge?: boolean;
 }
 
 /** Validate a parsed JSON value; every problem is listed by its path in the file. */
@@ -312,7 +354,9 @@ export function validateSpec(input: unknown, context?: SpecContext): SpecResult 
     for (const issue of parsed.error.issues) {
       const path = formatPath(issue.path);
       if ([...badMethodPaths].some((p) => path === p || path.startsWith(`${p}.`))) continue;
-      problems.push({ path, message: issueMessage(issue, input) });
+      // zod says "must be a string" of a field that is not there at all; say what is wrong.
+      const missing = issue.code === 'invalid_type' && lookup(plain, issue.path) === undefined;
+      problems.push({ path, message: missing ? 'required' : issueMessage(issue, input) });
     }
   }
   const datasetId = lookup(input, ['dataset', 'id']);
@@ -326,9 +370,42 @@ export function validateSpec(input: unknown, context?: SpecContext): SpecResult 
     }
   }
   const spec = parsed.success ? resolveMethods(parsed.data, plain, sweeps, problems) : null;
+  if (spec) problems.push(...sizeProblems(spec, context));
   problems.sort((a, b) => a.path.localeCompare(b.path));
   if (problems.length > 0 || !spec) return { ok: false, problems };
   return { ok: true, spec };
+}
+
+/** What the spec asks for as a whole: its number of runs, and a batch no larger than the data. */
+function sizeProblems(spec: ExperimentSpec, context: SpecContext | undefined): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const runs = spec.models.length * spec.methods.length * spec.seeds.length;
+  if (runs > MAX_RUNS_PER_SPEC && !context?.allowLarge) {
+    problems.push({
+      path: '(spec)',
+      message:
+        `${fmtCount(runs)} runs (${spec.models.length} models × ${spec.methods.length} methods after sweeps × ` +
+        `${fmtCount(spec.seeds.length)} seeds) exceed the limit of ${fmtCount(MAX_RUNS_PER_SPEC)} per spec; ` +
+        'split the spec, or pass --allow-large to `annealab run` if you mean it',
+    });
+  }
+  const whole = context?.trainCounts?.[spec.dataset.id];
+  const { trainSize } = spec.dataset;
+  if (whole !== undefined && trainSize !== undefined && trainSize > whole) {
+    problems.push({
+      path: 'dataset.trainSize',
+      message: `must be at most ${fmtCount(whole)}, the training examples of "${spec.dataset.id}"`,
+    });
+  }
+  const available = trainSize !== undefined ? Math.min(trainSize, whole ?? trainSize) : whole;
+  if (available !== undefined && spec.batchSize > available) {
+    const of = available === trainSize ? 'dataset.trainSize' : `the training split of "${spec.dataset.id}"`;
+    problems.push({
+      path: 'batchSize',
+      message: `must be at most the training set's ${fmtCount(available)} examples (${of})`,
+    });
+  }
+  return problems;
 }
 
 /** Zod's message, or a plainer one where zod's is vague. */
@@ -570,4 +647,32 @@ export function restartThresholdMeanCe(m: MethodSpecOf<'restart'>, batchSize: nu
 /** The learning-rate set of an SGD-SA method, resolved. */
 export function resolveLrSet(lrSet: MethodSpecOf<'sgd-sa'>['lrSet']): readonly number[] {
   return typeof lrSet === 'string' ? LR_SETS[lrSet] : lrSet;
+}
+
+export type SpecTextResult =
+  { ok: true; value: unknown } | { ok: false; message: string; line: number; column: number };
+
+/**
+ * A spec file's text as JSON, for the CLI and the UI's "Open JSON" alike: a UTF-8 byte-order
+ * mark (which editors on Windows write) is dropped, and a syntax error says where, by line and
+ * column, which V8's "at position 1234" of Node 20 does not say usefully.
+ */
+export function parseSpecText(text: string): SpecTextResult {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  try {
+    return { ok: true, value: JSON.parse(body) as unknown };
+  } catch (err) {
+    const raw = (err as Error).message;
+    const at = /at position (\d+)/.exec(raw);
+    // Without a position ("Unexpected end of JSON input") the problem is at the end.
+    const offset = at ? Number(at[1]) : body.length;
+    const before = body.slice(0, offset).split(/\r\n|\r|\n/);
+    const line = before.length;
+    const column = before[before.length - 1]!.length + 1;
+    const what = raw
+      .replace(/\s*in JSON at position \d+.*$/s, '')
+      .replace(/\s*\(line \d+ column \d+\)/, '')
+      .replace(/^Unexpected end of JSON input$/, 'the text ends before the JSON does');
+    return { ok: false, message: `line ${line}, column ${column}: ${what}`, line, column };
+  }
 }

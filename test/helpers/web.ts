@@ -21,12 +21,20 @@ export interface TestWebHost {
   close(): Promise<void>;
 }
 
-export async function startTestWebHost(prefix: string): Promise<TestWebHost> {
+/** `importRoots`: folders besides home and the data dir to import from; the test's dir by default. */
+export async function startTestWebHost(
+  prefix: string,
+  options: { importRoots?: (dir: string) => string[] } = {},
+): Promise<TestWebHost> {
   const token = `${prefix}-token-0123456789`;
   const dir = mkdtempSync(join(tmpdir(), `annealab-${prefix}-`));
   const dataDir = join(dir, 'data');
   const app = AnnealabApp.start({ dataDir, host: 'web', role: 'test', execute: false });
-  const host = await startWebHost(app, { token, rendererDir: join(dir, 'renderer') });
+  const host = await startWebHost(app, {
+    token,
+    rendererDir: join(dir, 'renderer'),
+    importRoots: options.importRoots ? options.importRoots(dir) : [dir],
+  });
   const invoke = (name: string, input: unknown): Promise<RouteReply> =>
     new Promise((ok, fail) => {
       const req = request(

@@ -130,7 +130,9 @@ describe.each([
 
     const resumed = await runCli(['queue', 'resume', '--json', '--data-dir', dataDir]);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stderr).toMatch(/1 interrupted run\(s\) continue from their last checkpoint/);
+    expect(resumed.stderr).toMatch(
+      /1 run to run \(1 of them interrupted\); continuing from checkpoints: [0-9a-f]{8} after epoch [1-4]\n/,
+    );
     const final = storedEpochs(dataDir);
     expect(final.integrity).toBe('ok');
     expect(final.runs[0].status).toBe('finished');

@@ -105,6 +105,73 @@ describe('the browser host', () => {
     expect(allowedHosts('127.0.0.1', 80)).toEqual(new Set(['127.0.0.1:80', 'localhost:80', '[::1]:80']));
   });
 
+  it('refuses a state-changing request from another origin, even with the token (403)', async () => {
+    const paused = async () => JSON.parse((await invoke('queue.list', {})).body).value.paused as boolean;
+    const own = `http://127.0.0.1:${host.port}`;
+    for (const headers of <Record<string, string>[]>[
+      { Origin: 'http://evil.example' },
+      { Origin: 'null' },
+      { Origin: `http://127.0.0.1:${host.port + 1}` },
+      { Origin: `https://127.0.0.1:${host.port}` },
+      // Another port of the same machine is "same-site" to a browser, not same-origin.
+      { 'Sec-Fetch-Site': 'same-site' },
+      { 'Sec-Fetch-Site': 'cross-site', Origin: own },
+    ]) {
+      const r = await invoke('queue.pause', {}, { ...auth(), ...headers });
+      const what = JSON.stringify(headers);
+      expect(r.status, what).toBe(403);
+      expect(JSON.parse(r.body).error, what).toMatchObject({
+        code: 'bad-input',
+        message: expect.stringMatching(/^refused: /),
+      });
+    }
+    const evil = await invoke('queue.pause', {}, { ...auth(), Origin: 'http://evil.example' });
+    expect(JSON.parse(evil.body).error.message).toBe(
+      'refused: Origin "http://evil.example" is not this server\'s own; use Annealab from the page `annealab serve` printed',
+    );
+    const drop = await call(host.port, '/api/upload?batch=b1', {
+      method: 'DELETE',
+      headers: { ...auth(), Origin: 'http://evil.example' },
+    });
+    expect(drop.status).toBe(403);
+    expect(await paused()).toBe(false);
+    // Its own page (by IP or as localhost), and scripts that send no Origin, are served.
+    for (const headers of <Record<string, string>[]>[
+      { Origin: own, 'Sec-Fetch-Site': 'same-origin' },
+      { Origin: `http://localhost:${host.port}` },
+      {},
+    ]) {
+      const r = await invoke('queue.pause', {}, { ...auth(), ...headers });
+      expect(r.status, JSON.stringify(headers)).toBe(200);
+    }
+    expect(await paused()).toBe(true);
+    expect((await invoke('queue.resume', {})).status).toBe(200);
+    // Reading is not refused: an <img> or a link elsewhere changes nothing.
+    const read = await call(host.port, '/', { headers: { ...auth(), 'Sec-Fetch-Site': 'cross-site' } });
+    expect(read.status).toBe(200);
+  });
+
+  it('answers a body over 8 MiB with 413 and a JSON error instead of resetting the connection', async () => {
+    const big = JSON.stringify({ spec: 'x'.repeat(9 * 1024 * 1024) });
+    for (const headers of <Record<string, string>[]>[
+      {},
+      { 'Content-Length': String(Buffer.byteLength(big)) },
+    ]) {
+      const r = await call(host.port, '/api/invoke/experiments.validate', {
+        method: 'POST',
+        headers: { ...json, ...auth(), ...headers },
+        body: big,
+      });
+      expect(r.status, JSON.stringify(headers)).toBe(413);
+      expect(JSON.parse(r.body).error).toEqual({
+        code: 'bad-input',
+        message: 'the request body is larger than 8 MiB; send less (files go through /api/upload)',
+      });
+    }
+    // The host is still there for the next request.
+    expect((await invoke('queue.list', {})).status).toBe(200);
+  });
+
   it('trades the token in the URL for an HttpOnly SameSite cookie', async () => {
     const r = await call(host.port, `/?token=${token}`);
     expect(r.status).toBe(303);
@@ -153,6 +220,26 @@ describe('the browser host', () => {
     expect(form.status).toBe(415);
   });
 
+  it('refuses to queue a spec whose batch is larger than the whole train split, which the services know', async () => {
+    const spec = {
+      name: 'big-batch',
+      dataset: { id: 'mnist' },
+      models: ['mlp'],
+      methods: [{ id: 'sgd' }],
+      batchSize: 8001,
+    };
+    const r = await invoke('experiments.submit', { spec });
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body).error.problems).toEqual([
+      {
+        path: 'batchSize',
+        message: 'must be at most the training set\'s 8,000 examples (the training split of "mnist")',
+      },
+    ]);
+    const list = JSON.parse((await invoke('experiments.list', {})).body).value as { name: string }[];
+    expect(list.map((e) => e.name)).not.toContain('big-batch');
+  });
+
   it('queues a valid spec and tells the event stream', async () => {
     const events: string[] = [];
     const stream = await new Promise<IncomingMessage>((ok, fail) => {
@@ -171,6 +258,7 @@ describe('the browser host', () => {
       spec: {
         name: 'web',
         dataset: { id: 'mnist', trainSize: 100 },
+        batchSize: 50,
         models: ['mlp'],
         methods: [{ id: 'sgd' }],
       },

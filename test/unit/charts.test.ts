@@ -154,6 +154,24 @@ describe('validation figures', () => {
     ]);
     expect(html).toBe('3<br/>SGD: 91.23 ± 1.5 (n = 3)');
   });
+
+  it('shows a label in its tooltip as text, never as markup', () => {
+    const formatter = (option.tooltip as { formatter: (p: unknown) => string }).formatter;
+    const marker = '<span style="color:red"></span>';
+    const html = formatter([
+      {
+        seriesId: 'val:0',
+        seriesName: `<img src=x onerror="alert(1)"> & 'η'`,
+        marker,
+        value: [3, 90],
+        axisValueLabel: '<b>3',
+      },
+    ]);
+    // ECharts' own marker stays markup; the user's label and the axis value do not.
+    expect(html).toBe(
+      `&lt;b&gt;3<br/>${marker}&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; &#39;η&#39;: 90.00`,
+    );
+  });
 });
 
 describe('train against validation', () => {

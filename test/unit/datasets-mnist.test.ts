@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  BUILTIN_TRAIN_COUNTS,
   BUILTIN_DATASETS,
   datasetFilePath,
   listDatasets,
@@ -68,6 +69,8 @@ describe('mnist conversion', () => {
     expect(mnist).toMatchObject({ id: 'mnist', height: 28, width: 28, channels: 1 });
     expect(mnist.classes).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
     expect(mnist.train.count).toBe(8000);
+    // What specs' batch sizes are checked against before any conversion.
+    expect(BUILTIN_TRAIN_COUNTS.mnist).toBe(mnist.train.count);
     expect(mnist.test.count).toBe(2000);
     expect(mnist.train.images.length).toBe(8000 * PIXELS);
     expect(mnist.test.images.length).toBe(2000 * PIXELS);

@@ -2,13 +2,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BUILTIN_TRAIN_COUNTS } from '../../src/main/datasets';
 import { BUILTIN_DATASET_IDS } from '../../src/shared/ids';
 import { methodLabel, validateSpec } from '../../src/shared/spec';
 
 const dir = join(__dirname, '../../examples');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 const load = (file: string) =>
-  validateSpec(JSON.parse(readFileSync(join(dir, file), 'utf8')), { datasets: BUILTIN_DATASET_IDS });
+  validateSpec(JSON.parse(readFileSync(join(dir, file), 'utf8')), {
+    datasets: BUILTIN_DATASET_IDS,
+    trainCounts: BUILTIN_TRAIN_COUNTS,
+  });
 
 describe('examples/*.json', () => {
   it('holds the specs', () => {

@@ -287,7 +287,7 @@ describe('CSV and the rest', () => {
   it('a pixel that is not a byte', async () => {
     const text = csv(new Uint8Array(10 * 4), labels(10, 2), 4).replace('\n1,0,0,0,0', '\n1,0,0,300,0');
     const file = write(join(dir, 'bad.csv'), text);
-    await expectRefused([file], `${file}: line 3, column 4: "300" is not a whole number from 0 to 255`);
+    await expectRefused([file], `${file}: line 3, column 4: the pixel is not a whole number from 0 to 255`);
   });
 
   it('a CSV without a label column', async () => {

@@ -263,6 +263,12 @@ describe('the builder store', () => {
     expect(b.draft.methods.map((m) => m.id)).toEqual(['ssa']);
     expect(JSON.parse(b.specJson)).toMatchObject({ name: 'x', models: ['mlp'], methods: [{ id: 'ssa' }] });
     expect(() => b.loadJson('{ nope')).toThrow(/not valid JSON/);
+    // Windows editors write a BOM; a syntax error says where it is.
+    b.loadJson(
+      `\uFEFF${JSON.stringify({ name: 'bom', dataset: { id: 'mnist' }, models: ['mlp'], methods: [] })}`,
+    );
+    expect(b.draft.name).toBe('bom');
+    expect(() => b.loadJson('{\n  "name": "x",\n}')).toThrow(/not valid JSON: line 3, column 1: /);
   });
 
   it('submits through the experiments client and shows the problems the host finds', async () => {

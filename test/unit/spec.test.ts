@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { formatPath, methodLabel, validateSpec } from '../../src/shared/spec';
+import {
+  formatPath,
+  MAX_EPOCHS,
+  MAX_RUNS_PER_SPEC,
+  MAX_TEXT_LENGTH,
+  methodLabel,
+  parseSpecText,
+  validateSpec,
+  type SpecContext,
+} from '../../src/shared/spec';
 
 const base = { name: 'x', dataset: { id: 'mnist' }, models: ['lenet5'], methods: [{ id: 'sgd' }] };
 const ctx = { datasets: ['mnist', 'fashion-mnist'] };
@@ -267,5 +276,121 @@ describe('sweeps', () => {
     expect(!r3.ok && r3.problems).toEqual([
       { path: 'methods[0].schedule.etaMin', message: 'must be below lr (η_max = 0.01) (with lr = 0.01)' },
     ]);
+  });
+});
+
+describe('bounds on what a spec may ask for', () => {
+  const problems = (input: unknown, context: SpecContext = ctx) => {
+    const r = validateSpec(input, context);
+    return r.ok ? {} : Object.fromEntries(r.problems.map((p) => [p.path, p.message]));
+  };
+  const seeds = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+  it('refuses a repeated seed, which would inflate n and the tests', () => {
+    expect(problems({ ...base, seeds: [1, 2, 1, 2, 3] })).toEqual({
+      'seeds[2]': 'duplicates seeds[0] (1): a repeated seed repeats the same run; list each seed once',
+      'seeds[3]': 'duplicates seeds[1] (2): a repeated seed repeats the same run; list each seed once',
+    });
+    expect(validateSpec({ ...base, seeds: [1, 2, 3] }, ctx).ok).toBe(true);
+  });
+
+  it('says what a seed must be', () => {
+    expect(problems({ ...base, seeds: [-1, 0.5, 2], dataset: { id: 'mnist', seed: -3 } })).toEqual({
+      'dataset.seed': 'must be a whole number ≥ 0',
+      'seeds[0]': 'must be a whole number ≥ 0',
+      'seeds[1]': 'must be a whole number ≥ 0',
+    });
+  });
+
+  it('counts runs after the sweeps expand and refuses more than 1,000 unless allowed', () => {
+    expect(validateSpec({ ...base, seeds: seeds(MAX_RUNS_PER_SPEC) }, ctx).ok).toBe(true);
+    // 2 models × 4 swept methods × 126 seeds = 1,008: each factor alone is small.
+    const big = {
+      ...base,
+      models: ['mlp', 'lenet5'],
+      methods: [{ id: 'sgd', sweep: { lr: [0.1, 0.05], momentum: [0, 0.9] } }],
+      seeds: seeds(126),
+    };
+    expect(problems(big)).toEqual({
+      '(spec)':
+        '1,008 runs (2 models × 4 methods after sweeps × 126 seeds) exceed the limit of 1,000 per spec; ' +
+        'split the spec, or pass --allow-large to `annealab run` if you mean it',
+    });
+    expect(validateSpec(big, { ...ctx, allowLarge: true }).ok).toBe(true);
+    expect(Object.keys(problems({ ...base, seeds: seeds(100_000) }))).toEqual(['(spec)']);
+  });
+
+  it('refuses more than 100,000 epochs and names or labels longer than 200 characters', () => {
+    expect(
+      problems({
+        ...base,
+        name: 'n'.repeat(MAX_TEXT_LENGTH + 1),
+        methods: [{ id: 'sgd', label: 'l'.repeat(10_000_000) }],
+        epochs: 1e12,
+      }),
+    ).toEqual({
+      epochs: 'must be at most 100,000',
+      name: 'must be at most 200 characters; shorten the name',
+      'methods[0].label': 'must be at most 200 characters; shorten the label',
+    });
+    expect(
+      validateSpec(
+        {
+          ...base,
+          name: 'n'.repeat(MAX_TEXT_LENGTH),
+          methods: [{ id: 'sgd', label: 'l'.repeat(MAX_TEXT_LENGTH) }],
+          epochs: MAX_EPOCHS,
+        },
+        ctx,
+      ).ok,
+    ).toBe(true);
+  });
+
+  it('refuses a batch larger than the training set: the subset, else the whole split when known', () => {
+    const counts = { ...ctx, trainCounts: { mnist: 8000 } };
+    expect(problems({ ...base, dataset: { id: 'mnist', trainSize: 100 }, batchSize: 101 })).toEqual({
+      batchSize: "must be at most the training set's 100 examples (dataset.trainSize)",
+    });
+    expect(validateSpec({ ...base, dataset: { id: 'mnist', trainSize: 100 }, batchSize: 100 }, ctx).ok).toBe(
+      true,
+    );
+    expect(problems({ ...base, batchSize: 1e9 }, counts)).toEqual({
+      batchSize: 'must be at most the training set\'s 8,000 examples (the training split of "mnist")',
+    });
+    expect(problems({ ...base, dataset: { id: 'mnist', trainSize: 9000 } }, counts)).toEqual({
+      'dataset.trainSize': 'must be at most 8,000, the training examples of "mnist"',
+    });
+    // Without the counts (the UI's builder) only a given trainSize can be checked.
+    expect(validateSpec({ ...base, batchSize: 1e9 }, ctx).ok).toBe(true);
+    expect(validateSpec({ ...base, batchSize: 8000 }, counts).ok).toBe(true);
+  });
+
+  it('says "required" of a field that is missing', () => {
+    const { name: _name, ...noName } = base;
+    expect(problems(noName)).toEqual({ name: 'required' });
+    expect(problems({ ...base, name: 3 })).toEqual({ name: 'must be a string' });
+  });
+});
+
+describe('parseSpecText', () => {
+  it('accepts a byte-order mark', () => {
+    expect(parseSpecText('\uFEFF{"name": "x"}')).toEqual({ ok: true, value: { name: 'x' } });
+  });
+
+  it('gives the line and column of a syntax error', () => {
+    expect(parseSpecText('{\n  "name": "x",\n  "epochs": 3\n  "seeds": [1]\n}')).toEqual({
+      ok: false,
+      line: 4,
+      column: 3,
+      message: "line 4, column 3: Expected ',' or '}' after property value",
+    });
+    // Counted in the text as the user sees it, after the BOM.
+    expect(parseSpecText('\uFEFF{\r\n  "a": 1,\r\n}')).toMatchObject({ ok: false, line: 3, column: 1 });
+    expect(parseSpecText('{\n  "a": ')).toEqual({
+      ok: false,
+      line: 2,
+      column: 8,
+      message: 'line 2, column 8: the text ends before the JSON does',
+    });
   });
 });

@@ -25,7 +25,10 @@ const program = new Command('annealab')
     'Run and compare training methods for deep neural networks (SGD, scheduled SGD, restarts, SSA, SGD-SA).',
   )
   .version(ANNEALAB_VERSION)
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  // Commander exits 1 for a missing option or argument; bad input is 2 here, as everywhere
+  // (1 means a run failed). Help and --version keep their 0. Subcommands inherit this.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 const dataDirOption = [
   '--data-dir <dir>',
@@ -46,10 +49,11 @@ program
     concurrencyOption,
   )
   .option('--backend <backend>', 'tensorflow, wasm, cpu or auto (overrides ANNEALAB_BACKEND and the spec)')
+  .option('--allow-large', 'accept a spec of more than 1,000 runs (models × methods × seeds)')
   .action(
     async (
       specs: string[],
-      o: { json?: boolean; dataDir?: string; concurrency?: number; backend?: string },
+      o: { json?: boolean; dataDir?: string; concurrency?: number; backend?: string; allowLarge?: boolean },
     ) => {
       process.exitCode = await runCommand(specs, { ...o, dataDir: resolveDataDir(o.dataDir) });
     },

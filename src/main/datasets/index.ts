@@ -5,11 +5,18 @@ export {
   DatasetFileError,
   FORMAT_VERSION,
   readDatasetFile,
+  readDatasetHeader,
   writeDatasetFile,
   type DatasetFileHeader,
   type DatasetToWrite,
 } from './cache-format';
 export { datasetFilePath, datasetsDir, listDatasets, loadDataset } from './catalog';
-export { BUILTIN_DATASETS, FASHION_MNIST_CLASSES, isBuiltinDatasetId, type BuiltinDataset } from './builtin';
+export {
+  BUILTIN_DATASETS,
+  BUILTIN_TRAIN_COUNTS,
+  FASHION_MNIST_CLASSES,
+  isBuiltinDatasetId,
+  type BuiltinDataset,
+} from './builtin';
 export { stratifiedSubset } from './subset';
 export { normalizationFor, toNormalizedFloat32 } from './normalization';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as echarts from 'echarts';
 import type { EChartsOption } from 'echarts';
+import { ContractError } from '../../shared/contract';
 import type { RunResult, RunStatus } from '../../shared/results';
 import {
   buildFigure,
@@ -195,7 +196,13 @@ export function exportFigure(
       kind === 'acceptance' || kind === 'moves'
         ? 'no finished SSA or SGD-SA run with worsening moves'
         : 'no finished run with recorded epochs';
-    throw new Error(`cannot draw "${kind}": ${what} among the ${runs.length} runs given`);
+    // The user's choice of figure for these experiments, not a bug: refused as bad input.
+    throw new ContractError(
+      `cannot draw "${kind}": ${what} among the ${runs.length} runs given; choose another figure kind ` +
+        `(${FIGURE_KINDS.filter((k) => figureApplies(k, drawn)).join(', ') || 'none applies yet'}) ` +
+        'or experiments that have such runs',
+      'bad-input',
+    );
   }
   const svg = renderSvg(buildFigure(kind, drawn, options), options);
   return format === 'svg' ? svg : svgToPng(svg, options);

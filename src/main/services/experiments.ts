@@ -4,15 +4,51 @@ import { ContractError, type ExperimentSummary, type ValidationResult } from '..
 import type { RunnerEvent } from '../../shared/events';
 import { RUN_STATUSES, type RunStatus } from '../../shared/results';
 import { validateSpec, type ExperimentSpec, type SpecResult } from '../../shared/spec';
-import { listDatasets } from '../datasets';
+import {
+  BUILTIN_TRAIN_COUNTS,
+  datasetFilePath,
+  isBuiltinDatasetId,
+  listDatasets,
+  readDatasetHeader,
+} from '../datasets';
 import type { ExperimentRow, RunRow, Store } from '../store';
 import { experimentGrid } from './grid';
 
 export type ExperimentFinished = Extract<RunnerEvent, { type: 'experiment-finished' }>;
 
-/** Validate a spec (any JSON) against the schema and the datasets in `dataDir`. */
-export async function validateExperiment(dataDir: string, spec: unknown): Promise<SpecResult> {
-  return validateSpec(spec, { datasets: await listDatasets(dataDir) });
+export interface ValidateOptions {
+  /** More than MAX_RUNS_PER_SPEC runs are meant (the CLI's `--allow-large`). */
+  allowLarge?: boolean;
+}
+
+/**
+ * Validate a spec (any JSON) against the schema and the datasets in `dataDir`, including its
+ * batch size against the size of the dataset's training split.
+ */
+export async function validateExperiment(
+  dataDir: string,
+  spec: unknown,
+  options: ValidateOptions = {},
+): Promise<SpecResult> {
+  const datasets = await listDatasets(dataDir);
+  const id = (spec as { dataset?: { id?: unknown } } | null)?.dataset?.id;
+  const trainCounts: Record<string, number> = {};
+  if (typeof id === 'string' && datasets.includes(id)) {
+    const count = await trainCount(dataDir, id);
+    if (count !== undefined) trainCounts[id] = count;
+  }
+  return validateSpec(spec, { datasets, trainCounts, allowLarge: options.allowLarge });
+}
+
+/** The built-ins' from their converters' constants, an imported dataset's from its file's header. */
+async function trainCount(dataDir: string, id: string): Promise<number | undefined> {
+  if (isBuiltinDatasetId(id)) return BUILTIN_TRAIN_COUNTS[id];
+  try {
+    return (await readDatasetHeader(datasetFilePath(dataDir, id))).trainCount;
+  } catch {
+    // An unreadable file is reported when a run loads it, with its reason; not a spec problem.
+    return undefined;
+  }
 }
 
 export async function checkExperiment(dataDir: string, spec: unknown): Promise<ValidationResult> {

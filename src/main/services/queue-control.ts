@@ -3,8 +3,8 @@
 // changes up (at once when it is this one: the host ticks its runner after a change).
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { QueueSnapshot } from '../../shared/contract';
-import type { RunRow, Store } from '../store';
+import { ContractError, type QueueSnapshot } from '../../shared/contract';
+import { RETRYABLE, type RunRow, type Store } from '../store';
 import { checkpointPath } from '../trainer/checkpoint';
 import { resolveBackendRequest, type ResolvedBackendRequest } from '../trainer/backend/backend-request';
 import { defaultConcurrency } from './concurrency';
@@ -65,6 +65,46 @@ export function retryRun(store: Store, dataDir: string, key: string, options: { 
   const again = store.runs.retry(run.id);
   rmSync(dirname(checkpointPath(dataDir, run.id)), { recursive: true, force: true });
   return again;
+}
+
+/**
+ * The runs one `queue retry` means: KEY is a run (id or unique prefix), else an experiment (name,
+ * id or unique id prefix), whose failed, cancelled and interrupted runs are meant; `failed`
+ * narrows that to the failed ones, and without KEY means every failed run in the store (those
+ * that ended for a cause now gone, ENOSPC or a kill, are retried in one go).
+ */
+export function retryTargets(store: Store, key: string | undefined, options: { failed: boolean }): RunRow[] {
+  const wanted = (r: RunRow) => (options.failed ? r.status === 'failed' : RETRYABLE.includes(r.status));
+  if (key === undefined) {
+    if (!options.failed) {
+      throw new ContractError(
+        'say which runs: a run, an experiment, or --failed for every failed run',
+        'bad-input',
+      );
+    }
+    return store.runs.all().filter(wanted);
+  }
+  const experiment = store.experiments.find(key) ?? experimentByPrefix(store, key);
+  if (experiment) return store.runs.forExperiment(experiment.id).filter(wanted);
+  try {
+    return [findRun(store, key)];
+  } catch (err) {
+    // An ambiguous prefix keeps its own message; an unknown key says what may be given.
+    if (err instanceof ContractError && err.message.startsWith('no run')) {
+      throw new ContractError(
+        `no run or experiment "${key}"; give a run id, an experiment name or id (annealab queue list, runs list)`,
+        'not-found',
+        undefined,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
+function experimentByPrefix(store: Store, prefix: string) {
+  const matches = prefix ? store.experiments.list().filter((e) => e.id.startsWith(prefix)) : [];
+  return matches.length === 1 ? matches[0] : undefined;
 }
 
 export function moveRun(store: Store, key: string, index: number): RunRow {

@@ -1,8 +1,9 @@
 // The SQLite file under the data dir: the one place results live. The host process is its
 // only writer. WAL lets readers (the UI, `runs list`) read while a run writes.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ContractError } from '../../shared/contract';
 import { MIGRATIONS } from './migrations';
 
 export type Db = Database.Database;
@@ -10,7 +11,7 @@ export type Db = Database.Database;
 export const DB_FILE = 'annealab.db';
 
 export function openDatabase(dataDir: string): Db {
-  mkdirSync(dataDir, { recursive: true });
+  ensureDataDir(dataDir);
   const db = new Database(join(dataDir, DB_FILE));
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
@@ -18,6 +19,52 @@ export function openDatabase(dataDir: string): Db {
   db.pragma('busy_timeout = 10000');
   migrate(db);
   return db;
+}
+
+/**
+ * Make the data dir, folder by folder from its nearest existing ancestor. Not Node 20's
+ * `mkdirSync(…, { recursive: true })`: under /proc it spins at 100 % CPU forever, and under a
+ * regular file it fails with a bare ENOTDIR. A dir that cannot be made is the user's to fix.
+ */
+export function ensureDataDir(dataDir: string): void {
+  const missing: string[] = [];
+  let dir = resolve(dataDir);
+  for (;;) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(dir).isDirectory();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(dir) === dir)
+        throw cannotMake(dataDir, dir, err);
+      missing.push(dir);
+      dir = dirname(dir);
+      continue;
+    }
+    if (!isDir) {
+      throw new ContractError(
+        `cannot use the data dir ${dataDir}: ${dir} is a file, not a folder; choose another --data-dir (or ANNEALAB_DATA_DIR)`,
+        'bad-input',
+      );
+    }
+    break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (err) {
+      // Another process made it meanwhile: as good as ours.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotMake(dataDir, d, err);
+    }
+  }
+}
+
+function cannotMake(dataDir: string, at: string, err: unknown): ContractError {
+  const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  return new ContractError(
+    `cannot create the data dir ${dataDir} (${code} at ${at}); choose a folder you can write with --data-dir (or ANNEALAB_DATA_DIR)`,
+    'bad-input',
+  );
 }
 
 /** Apply, in one transaction each, the migrations this file has not seen yet. */

@@ -11,6 +11,7 @@ export { StoreRefusal } from './errors';
 export type { DatasetRow, DatasetSource } from './datasets';
 export type { ExperimentRow } from './experiments';
 export type { RunRow, NewRun, RunProgress } from './runs';
+export { RETRYABLE } from './runs';
 
 export class Store {
   readonly experiments: ExperimentsTable;

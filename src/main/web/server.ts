@@ -12,9 +12,10 @@
 // folder and removes it, whatever the outcome; DELETE /api/upload?batch=ID discards a batch.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, realpath, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { homedir } from 'node:os';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -78,6 +79,11 @@ export interface WebHostOptions {
   rendererDir?: string;
   /** Bytes one upload batch may hold; MAX_UPLOAD_BATCH unless a test sets less. */
   maxUploadBatch?: number;
+  /**
+   * Folders besides the user's home and the data dir from which `datasets.import` may read
+   * host paths (`annealab serve --import-root DIR`).
+   */
+  importRoots?: readonly string[];
 }
 
 export interface WebHost {
@@ -138,6 +144,80 @@ function asContractError(err: unknown): ContractError {
     : new ContractError(err instanceof Error ? err.message : String(err), 'internal');
 }
 
+/** Methods that only read; every other one changes state and must come from this server's page. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Why a state-changing request is refused as cross-site, or null. The token alone is not enough:
+ * a page elsewhere that learnt it (a pasted URL, a screenshot) could otherwise pause the queue or
+ * delete a dataset from the user's own browser. A request without Origin (curl, scripts with the
+ * Bearer token) is accepted; a browser sends Origin on every POST, so its absence is not a page.
+ */
+export function crossSiteRefusal(
+  headers: IncomingMessage['headers'],
+  hosts: ReadonlySet<string>,
+): string | null {
+  const origin = headers.origin;
+  if (origin !== undefined) {
+    const own = /^http:\/\/([^/]+)$/i.exec(origin);
+    if (!own || !hosts.has(own[1]!.toLowerCase())) {
+      return `refused: Origin "${origin}" is not this server's own; use Annealab from the page \`annealab serve\` printed`;
+    }
+  }
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+    return `refused: a ${site} request (Sec-Fetch-Site); use Annealab from the page \`annealab serve\` printed`;
+  }
+  return null;
+}
+
+const within = (root: string, path: string) =>
+  path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+
+/**
+ * The folders a browser may import host paths from, resolved through symlinks. A page holds the
+ * token, not the user's trust in every file the host can read: confined, an import cannot pick
+ * up /etc or another user's files, and its errors cannot carry their lines back.
+ */
+export async function importRootsFor(dataDir: string, extra: readonly string[] = []): Promise<string[]> {
+  const roots: string[] = [];
+  for (const root of [homedir(), dataDir, ...extra]) {
+    try {
+      roots.push(await realpath(resolve(root)));
+    } catch {
+      // A home or data dir that is not there yet holds nothing to import.
+    }
+  }
+  return roots;
+}
+
+/** Refuse an import path outside the roots: by its name first, then by where its symlinks lead. */
+export async function checkImportPaths(paths: unknown, roots: readonly string[]): Promise<void> {
+  if (!Array.isArray(paths)) return; // the route's schema says what is wrong with it
+  const refuse = (p: string) =>
+    new ContractError(
+      `cannot import ${p}: the browser host imports only from your home folder, the data dir and ` +
+        'the folders `annealab serve --import-root DIR` names; start it with --import-root for another folder',
+      'bad-input',
+    );
+  for (const p of paths) {
+    if (typeof p !== 'string') continue;
+    const lexical = resolve(p);
+    // Outside by name is refused before the file is looked at, so the answer says nothing of it.
+    if (!roots.some((r) => within(r, lexical))) throw refuse(p);
+    let real: string;
+    try {
+      real = await realpath(lexical);
+    } catch {
+      throw new ContractError(`cannot import ${p}: no such file or folder`, 'bad-input');
+    }
+    if (!roots.some((r) => within(r, real))) throw refuse(p);
+  }
+}
+
+/** A body over MAX_BODY: answered 413 once the client has sent it, so it reads the answer. */
+class BodyTooLarge extends Error {}
+
 /** The Host header values this server answers to: its own address and port, by IP or as localhost. */
 export function allowedHosts(bindHost: string, port: number): Set<string> {
   const names = new Set([bindHost, '127.0.0.1', 'localhost', '[::1]']);
@@ -150,6 +230,7 @@ export function startWebHost(app: AnnealabApp, options: WebHostOptions = {}): Pr
   const token = options.token ?? newToken();
   const rendererDir = resolve(options.rendererDir ?? DEFAULT_RENDERER_DIR);
   const registry: Registry = createRegistry(routes, app.handlers, 'web');
+  const roots = importRootsFor(app.dataDir, options.importRoots);
   const streams = new Set<ServerResponse>();
   let hosts = new Set<string>();
 
@@ -205,21 +286,34 @@ export function startWebHost(app: AnnealabApp, options: WebHostOptions = {}): Pr
     createReadStream(file).pipe(res);
   };
 
+  // Past MAX_BODY the rest is read and dropped rather than the connection reset: a reset loses
+  // the 413 the client should see (it is still sending when the socket dies).
   const readBody = (req: IncomingMessage): Promise<string> =>
     new Promise((ok, fail) => {
+      if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) {
+        req.resume();
+        req.on('end', () => fail(new BodyTooLarge()));
+        req.on('error', fail);
+        return;
+      }
       let size = 0;
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > MAX_BODY) {
-          fail(new ContractError('request body too large', 'bad-input'));
-          req.destroy();
-          return;
-        }
-        chunks.push(c);
+        if (size <= MAX_BODY) chunks.push(c);
+        else chunks.length = 0;
       });
-      req.on('end', () => ok(Buffer.concat(chunks).toString('utf8')));
+      req.on('end', () =>
+        size > MAX_BODY ? fail(new BodyTooLarge()) : ok(Buffer.concat(chunks).toString('utf8')),
+      );
       req.on('error', fail);
+    });
+  const tooLargeBody = (res: ServerResponse) =>
+    send(res, 413, {
+      error: {
+        message: `the request body is larger than ${MAX_BODY / 1024 / 1024} MiB; send less (files go through /api/upload)`,
+        code: 'bad-input',
+      },
     });
 
   const invoke = async (req: IncomingMessage, res: ServerResponse, name: string) => {
@@ -238,9 +332,14 @@ export function startWebHost(app: AnnealabApp, options: WebHostOptions = {}): Pr
           throw new ContractError('the request body is not JSON', 'bad-input');
         }
       }
+      // Host paths from a browser stay inside the import roots; the desktop app (another host)
+      // imports whatever its user picked or dropped.
+      if (name === 'datasets.import')
+        await checkImportPaths((input as { paths?: unknown })?.paths, await roots);
       const value = await registry.invoke(name, input);
       send(res, 200, { value: value ?? null });
     } catch (err) {
+      if (err instanceof BodyTooLarge) return tooLargeBody(res);
       const e = asContractError(err);
       send(res, errorStatus(e), { error: e.toBody() });
     }
@@ -329,8 +428,11 @@ export function startWebHost(app: AnnealabApp, options: WebHostOptions = {}): Pr
       const value = await registry.invoke('datasets.import', { ...input, paths: [folder] });
       body = { value: value ?? null };
     } catch (err) {
-      const e = asContractError(err);
-      status = errorStatus(e);
+      const e =
+        err instanceof BodyTooLarge
+          ? new ContractError(`the request body is larger than ${MAX_BODY / 1024 / 1024} MiB`, 'bad-input')
+          : asContractError(err);
+      status = err instanceof BodyTooLarge ? 413 : errorStatus(e);
       body = { error: e.toBody() };
     }
     // Removed before answering, so that the folder is gone when the client hears the outcome.
@@ -370,6 +472,10 @@ export function startWebHost(app: AnnealabApp, options: WebHostOptions = {}): Pr
       return send(res, 403, `refused: Host "${req.headers.host ?? ''}" is not this server's own\n`);
     }
     const url = new URL(req.url ?? '/', `http://${hostHeader}`);
+    if (!SAFE_METHODS.has(req.method ?? 'GET')) {
+      const refusal = crossSiteRefusal(req.headers, hosts);
+      if (refusal) return send(res, 403, { error: { message: refusal, code: 'bad-input' } });
+    }
     if (!authorised(req, url)) {
       return send(
         res,

@@ -3,7 +3,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { MethodId, ModelId } from '../../shared/ids';
-import { validateSpec, type SpecProblem } from '../../shared/spec';
+import { parseSpecText, validateSpec, type SpecProblem } from '../../shared/spec';
 import { ContractError, type SubmitResult } from '../../shared/contract';
 import { experimentsApi } from '../api';
 import {
@@ -84,15 +84,11 @@ export const useBuilderStore = defineStore('builder', () => {
     Object.assign(draft.value, p.settings ?? {});
   }
 
-  /** Load a spec file's text; throws with a message when it is not JSON. */
+  /** Load a spec file's text (a BOM is fine); throws with the line and column when it is not JSON. */
   function loadJson(text: string) {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new Error(`not valid JSON: ${(err as Error).message}`);
-    }
-    draft.value = specToDraft(json);
+    const parsed = parseSpecText(text);
+    if (!parsed.ok) throw new Error(`not valid JSON: ${parsed.message}`);
+    draft.value = specToDraft(parsed.value);
     hostProblems.value = [];
   }
 

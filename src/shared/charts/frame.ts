@@ -181,11 +181,23 @@ interface TooltipParam {
   axisValueLabel?: string;
 }
 
-/** Axis tooltip listing the mean lines with ± std and n, skipping the band helpers. */
+/** Text made safe to place in HTML: a method's label is the user's text, not markup. */
+export function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+}
+
+/**
+ * Axis tooltip listing the mean lines with ± std and n, skipping the band helpers. ECharts
+ * inserts the returned string as HTML, so every name in it is escaped (the marker is ECharts'
+ * own markup); a label such as `<img onerror=…>` must show as text, not run.
+ */
 function tooltipFormatter(params: unknown): string {
   const list = (Array.isArray(params) ? params : [params]) as TooltipParam[];
   const shown = list.filter((p) => !String(p.seriesId ?? '').startsWith(AUX_PREFIX));
-  const head = shown[0]?.axisValueLabel ?? '';
+  const head = escapeHtml(shown[0]?.axisValueLabel ?? '');
   const lines = shown.map((p) => {
     const v = Array.isArray(p.value) ? (p.value as (number | null)[]) : [null, p.value as number];
     const y = typeof v[1] === 'number' ? formatSignificant(v[1], 4) : '–';
@@ -197,7 +209,7 @@ function tooltipFormatter(params: unknown): string {
       : id.startsWith(VALIDATION_ID)
         ? ' (validation)'
         : '';
-    return `${typeof p.marker === 'string' ? p.marker : ''}${p.seriesName ?? ''}${split}: ${y}${std}${n}`;
+    return `${typeof p.marker === 'string' ? p.marker : ''}${escapeHtml(p.seriesName ?? '')}${split}: ${y}${std}${n}`;
   });
   return [head, ...lines].join('<br/>');
 }

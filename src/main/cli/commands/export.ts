@@ -1,5 +1,6 @@
 // `annealab export` and `annealab figure`: the comparison of one or more experiments.
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { RunResult } from '../../../shared/results';
 import { ContractError } from '../../../shared/contract';
 import {
@@ -43,9 +44,34 @@ export function loadRuns(dataDir: string, experiments: readonly string[]): RunRe
   );
 }
 
+/**
+ * Refuse an --out whose folder is missing before any work, so the user hears it at once and
+ * nothing is half-written; a write that fails anyway is still theirs to fix, not a stack trace.
+ */
+function checkOut(out: string | undefined): void {
+  if (!out) return;
+  const dir = dirname(resolve(out));
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    // Missing, or under a file: the same advice.
+  }
+  if (!isDir)
+    throw new UserError(`--out ${out}: the folder ${dir} does not exist; create it or choose another path`);
+}
+
 function output(text: string | Buffer, out?: string): void {
-  if (out) writeFileSync(out, text);
-  else process.stdout.write(text);
+  if (!out) {
+    process.stdout.write(text);
+    return;
+  }
+  try {
+    writeFileSync(out, text);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new UserError(`--out ${out}: cannot write it (${code}); choose a path you can write`);
+  }
 }
 
 export interface ExportCommandOptions {
@@ -70,6 +96,7 @@ export function exportCommand(experiments: string[], o: ExportCommandOptions): n
     timeToTarget: o.target,
     csv: { perSeed: o.perSeed },
   };
+  checkOut(o.out);
   const runs = loadRuns(o.dataDir, experiments);
   // The table model names what was wrong (an unknown baseline, say): the user's to fix.
   output(tableText(runs, format, options), o.out);
@@ -89,6 +116,7 @@ export async function figureCommand(experiments: string[], o: FigureCommandOptio
   if (format === 'png' && !o.out && process.stdout.isTTY) {
     throw new UserError('a PNG is binary: give --out FILE (or redirect stdout)');
   }
+  checkOut(o.out);
   const runs = loadRuns(o.dataDir, experiments);
   output(await exportFigure(runs, kind, format as 'svg'), o.out);
   return 0;

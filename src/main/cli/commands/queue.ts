@@ -13,8 +13,10 @@ import {
   pauseQueue,
   resumeQueue,
   retryRun,
+  retryTargets,
   setConcurrency,
 } from '../../services/queue-control';
+import type { RunRow } from '../../store';
 import { UserError } from '../errors';
 import { concurrencyOption } from '../options';
 import { ProgressView } from '../progress';
@@ -26,6 +28,17 @@ import {
   DATA_DIR_OPTION as dataDirOption,
   type DataDirResolver,
 } from '../options';
+
+/** "abc12345 after epoch 2" for a run with a checkpoint, "abc12345 from the start" without. */
+function startingPoint(run: RunRow): string {
+  return `${run.id.slice(0, 8)} ${run.checkpointEpoch === null ? 'from the start' : `after epoch ${run.checkpointEpoch}`}`;
+}
+
+/** At most `max` runs named, then how many more: a thousand ids help nobody. */
+function someRuns(runs: RunRow[], max = 10): string {
+  const named = runs.slice(0, max).map(startingPoint).join(', ');
+  return runs.length > max ? `${named}, and ${runs.length - max} more` : named;
+}
 
 export function registerQueueCommands(program: Command, resolveDataDir: DataDirResolver): void {
   const queue = program.command('queue').description('the persistent run queue');
@@ -78,7 +91,21 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
         // orphans are among the interrupted runs that resuming puts back in the queue.
         const requeued = resumeQueue(store);
         const say = (s: string) => process.stderr.write(`${s}\n`);
-        if (requeued > 0) say(`${requeued} interrupted run(s) continue from their last checkpoint`);
+        // What this resume takes on: the queued runs, the interrupted ones among them now (the
+        // runner may have started some already, so running ones count too).
+        const todo = store.runs.all().filter((r) => r.status === 'queued' || r.status === 'running');
+        const resumed = todo.filter((r) => r.checkpointEpoch !== null);
+        if (todo.length === 0) {
+          say('nothing to do: no run is queued, running or interrupted (annealab queue list shows them all)');
+        } else {
+          say(
+            `${todo.length} run${todo.length === 1 ? '' : 's'} to run` +
+              (requeued > 0 ? ` (${requeued} of them interrupted)` : '') +
+              (resumed.length > 0
+                ? `; continuing from checkpoints: ${someRuns(resumed)}`
+                : '; all from the start'),
+          );
+        }
         if (!runner) {
           const executor = currentExecutor(store);
           say(`another Annealab process (${executor?.role}, pid ${executor?.pid}) executes the queue`);
@@ -89,9 +116,11 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
           }
           return;
         }
-        const pending = store.runs
-          .all()
-          .filter((r) => r.status === 'queued' || r.status === 'running').length;
+        if (todo.length === 0) {
+          await runner.stop({ cancel: false });
+          return;
+        }
+        const pending = todo.length;
         const view = o.json ? null : new ProgressView(process.stderr, pending, Boolean(process.stderr.isTTY));
         runner.on((e: RunnerEvent) => {
           if (!o.json) return view!.handle(e);
@@ -100,8 +129,13 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
         runner.tick();
         await runner.idle();
         await runner.stop({ cancel: false });
-        const failed = store.runs.all().filter((r) => r.status === 'failed').length;
-        process.exitCode = failed > 0 ? 1 : 0;
+        // Only what this resume ran decides: a run that failed last week is not its failure.
+        const ran = new Set(todo.map((r) => r.id));
+        const failed = store.runs.all().filter((r) => ran.has(r.id) && r.status === 'failed');
+        if (failed.length > 0)
+          say(`${failed.length} of ${todo.length} runs failed (annealab queue list says why)`);
+        else say(`${todo.length} run${todo.length === 1 ? '' : 's'} done`);
+        process.exitCode = failed.length > 0 ? 1 : 0;
       });
     });
 
@@ -125,19 +159,35 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
   queue
     .command('retry')
     .description(
-      'queue a failed, cancelled or interrupted run again (from scratch, or --resume from its checkpoint)',
+      'queue failed, cancelled or interrupted runs again (from scratch, or --resume from their checkpoints): ' +
+        "one run, an experiment's, or with --failed every failed one",
     )
-    .argument('<run>', 'run id or a unique prefix')
+    .argument('[run-or-experiment]', 'run id or unique prefix, or experiment name, id or unique id prefix')
+    .option('--failed', 'only failed runs; without a run or experiment, every failed run in the data dir')
     .option('--resume', 'continue from the last checkpoint instead of starting over')
     .option(dataDirOption, dataDirHelp)
-    .action((key: string, o: { resume?: boolean; dataDir?: string }) => {
+    .action((key: string | undefined, o: { failed?: boolean; resume?: boolean; dataDir?: string }) => {
       const dataDir = resolveDataDir(o.dataDir);
       withStore(dataDir, (store) => {
-        const run = findRun(store, key);
-        refused(() => retryRun(store, dataDir, run.id, { resume: Boolean(o.resume) }));
+        const targets = refused(() => retryTargets(store, key, { failed: Boolean(o.failed) }));
+        if (targets.length === 0) {
+          process.stdout.write(
+            `nothing to retry: no ${o.failed ? 'failed' : 'failed, cancelled or interrupted'} run${key ? ` in "${key}"` : ''}\n`,
+          );
+          return;
+        }
+        // Every target is failed, cancelled or interrupted (a single run named is checked by the
+        // store), so none of these refuses after another was queued.
+        const again = targets.map((run) =>
+          refused(() => retryRun(store, dataDir, run.id, { resume: Boolean(o.resume) })),
+        );
         const executing = currentExecutor(store);
+        const what = o.resume
+          ? someRuns(again)
+          : someRuns(again).replaceAll(/ (from the start|after epoch \d+)/g, '');
         process.stdout.write(
-          `queued ${run.id.slice(0, 8)} again${executing ? '' : ' (nothing executes the queue now: annealab queue resume)'}\n`,
+          `queued ${again.length} run${again.length === 1 ? '' : 's'} again${o.resume ? '' : ' from the start'}: ${what}` +
+            `${executing ? '' : ' (nothing executes the queue now: annealab queue resume)'}\n`,
         );
       });
     });

@@ -1,6 +1,6 @@
 // `annealab run SPEC.json`: validate, run the grid in trainer processes, print the table.
 import { readFileSync } from 'node:fs';
-import type { ExperimentSpec } from '../../../shared/spec';
+import { parseSpecText, type ExperimentSpec } from '../../../shared/spec';
 import type { RunnerEvent } from '../../../shared/events';
 import { currentExecutor } from '../../services/executor-lease';
 import { experimentFinished, submitExperiment, validateExperiment } from '../../services/experiments';
@@ -18,9 +18,15 @@ export interface RunCommandOptions {
   dataDir: string;
   concurrency?: number;
   backend?: string;
+  /** Accept a spec of more than MAX_RUNS_PER_SPEC runs. */
+  allowLarge?: boolean;
 }
 
-export async function loadSpecFile(path: string, dataDir: string): Promise<ExperimentSpec> {
+export async function loadSpecFile(
+  path: string,
+  dataDir: string,
+  options: { allowLarge?: boolean } = {},
+): Promise<ExperimentSpec> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -29,13 +35,9 @@ export async function loadSpecFile(path: string, dataDir: string): Promise<Exper
       `cannot read the spec ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${path} is not valid JSON: ${(err as Error).message}`);
-  }
-  const result = await validateExperiment(dataDir, json);
+  const parsed = parseSpecText(text);
+  if (!parsed.ok) throw new UserError(`${path} is not valid JSON: ${parsed.message}`);
+  const result = await validateExperiment(dataDir, parsed.value, { allowLarge: options.allowLarge });
   if (!result.ok) {
     const lines = result.problems.map((p) => `  ${p.path}: ${p.message}`);
     throw new UserError(`${path} is not a valid experiment spec:\n${lines.join('\n')}`);
@@ -54,7 +56,7 @@ export async function runCommand(specPaths: string[], options: RunCommandOptions
   const problems: string[] = [];
   for (const path of specPaths) {
     try {
-      specs.push(await loadSpecFile(path, options.dataDir));
+      specs.push(await loadSpecFile(path, options.dataDir, { allowLarge: options.allowLarge }));
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       problems.push(err.message);

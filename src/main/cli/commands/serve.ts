@@ -1,5 +1,7 @@
 // `annealab serve`: the workbench UI in a browser, for headless GPU servers (over an SSH
 // tunnel) and for the end-to-end tests. Executes the queue like the desktop app does.
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { AnnealabApp } from '../../services/app';
 import { startWebHost } from '../../web/server';
@@ -20,13 +22,32 @@ export interface ServeOptions {
   rendererDir?: string;
   /** Print the URL as one JSON line (for scripts and tests) instead of prose. */
   json?: boolean;
+  /** Folders besides home and the data dir that the browser may import datasets from. */
+  importRoots?: string[];
 }
+
+/** `--import-root DIR`, repeatable: each an existing folder, checked before anything starts. */
+const importRoot = (v: string, previous: string[] = []) => {
+  let isDir = false;
+  try {
+    isDir = statSync(v).isDirectory();
+  } catch {
+    // Missing: the same refusal.
+  }
+  if (!isDir) throw new InvalidArgumentError(`${v} is not a folder; give an existing folder to import from`);
+  return [...previous, resolve(v)];
+};
 
 export async function serveCommand(o: ServeOptions): Promise<void> {
   const app = AnnealabApp.start({ dataDir: o.dataDir, host: 'web', role: 'annealab serve' });
   let host;
   try {
-    host = await startWebHost(app, { port: o.port, host: o.host, rendererDir: o.rendererDir });
+    host = await startWebHost(app, {
+      port: o.port,
+      host: o.host,
+      rendererDir: o.rendererDir,
+      importRoots: o.importRoots,
+    });
   } catch (err) {
     await app.close();
     const e = err as NodeJS.ErrnoException;
@@ -73,7 +94,15 @@ export function registerServeCommand(program: Command, resolveDataDir: DataDirRe
     )
     .option('--json', 'print the URL as one JSON line')
     .option('--data-dir <dir>', 'where results live (default: $ANNEALAB_DATA_DIR or the app-data folder)')
-    .action(async (o: { port?: number; host: string; json?: boolean; dataDir?: string }) => {
-      await serveCommand({ ...o, dataDir: resolveDataDir(o.dataDir) });
-    });
+    .option(
+      '--import-root <dir>',
+      'a folder the browser may import datasets from, besides your home and the data dir (repeatable)',
+      importRoot,
+    )
+    .action(
+      async (o: { port?: number; host: string; json?: boolean; dataDir?: string; importRoot?: string[] }) => {
+        const { importRoot: importRoots, ...rest } = o;
+        await serveCommand({ ...rest, importRoots, dataDir: resolveDataDir(o.dataDir) });
+      },
+    );
 }

@@ -115,7 +115,6 @@ function parseCsv(file: SourceFile, ctx: ImporterContext, progress: (bytes: numb
       p++;
       column++;
       if (column > columns) fail(null, `more than the ${columns} fields of the first line`);
-      const start = p;
       while (p < lineEnd && data[p] === SPACE) p++;
       let value = 0;
       let digits = 0;
@@ -126,9 +125,9 @@ function parseCsv(file: SourceFile, ctx: ImporterContext, progress: (bytes: numb
       }
       while (p < lineEnd && data[p] === SPACE) p++;
       if (digits === 0 || (p < lineEnd && data[p] !== delimiter) || value > 255) {
-        let stop = p;
-        while (stop < lineEnd && data[stop] !== delimiter) stop++;
-        fail(column, `${JSON.stringify(fieldText(start, stop))} is not a whole number from 0 to 255`);
+        // Where, not what: the field's text would carry a file's content into the message, which
+        // the browser host sends back to a page.
+        fail(column, 'the pixel is not a whole number from 0 to 255');
       }
       images[o++] = value;
     }
