@@ -97,7 +97,10 @@ describe('dropping files on the Datasets view in Chromium', () => {
     );
     await page.getByTestId('dataset-chosen-bars').waitFor({ timeout: 60_000 });
     await expect.poll(() => page.locator('h1').textContent(), { timeout: 30_000 }).toContain('chosen-bars');
-    await expect(page.locator('[data-testid="class-counts"] tbody tr').count()).resolves.toBe(4);
+    // The header comes first; the preview (sample grid, class counts) loads after it.
+    await page.getByTestId('sample-grid').waitFor({ timeout: 30_000 });
+    const rows = page.locator('[data-testid="class-counts"] tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(4);
     expect(uploadsLeft()).toEqual([]);
   }, 120_000);
 
