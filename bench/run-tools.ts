@@ -75,3 +75,28 @@ export async function annealabRun(spec: object, work: string, dataDir: string): 
   const events = await jsonLines('node', [...args, '--backend', 'wasm', '--concurrency', '1']);
   return events.filter((e): e is EpochEvent => (e as { type?: string }).type === 'epoch');
 }
+
+/** Refuses a command-line value that is not a whole number of at least `min`, naming the flag. */
+export function wholeAtLeast(name: string, v: number, min: number): void {
+  if (!Number.isInteger(v) || v < min)
+    throw new Error(`--${name} must be a whole number >= ${min}, got ${v}`);
+}
+
+/**
+ * The MNIST subset both tools run on (dataset seed 0, as every spec's default), and where a run
+ * of theirs keeps Annealab's data dir and the exported arrays.
+ */
+export function mnistWorkspace(values: { 'train-size'?: string; 'test-size'?: string; work?: string }) {
+  const work = values.work!;
+  return {
+    dataset: {
+      id: 'mnist',
+      trainSize: Number(values['train-size']),
+      testSize: Number(values['test-size']),
+      seed: 0,
+    },
+    work,
+    dataDir: join(work, 'annealab-data'),
+    exported: join(work, 'data'),
+  };
+}

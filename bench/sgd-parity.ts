@@ -25,7 +25,16 @@ import { SgdStepper } from '../src/main/trainer/methods/sgd-step';
 import type { MethodContext } from '../src/main/trainer/methods';
 import { buildNetwork, initialValues } from '../src/main/trainer/models';
 import { crossEntropy } from '../src/main/trainer/objective';
-import { annealabRun, exportData, jsonLines, REPO, torchPython, type EpochEvent } from './run-tools';
+import {
+  annealabRun,
+  exportData,
+  jsonLines,
+  mnistWorkspace,
+  REPO,
+  torchPython,
+  wholeAtLeast,
+  type EpochEvent,
+} from './run-tools';
 import { mean, sampleStd as sd, welchTTest as welch } from '../src/shared/stats';
 
 const { values } = parseArgs({
@@ -47,10 +56,6 @@ const identical = values.identical ? values.identical.split(',').map(Number) : [
 const epochs = Number(values.epochs);
 const batch = Number(values.batch);
 const lr = Number(values.lr);
-const wholeAtLeast = (name: string, v: number, min: number) => {
-  if (!Number.isInteger(v) || v < min)
-    throw new Error(`--${name} must be a whole number >= ${min}, got ${v}`);
-};
 wholeAtLeast('epochs', epochs, 1);
 wholeAtLeast('batch', batch, 1);
 for (const s of [...seeds, ...identical]) wholeAtLeast('seeds', s, 0);
@@ -60,15 +65,7 @@ if (seeds.length < 2) throw new Error(`--seeds: Welch's test needs at least 2 se
 for (const s of identical) {
   if (!seeds.includes(s)) throw new Error(`--identical ${s} is not among --seeds ${seeds.join(',')}`);
 }
-const dataset = {
-  id: 'mnist',
-  trainSize: Number(values['train-size']),
-  testSize: Number(values['test-size']),
-  seed: 0,
-};
-const work = values.work!;
-const dataDir = join(work, 'annealab-data');
-const exported = join(work, 'data');
+const { dataset, work, dataDir, exported } = mnistWorkspace(values);
 const python = torchPython(values.python);
 const TRACE_STEPS = [1, 10, 100];
 const JITTER = 1e-7;

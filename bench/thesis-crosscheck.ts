@@ -14,7 +14,16 @@
 // Their code and ours draw different random numbers, so runs agree in distribution, not per seed.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { annealabRun, exportData, jsonLines, REPO, torchPython, type EpochEvent } from './run-tools';
+import {
+  annealabRun,
+  exportData,
+  jsonLines,
+  mnistWorkspace,
+  REPO,
+  torchPython,
+  wholeAtLeast,
+  type EpochEvent,
+} from './run-tools';
 
 const { values } = parseArgs({
   options: {
@@ -40,25 +49,12 @@ const seeds = values.seeds!.split(',').map(Number);
 const epochs = Number(values.epochs);
 const batch = Number(values.batch);
 const methods = values.methods!.split(',') as ('ssa' | 'sgd-sa')[];
-for (const [name, v, min] of [
-  ['epochs', epochs, 1],
-  ['batch', batch, 1],
-  ...seeds.map((v) => ['seeds', v, 0] as const),
-] as const) {
-  if (!Number.isInteger(v) || v < min)
-    throw new Error(`--${name} must be a whole number >= ${min}, got ${v}`);
-}
+wholeAtLeast('epochs', epochs, 1);
+wholeAtLeast('batch', batch, 1);
+for (const v of seeds) wholeAtLeast('seeds', v, 0);
 for (const m of methods)
   if (m !== 'ssa' && m !== 'sgd-sa') throw new Error(`--methods: unknown "${m}"; use ssa and/or sgd-sa`);
-const dataset = {
-  id: 'mnist',
-  trainSize: Number(values['train-size']),
-  testSize: Number(values['test-size']),
-  seed: 0,
-};
-const work = values.work!;
-const dataDir = join(work, 'annealab-data');
-const exported = join(work, 'data');
+const { dataset, work, dataDir, exported } = mnistWorkspace(values);
 
 const SETTINGS = {
   ssa: { id: 'ssa', epsilon: 0.01, temperature: 1, cooling: 0.97, acceptedBound: 0.6 },
