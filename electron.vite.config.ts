@@ -1,36 +1,14 @@
 // electron-vite builds three bundles: the Electron main (with the trainer's utilityProcess
 // entry beside it), the sandboxed preload, and the Vue renderer that the browser host serves too.
+// (The CLI, the forked trainer and the bench worker are scripts/build-node.mjs's: out/node.)
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'electron-vite';
-import { dirname, resolve } from 'node:path';
-import type { Plugin } from 'vite';
+import { resolve } from 'node:path';
 
 const root = import.meta.dirname;
-const PACKAGE_JSON = resolve(root, 'package.json');
-
-/**
- * Source modules read package.json by a path relative to themselves
- * (`new URL('../../../package.json', import.meta.url)`); bundled into out/main they sit two
- * levels below the app's root, so point those URLs there.
- */
-function packageJsonFromBundle(): Plugin {
-  return {
-    name: 'annealab:package-json-url',
-    transform(code, id) {
-      if (!id.startsWith(resolve(root, 'src'))) return null;
-      const out = code.replace(
-        /new URL\((['"])((?:\.\.\/)+package\.json)\1, import\.meta\.url\)/g,
-        (all, _q, rel) =>
-          resolve(dirname(id), rel) === PACKAGE_JSON ? "new URL('../../package.json', import.meta.url)" : all,
-      );
-      return out === code ? null : { code: out, map: null };
-    },
-  };
-}
 
 export default defineConfig({
   main: {
-    plugins: [packageJsonFromBundle()],
     build: {
       outDir: 'out/main',
       rollupOptions: {

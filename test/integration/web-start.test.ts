@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildIsStale, electronBinary, whyNoDesktop } from '../../src/main/web/start';
+import { buildIsStale, electronBinary, whyNoDesktop } from '../../scripts/start';
 
 describe('npm start', () => {
   const root = mkdtempSync(join(tmpdir(), 'annealab-start-'));

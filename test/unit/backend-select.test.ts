@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -118,40 +118,30 @@ describe('initBackend', () => {
     await expect(initBackend('gpu' as never)).rejects.toThrow(/Unknown backend "gpu"/);
   });
 
-  // Vitest resolves and transforms modules itself; the CLI and the trainer run under tsx and
-  // Node's own resolver, where the gradients must still register and the wasm binary must be
-  // found from any working directory.
-  it('works under tsx from another working directory: wasm trains a conv layer', async () => {
+  // Vitest resolves and transforms modules itself; the CLI, the trainers and the bench workers
+  // run built (out/node) under plain node and Node's own resolver, where the gradients must still
+  // register and the wasm binary must be found from any working directory. The bench worker
+  // trains LeNet-5's conv layers there.
+  it('works built, under plain node, from another working directory: wasm trains a conv net', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'annealab-backend-'));
     try {
-      const script = path.join(dir, 'probe.mts');
-      const select = path.join(root, 'src/main/trainer/backend/select.ts');
-      // The same file select.ts resolves, so the same module instance.
-      const tfjsCore = createRequire(path.join(root, 'package.json')).resolve('@tensorflow/tfjs-core');
-      writeFileSync(
-        script,
-        `import * as tf from ${JSON.stringify(tfjsCore)};
-import { initBackend } from ${JSON.stringify(select)};
-const info = await initBackend('wasm');
-const [gx, gw] = tf.grads((x, w) => tf.sum(tf.square(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'))))([
-  tf.ones([2, 6, 6, 1]), tf.ones([3, 3, 1, 4]),
-]);
-console.log(JSON.stringify({ backend: tf.getBackend(), reason: info.reason, gw: gw!.shape, gx: gx!.shape,
-  sum: tf.sum(gw!).dataSync()[0] }));
-`,
-      );
-      const { stdout } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), [script], {
-        cwd: dir,
-        timeout: 60_000,
-      });
-      const result = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
-      expect(result).toMatchObject({
+      const job = {
+        model: 'lenet5',
         backend: 'wasm',
-        reason: 'requested (wasm)',
-        gw: [3, 3, 1, 4],
-        gx: [2, 6, 6, 1],
-      });
-      expect(result.sum).toBeGreaterThan(0);
+        batchSize: 4,
+        repeats: 1,
+        minSeconds: 0,
+        methods: false,
+      };
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [path.join(root, 'out/node/bench-worker.mjs'), JSON.stringify(job)],
+        { cwd: dir, timeout: 60_000 },
+      );
+      const result = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+      expect(result).toMatchObject({ type: 'bench', model: 'lenet5', backend: 'wasm', batchSize: 4 });
+      expect(result.trainImagesPerSec).toBeGreaterThan(0);
+      expect(result.forwardImagesPerSec).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

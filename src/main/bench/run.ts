@@ -3,14 +3,11 @@
 // for the same networks side by side when a python3 with torch is found.
 import { execFile, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { nodeBundle } from '../services/node-bundle';
+import { appRoot, nodeBuildFile } from '../services/app-root';
 import type { BenchJob } from './worker';
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
-const PYTORCH_SCRIPT = fileURLToPath(new URL('../../../bench/pytorch_reference.py', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 /** The networks bench/pytorch_reference.py defines. */
 const PYTORCH_MODELS = new Set(['mlp', 'lenet5', 'convnet']);
 
@@ -44,10 +41,14 @@ export interface BenchOptions {
 
 function runWorker(job: BenchJob): Promise<BenchLine> {
   return new Promise((resolve, reject) => {
-    // Bundled as trainers are (services/node-bundle.ts), so that its memory is a trainer's.
-    const bundle = nodeBundle(WORKER, (message) => console.warn(message));
-    const args = bundle ? [bundle] : ['--import', TSX, WORKER];
-    const child = spawn(process.execPath, [...args, JSON.stringify(job)], {
+    // Built and started as trainers are (plain node, out/node/), so that its memory is a trainer's.
+    let worker: string;
+    try {
+      worker = nodeBuildFile('bench-worker.mjs');
+    } catch (err) {
+      return reject(err as Error);
+    }
+    const child = spawn(process.execPath, [worker, JSON.stringify(job)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -82,7 +83,7 @@ export async function findTorchPython(): Promise<string | null> {
 
 async function runPytorch(python: string, model: string, o: BenchOptions): Promise<BenchLine> {
   const { stdout } = await promisify(execFile)(python, [
-    PYTORCH_SCRIPT,
+    join(appRoot(), 'bench', 'pytorch_reference.py'),
     '--models',
     model,
     '--batch',

@@ -3,13 +3,9 @@
 // How the process is started is pluggable: child_process.fork here (CLI, web host), Electron's
 // utilityProcess in the desktop app (src/main/electron/utility-trainer.ts).
 import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { StartCommand, TrainerCommand, TrainerEvent } from '../trainer/protocol';
-import { nodeBundle } from './node-bundle';
+import { nodeBuildFile } from './app-root';
 
-const TRAINER_ENTRY = fileURLToPath(new URL('../trainer/process.ts', import.meta.url));
-/** tsx compiles the trainer's TypeScript in the child; resolved absolutely so any cwd works. */
-const TSX_LOADER = import.meta.resolve('tsx');
 const STDERR_TAIL = 4000;
 
 /** A started trainer process, whatever started it. */
@@ -25,13 +21,26 @@ export interface TrainerChannel {
 export type TrainerSpawner = () => TrainerChannel;
 
 /**
- * child_process.fork of the trainer: its bundle (node-bundle.ts) with plain node, or, when it
- * cannot be bundled here, the TypeScript entry compiled by tsx in the child.
+ * How to start a trainer with plain node: the node executable and the built trainer
+ * (out/node/trainer.mjs, made by the Node build), whatever host asks. It talks over an IPC
+ * channel when forked, or follows files (Slurm jobs). Throws, saying what to run, when the
+ * trainer has not been built. In Electron (whose executable is not node) the command is the
+ * `node` on PATH.
  */
+export function trainerLaunch(): { command: string; args: string[] } {
+  return {
+    command: process.versions.electron ? 'node' : process.execPath,
+    args: [nodeBuildFile('trainer.mjs')],
+  };
+}
+
+/** child_process.fork of the built trainer, with plain node. */
 export const forkTrainer: TrainerSpawner = () => {
-  const bundle = nodeBundle(TRAINER_ENTRY, (message) => console.warn(message));
-  const child = fork(bundle ?? TRAINER_ENTRY, [], {
-    execArgv: bundle ? [] : ['--import', TSX_LOADER],
+  const { command, args } = trainerLaunch();
+  const child = fork(args[0]!, args.slice(1), {
+    execPath: command,
+    // Not the host's own flags (vitest's loaders, --inspect): the trainer is plain JavaScript.
+    execArgv: [],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env },
   });
@@ -62,7 +71,14 @@ export interface TrainerHandle {
 }
 
 export function startTrainer(command: StartCommand, onEvent: (event: TrainerEvent) => void): TrainerHandle {
-  const child = spawner();
+  let child: TrainerChannel;
+  try {
+    child = spawner();
+  } catch (err) {
+    // E.g. the trainer was never built: the run fails with the reason, the host carries on.
+    const reason = `the trainer process could not start: ${(err as Error).message}`;
+    return { cancel: () => {}, done: Promise.resolve().then(() => onEvent({ type: 'failed', reason })) };
+  }
   let stderr = '';
   child.onStderr((chunk: string) => {
     stderr = (stderr + chunk).slice(-STDERR_TAIL);

@@ -1,19 +1,8 @@
 // What a run executed with, recorded so that any number can be traced to its machine.
 import os from 'node:os';
-import { readFileSync } from 'node:fs';
 import type { RunEnvironment } from '../../shared/records';
 import type { BackendInfo } from './backend/select';
-
-let annealabVersion: string | undefined;
-function ownVersion(): string {
-  if (!annealabVersion) {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-      version: string;
-    };
-    annealabVersion = pkg.version;
-  }
-  return annealabVersion;
-}
+import { ANNEALAB_VERSION } from '../services/version';
 
 export function captureEnvironment(info: BackendInfo): RunEnvironment {
   return {
@@ -21,7 +10,7 @@ export function captureEnvironment(info: BackendInfo): RunEnvironment {
     backendReason: info.reason,
     device: info.device,
     versions: {
-      annealab: ownVersion(),
+      annealab: ANNEALAB_VERSION,
       node: process.version,
       tfjs: info.versions.tfjs,
       backend: info.versions.backend,

@@ -19,7 +19,6 @@ import { homedir } from 'node:os';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import {
   ContractError,
   createRegistry,
@@ -29,6 +28,7 @@ import {
   type Registry,
 } from '../../shared/contract';
 import type { AnnealabApp } from '../services/app';
+import { appRoot } from '../services/app-root';
 import { sweepAbandonedUploads } from './upload-sweep';
 
 export const TOKEN_COOKIE = 'annealab_token';
@@ -38,8 +38,8 @@ const SSE_HEARTBEAT_MS = 15_000;
 export const MAX_UPLOAD_BATCH = 2 * 1024 ** 3;
 const BATCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** The built renderer (electron-vite's output), from this file's place in the checkout. */
-export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../../out/renderer', import.meta.url));
+/** The built renderer (electron-vite's output) in the install, from the sources or a build. */
+export const DEFAULT_RENDERER_DIR = join(appRoot(), 'out', 'renderer');
 
 /** Shared with the Electron window: scripts only from the app itself, no eval, no remote. */
 export const CONTENT_SECURITY_POLICY = [

@@ -153,7 +153,7 @@ function requireChannelsLast(kernel: string, info: backend_util.Conv2DInfo): voi
 // 'conv' is XNNPACK's conv2d of the zero-padded (and, for strides, dilated) dy with the flipped
 // filter, which multiplies by every zero it inserts.
 //
-// On a grid of 144 shapes (`profile-wasm.ts --grid`: k 5 stride 1 and k 3 stride 2, 7–28 px,
+// On a grid of 144 shapes (`bench/profile-wasm.ts --grid`: k 5 stride 1 and k 3 stride 2, 7–28 px,
 // 1–64 channels, batch 64), measured in this work:
 // - forward (Conv2D / FusedConv2D, below): at stride 1 'simd' is faster than XNNPACK everywhere
 //   (1.1–1.8×; LeNet-5's first layer 2.2×) even with XNNPACK's packed weights cached; at stride
@@ -196,7 +196,7 @@ function emptyConv(info: backend_util.Conv2DInfo): boolean {
 
 let forced: Partial<ConvMethods> = {};
 
-/** For tests and profile-wasm.ts: use these formulations for every shape ({}: choose by shape). */
+/** For tests and bench/profile-wasm.ts: use these formulations for every shape ({}: choose by shape). */
 export function forceConvMethods(methods: Partial<ConvMethods>): void {
   forced = { ...methods };
 }
@@ -807,7 +807,7 @@ export function registerWasmKernels(names: readonly string[] = WASM_KERNEL_NAMES
 
 /**
  * Puts wasm's own kernels back (or leaves the name unregistered where wasm has none): for tests
- * and for profile-wasm.ts, which compare against wasm as shipped.
+ * and for bench/profile-wasm.ts, which compare against wasm as shipped.
  */
 export function restoreWasmKernels(names: readonly string[] = WASM_KERNEL_NAMES): void {
   for (const name of names) {

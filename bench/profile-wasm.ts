@@ -2,20 +2,25 @@
 // convnet, on wasm with this directory's kernels, on wasm with alternatives, and on cpu; then the
 // kernels that take the time. It is how the choices in wasm-kernels.ts were made.
 //
-//   npx tsx src/main/trainer/backend/profile-wasm.ts [--steps N] [--batch N] [--rounds N] [--cpu]
-//   npx tsx src/main/trainer/backend/profile-wasm.ts --grid [--kernel 3|5] [--stride 1|2]
+//   npx tsx bench/profile-wasm.ts [--steps N] [--batch N] [--rounds N] [--cpu]
+//   npx tsx bench/profile-wasm.ts --grid [--kernel 3|5] [--stride 1|2]
 //
 // --grid times the two formulations of Conv2DBackpropFilter and of Conv2DBackpropInput over a grid
 // of layer shapes instead, and shows which ones convMethods picks (the data behind its rule).
 //
-// Not part of the test suite. (It lives here rather than in bench/ because it exercises this
-// directory's internals; `annealab bench` is the user-facing benchmark.)
+// Not part of the test suite; it exercises src/main/trainer/backend's internals, where
+// `annealab bench` is the user-facing benchmark.
 
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D } from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
-import { initBackend } from './select';
-import { convMethods, forceConvMethods, registerWasmKernels, restoreWasmKernels } from './wasm-kernels';
+import { initBackend } from '../src/main/trainer/backend/select';
+import {
+  convMethods,
+  forceConvMethods,
+  registerWasmKernels,
+  restoreWasmKernels,
+} from '../src/main/trainer/backend/wasm-kernels';
 
 type Net = 'lenet5' | 'convnet';
 

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RENDERER_INDEX = join(ROOT, 'out', 'renderer', 'index.html');
 const BUILD_INPUTS = ['src/renderer', 'src/shared', 'src/preload', 'src/main', 'electron.vite.config.ts'];
 
@@ -66,16 +66,13 @@ export function buildIsStale(root = ROOT): boolean {
   return BUILD_INPUTS.some((p) => newestMtime(join(root, p)) > built);
 }
 
-function build(): void {
-  process.stderr.write('building the app (electron-vite build)…\n');
-  const r = spawnSync(
-    process.execPath,
-    [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
+/** Runs one build step, quietly unless it fails. */
+function buildStep(what: string, script: string, args: string[]): void {
+  process.stderr.write(`building ${what}…\n`);
+  const r = spawnSync(process.execPath, [join(ROOT, script), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (r.status !== 0) {
     process.stderr.write('the build failed (see above)\n');
     process.exit(r.status ?? 1);
@@ -89,7 +86,11 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 function main(): void {
-  if (buildIsStale() || !existsSync(RENDERER_INDEX)) build();
+  // The CLI's build (what the browser host runs) is quick and rewrites only what changed.
+  buildStep('the CLI and the trainer (scripts/build-node.mjs)', 'scripts/build-node.mjs', []);
+  if (buildIsStale() || !existsSync(RENDERER_INDEX)) {
+    buildStep('the app (electron-vite build)', 'node_modules/electron-vite/bin/electron-vite.js', ['build']);
+  }
   let why = whyNoDesktop();
   if (!why && !sqliteLoadsInElectron(electronBinary()!)) {
     why =
