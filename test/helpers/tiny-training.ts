@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../../src/main/trainer/gradients';
+import { initBackend } from '../../src/main/trainer/backend/select';
 import { Rng } from '../../src/shared/rng';
 import { validateSpec, type ExperimentSpec, type MethodSpec } from '../../src/shared/spec';
 import { gatherBatch, uploadSplit, type Batch, type DeviceSplit } from '../../src/main/trainer/data/batches';
@@ -15,6 +16,16 @@ import type { PreparedData } from '../../src/main/trainer/loop';
 export async function useCpu(): Promise<void> {
   await tf.setBackend('cpu');
   await tf.ready();
+}
+
+/** The backends the method and loop suites run on: a method must behave the same on each. */
+export const SUITE_BACKENDS = ['cpu', 'wasm'] as const;
+export type SuiteBackend = (typeof SUITE_BACKENDS)[number];
+
+/** Makes `backend` the current one; wasm as trainers set it up (our SIMD kernels included). */
+export async function useBackend(backend: SuiteBackend): Promise<void> {
+  if (backend === 'cpu') return useCpu();
+  await initBackend('wasm');
 }
 
 /**

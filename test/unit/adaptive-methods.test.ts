@@ -19,12 +19,12 @@ import {
   syntheticData,
   tinyContext,
   tinySpec,
-  useCpu,
+  SUITE_BACKENDS,
+  useBackend,
   type TinyContext,
 } from '../helpers/tiny-training';
 
 let t: TinyContext;
-beforeAll(useCpu);
 afterEach(() => t?.dispose());
 
 describe('adaptive methods: the spec', () => {
@@ -239,185 +239,189 @@ const PYTORCH: Record<string, { spec: Record<string, unknown>; steps: [number[],
   },
 };
 
-describe('adaptive methods against PyTorch 1.13 (three steps of a fixed softmax regression)', () => {
-  for (const [name, ref] of Object.entries(PYTORCH)) {
-    it(`${name}: W and b after each step equal PyTorch's to float32 rounding`, () => {
-      const spec = methodSpec(ref.spec) as GradientSpec;
-      const rule = updateRuleFor(spec);
-      const x = tf.tensor2d(X);
-      const y = tf.oneHot(tf.tensor1d(Y, 'int32'), 3).toFloat() as tf.Tensor2D;
-      const params = [tf.variable(tf.tensor2d(W0, [2, 3])), tf.variable(tf.tensor1d(B0))];
-      for (const [k, [w, b]] of ref.steps.entries()) {
-        tf.tidy(() => {
-          const grads = tf.grads((W: tf.Tensor, B: tf.Tensor) =>
-            crossEntropy(tf.add(tf.matMul(x, W as tf.Tensor2D), B) as tf.Tensor2D, y),
-          )(params);
-          rule.apply(params, grads, spec.lr);
-        });
-        // A few float32 ulps: PyTorch fuses some multiply-adds that tfjs rounds twice.
-        expectClose(params[0]!.dataSync(), w, 2e-7, `${name} W, step ${k + 1}`);
-        expectClose(params[1]!.dataSync(), b, 2e-7, `${name} b, step ${k + 1}`);
-      }
-      rule.reset();
-      tf.dispose([x, y, ...params]);
-    });
-  }
-});
+describe.each(SUITE_BACKENDS)('on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
 
-function expectClose(actual: ArrayLike<number>, expected: readonly number[], tol: number, what: string) {
-  expect(actual.length, what).toBe(expected.length);
-  const worst = Math.max(...expected.map((e, i) => Math.abs(actual[i]! - e)));
-  expect(worst, what).toBeLessThan(tol);
-}
-
-describe('Adam by hand', () => {
-  it("its first three steps on the tiny MLP equal PyTorch's formulas computed in plain JS", () => {
-    t = tinyContext();
-    const lr = 0.01;
-    const [beta1, beta2] = [0.9, 0.999];
-    const eps = 1e-8;
-    const lambda = 0.01;
-    const m = createMethod(t.ctx, methodSpec({ id: 'adam', lr, weightDecay: lambda }));
-    m.beginEpoch(1);
-    // By hand, in doubles from the float32 weights and gradients the method sees.
-    let w = t.weights().map((a) => Float64Array.from(a));
-    const m1 = w.map((a) => new Float64Array(a.length));
-    const v1 = w.map((a) => new Float64Array(a.length));
-    for (let step = 1; step <= 3; step++) {
-      const g = gradient(t);
-      w = w.map((wi, i) =>
-        wi.map((wj, j) => {
-          const gj = g[i]![j]! + lambda * wj;
-          m1[i]![j] = beta1 * m1[i]![j]! + (1 - beta1) * gj;
-          v1[i]![j] = beta2 * v1[i]![j]! + (1 - beta2) * gj * gj;
-          const mHat = m1[i]![j]! / (1 - beta1 ** step);
-          const vHat = v1[i]![j]! / (1 - beta2 ** step);
-          return wj - (lr * mHat) / (Math.sqrt(vHat) + eps);
-        }),
-      );
-      const b = t.batch();
-      m.step(b, step);
-      disposeBatch(b);
-      const got = t.weights();
-      let worst = 0;
-      got.forEach((gi, i) => gi.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - w[i]![j]!)))));
-      // Each step moves a weight by up to η = 0.01; the float32 arithmetic agrees to ~1e-8.
-      expect(worst, `step ${step}`).toBeLessThan(1e-6);
-      // The hand value continues from the method's own float32 weights.
-      w = got.map((a) => Float64Array.from(a));
+  describe('adaptive methods against PyTorch 1.13 (three steps of a fixed softmax regression)', () => {
+    for (const [name, ref] of Object.entries(PYTORCH)) {
+      it(`${name}: W and b after each step equal PyTorch's to float32 rounding`, () => {
+        const spec = methodSpec(ref.spec) as GradientSpec;
+        const rule = updateRuleFor(spec);
+        const x = tf.tensor2d(X);
+        const y = tf.oneHot(tf.tensor1d(Y, 'int32'), 3).toFloat() as tf.Tensor2D;
+        const params = [tf.variable(tf.tensor2d(W0, [2, 3])), tf.variable(tf.tensor1d(B0))];
+        for (const [k, [w, b]] of ref.steps.entries()) {
+          tf.tidy(() => {
+            const grads = tf.grads((W: tf.Tensor, B: tf.Tensor) =>
+              crossEntropy(tf.add(tf.matMul(x, W as tf.Tensor2D), B) as tf.Tensor2D, y),
+            )(params);
+            rule.apply(params, grads, spec.lr);
+          });
+          // A few float32 ulps: PyTorch fuses some multiply-adds that tfjs rounds twice.
+          expectClose(params[0]!.dataSync(), w, 2e-7, `${name} W, step ${k + 1}`);
+          expectClose(params[1]!.dataSync(), b, 2e-7, `${name} b, step ${k + 1}`);
+        }
+        rule.reset();
+        tf.dispose([x, y, ...params]);
+      });
     }
-    const saved = m.saveState();
-    expect(saved.scalars).toEqual({ step: 3 });
-    const expAvg0 = saved.tensors.find((x) => x.name === 'expAvg.0')!.values;
-    expect(Math.max(...Array.from(expAvg0, (x, j) => Math.abs(x - m1[0]![j]!)))).toBeLessThan(1e-7);
-    expect(saved.tensors.map((x) => x.name.split('.')[0])).toEqual([
-      ...t.ctx.params.map(() => 'expAvg'),
-      ...t.ctx.params.map(() => 'expAvgSq'),
-    ]);
-    m.dispose();
   });
-});
 
-/** The gradient at the current weights on the batch the steps use (indices 0–31). */
-function gradient(c: TinyContext): Float32Array[] {
-  return tf.tidy(() => {
-    const b = c.batch();
-    const g = tf.grads((...ws: tf.Tensor[]) => crossEntropy(c.ctx.net.apply(ws, b.x, true), b.y))(
-      c.ctx.params,
-    );
-    disposeBatch(b);
-    return g.map((x) => x.dataSync().slice() as Float32Array);
-  });
-}
+  function expectClose(actual: ArrayLike<number>, expected: readonly number[], tol: number, what: string) {
+    expect(actual.length, what).toBe(expected.length);
+    const worst = Math.max(...expected.map((e, i) => Math.abs(actual[i]! - e)));
+    expect(worst, what).toBeLessThan(tol);
+  }
 
-describe('adaptive methods in checkpoints', () => {
-  for (const spec of [
-    { id: 'adam', amsgrad: true },
-    { id: 'adamw' },
-    { id: 'rmsprop', centered: true, momentum: 0.9 },
-    { id: 'adagrad', lrDecay: 0.5, initialAccumulatorValue: 0.1 },
-  ]) {
-    it(`${spec.id}: a method resumed from the state after step 2 takes the same third step, bit for bit`, () => {
+  describe('Adam by hand', () => {
+    it("its first three steps on the tiny MLP equal PyTorch's formulas computed in plain JS", () => {
       t = tinyContext();
-      const step = (method: ReturnType<typeof createMethod>, s: number) => {
+      const lr = 0.01;
+      const [beta1, beta2] = [0.9, 0.999];
+      const eps = 1e-8;
+      const lambda = 0.01;
+      const m = createMethod(t.ctx, methodSpec({ id: 'adam', lr, weightDecay: lambda }));
+      m.beginEpoch(1);
+      // By hand, in doubles from the float32 weights and gradients the method sees.
+      let w = t.weights().map((a) => Float64Array.from(a));
+      const m1 = w.map((a) => new Float64Array(a.length));
+      const v1 = w.map((a) => new Float64Array(a.length));
+      for (let step = 1; step <= 3; step++) {
+        const g = gradient(t);
+        w = w.map((wi, i) =>
+          wi.map((wj, j) => {
+            const gj = g[i]![j]! + lambda * wj;
+            m1[i]![j] = beta1 * m1[i]![j]! + (1 - beta1) * gj;
+            v1[i]![j] = beta2 * v1[i]![j]! + (1 - beta2) * gj * gj;
+            const mHat = m1[i]![j]! / (1 - beta1 ** step);
+            const vHat = v1[i]![j]! / (1 - beta2 ** step);
+            return wj - (lr * mHat) / (Math.sqrt(vHat) + eps);
+          }),
+        );
         const b = t.batch();
-        method.step(b, s);
+        m.step(b, step);
         disposeBatch(b);
-      };
-      const a = createMethod(t.ctx, methodSpec(spec));
-      a.beginEpoch(1);
-      step(a, 1);
-      step(a, 2);
-      const saved = a.saveState();
-      const after2 = t.weights();
-      step(a, 3);
-      const after3 = t.weights();
-      // Back to the weights after step 2, and a fresh method given the saved state.
-      tf.tidy(() => t.ctx.params.forEach((p, i) => p.assign(tf.tensor(after2[i]!, p.shape))));
-      const b = createMethod(t.ctx, methodSpec(spec));
-      b.loadState(saved);
-      b.beginEpoch(1);
-      step(b, 3);
-      expect(sameWeights(t.weights(), after3)).toBe(true);
-      expect(b.saveState()).toEqual(a.saveState());
-      a.dispose();
-      b.dispose();
+        const got = t.weights();
+        let worst = 0;
+        got.forEach((gi, i) => gi.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - w[i]![j]!)))));
+        // Each step moves a weight by up to η = 0.01; the float32 arithmetic agrees to ~1e-8.
+        expect(worst, `step ${step}`).toBeLessThan(1e-6);
+        // The hand value continues from the method's own float32 weights.
+        w = got.map((a) => Float64Array.from(a));
+      }
+      const saved = m.saveState();
+      expect(saved.scalars).toEqual({ step: 3 });
+      const expAvg0 = saved.tensors.find((x) => x.name === 'expAvg.0')!.values;
+      expect(Math.max(...Array.from(expAvg0, (x, j) => Math.abs(x - m1[0]![j]!)))).toBeLessThan(1e-7);
+      expect(saved.tensors.map((x) => x.name.split('.')[0])).toEqual([
+        ...t.ctx.params.map(() => 'expAvg'),
+        ...t.ctx.params.map(() => 'expAvgSq'),
+      ]);
+      m.dispose();
+    });
+  });
+
+  /** The gradient at the current weights on the batch the steps use (indices 0–31). */
+  function gradient(c: TinyContext): Float32Array[] {
+    return tf.tidy(() => {
+      const b = c.batch();
+      const g = tf.grads((...ws: tf.Tensor[]) => crossEntropy(c.ctx.net.apply(ws, b.x, true), b.y))(
+        c.ctx.params,
+      );
+      disposeBatch(b);
+      return g.map((x) => x.dataSync().slice() as Float32Array);
     });
   }
-});
 
-describe('adaptive methods through the loop and a checkpoint file', () => {
-  it('Adam with SGDR, resumed from the checkpoint file of epoch 2, ends with the numbers of the whole run', async () => {
-    const method = { id: 'adam', lr: 0.01, schedule: { kind: 'sgdr', t0: 1, tMult: 2 } };
-    const dir = mkdtempSync(join(tmpdir(), 'annealab-adam-'));
-    try {
-      const go = async (epochs: number, resume?: Checkpoint) => {
-        const data = syntheticData();
-        const records: EpochRecord[] = [];
-        const plan: RunPlan = {
-          experimentId: 'e',
-          runId: 'r',
-          spec: tinySpec([method], { epochs }),
-          methodIndex: 0,
-          model: 'mlp',
-          seed: 7,
+  describe('adaptive methods in checkpoints', () => {
+    for (const spec of [
+      { id: 'adam', amsgrad: true },
+      { id: 'adamw' },
+      { id: 'rmsprop', centered: true, momentum: 0.9 },
+      { id: 'adagrad', lrDecay: 0.5, initialAccumulatorValue: 0.1 },
+    ]) {
+      it(`${spec.id}: a method resumed from the state after step 2 takes the same third step, bit for bit`, () => {
+        t = tinyContext();
+        const step = (method: ReturnType<typeof createMethod>, s: number) => {
+          const b = t.batch();
+          method.step(b, s);
+          disposeBatch(b);
         };
-        const outcome = await trainRun(
-          plan,
-          data,
-          {
-            onEpoch: (r, checkpoint) => {
-              records.push(r);
-              writeCheckpoint(join(dir, `epoch-${r.epoch}.ckpt`), checkpoint());
-            },
-          },
-          resume,
-        );
-        tf.dispose([
-          data.train.x,
-          data.train.y,
-          data.train.labels,
-          data.test.x,
-          data.test.y,
-          data.test.labels,
-        ]);
-        tf.dispose(outcome.bestWeights ?? []);
-        return records;
-      };
-      const whole = await go(4);
-      // SGDR with T_0 = 1, T_mult = 2: cycles of 1, 2, 4 epochs; the rate per epoch.
-      expect(whole.map((r) => r.lr)).toEqual([0.01, 0.01, 0.005, 0.01]);
-      const saved = readCheckpoint(join(dir, 'epoch-2.ckpt'));
-      // 2 epochs of 4 minibatches: Adam's step count and both moments travel in the file.
-      expect(saved.state.method).toEqual({ step: 8 });
-      expect(new Set(saved.methodTensors.map((t) => t.name.split('.')[0]))).toEqual(
-        new Set(['expAvg', 'expAvgSq']),
-      );
-      const resumed = await go(4, saved);
-      const strip = (r: EpochRecord) => ({ ...r, counters: { ...r.counters, seconds: 0 } });
-      expect(resumed.map(strip)).toEqual(whole.slice(2).map(strip));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+        const a = createMethod(t.ctx, methodSpec(spec));
+        a.beginEpoch(1);
+        step(a, 1);
+        step(a, 2);
+        const saved = a.saveState();
+        const after2 = t.weights();
+        step(a, 3);
+        const after3 = t.weights();
+        // Back to the weights after step 2, and a fresh method given the saved state.
+        tf.tidy(() => t.ctx.params.forEach((p, i) => p.assign(tf.tensor(after2[i]!, p.shape))));
+        const b = createMethod(t.ctx, methodSpec(spec));
+        b.loadState(saved);
+        b.beginEpoch(1);
+        step(b, 3);
+        expect(sameWeights(t.weights(), after3)).toBe(true);
+        expect(b.saveState()).toEqual(a.saveState());
+        a.dispose();
+        b.dispose();
+      });
     }
+  });
+
+  describe('adaptive methods through the loop and a checkpoint file', () => {
+    it('Adam with SGDR, resumed from the checkpoint file of epoch 2, ends with the numbers of the whole run', async () => {
+      const method = { id: 'adam', lr: 0.01, schedule: { kind: 'sgdr', t0: 1, tMult: 2 } };
+      const dir = mkdtempSync(join(tmpdir(), 'annealab-adam-'));
+      try {
+        const go = async (epochs: number, resume?: Checkpoint) => {
+          const data = syntheticData();
+          const records: EpochRecord[] = [];
+          const plan: RunPlan = {
+            experimentId: 'e',
+            runId: 'r',
+            spec: tinySpec([method], { epochs }),
+            methodIndex: 0,
+            model: 'mlp',
+            seed: 7,
+          };
+          const outcome = await trainRun(
+            plan,
+            data,
+            {
+              onEpoch: (r, checkpoint) => {
+                records.push(r);
+                writeCheckpoint(join(dir, `epoch-${r.epoch}.ckpt`), checkpoint());
+              },
+            },
+            resume,
+          );
+          tf.dispose([
+            data.train.x,
+            data.train.y,
+            data.train.labels,
+            data.test.x,
+            data.test.y,
+            data.test.labels,
+          ]);
+          tf.dispose(outcome.bestWeights ?? []);
+          return records;
+        };
+        const whole = await go(4);
+        // SGDR with T_0 = 1, T_mult = 2: cycles of 1, 2, 4 epochs; the rate per epoch.
+        expect(whole.map((r) => r.lr)).toEqual([0.01, 0.01, 0.005, 0.01]);
+        const saved = readCheckpoint(join(dir, 'epoch-2.ckpt'));
+        // 2 epochs of 4 minibatches: Adam's step count and both moments travel in the file.
+        expect(saved.state.method).toEqual({ step: 8 });
+        expect(new Set(saved.methodTensors.map((t) => t.name.split('.')[0]))).toEqual(
+          new Set(['expAvg', 'expAvgSq']),
+        );
+        const resumed = await go(4, saved);
+        const strip = (r: EpochRecord) => ({ ...r, counters: { ...r.counters, seconds: 0 } });
+        expect(resumed.map(strip)).toEqual(whole.slice(2).map(strip));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });
