@@ -99,3 +99,46 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: false });
   return path;
 }
+
+/** Calls one of the host's routes over HTTP with the token in its URL, as the renderer does. */
+export async function invokeRoute(serve: ServeProcess, name: string, input: unknown = {}): Promise<unknown> {
+  const token = new URL(serve.url).searchParams.get('token');
+  const res = await fetch(`${serve.origin}/api/invoke/${name}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(input),
+  });
+  const body = (await res.json()) as { value?: unknown; error?: { message: string } };
+  if (!res.ok)
+    throw new Error(`${name} answered ${res.status}: ${body.error?.message ?? JSON.stringify(body)}`);
+  return body.value;
+}
+
+/**
+ * Queues `spec` through the route the builder's Queue button calls and resolves once every run
+ * of it has finished: the data a test of the views needs, made without another test's clicks.
+ */
+export async function submitAndFinish(
+  serve: ServeProcess,
+  spec: unknown,
+  timeoutMs = 240_000,
+): Promise<string> {
+  const { experimentId } = (await invokeRoute(serve, 'experiments.submit', { spec })) as {
+    experimentId: string;
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const list = (await invokeRoute(serve, 'experiments.list')) as {
+      id: string;
+      runs: number;
+      counts: Record<string, number>;
+    }[];
+    const e = list.find((x) => x.id === experimentId);
+    if (e && e.counts.finished === e.runs) return experimentId;
+    if (e && !e.counts.queued && !e.counts.running) {
+      throw new Error(`the experiment ended with ${JSON.stringify(e.counts)}:\n${serve.stderr()}`);
+    }
+    if (Date.now() > deadline) throw new Error(`the experiment did not finish in ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
