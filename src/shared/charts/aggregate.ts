@@ -1,17 +1,11 @@
 // Per-epoch mean ± std over the seeds of one method on one network: what every line and
 // band of the figures is drawn from.
+import { CHART_X_AXES, X_AXIS_NAMES, type ChartX } from '../options';
 import type { EpochRecord } from '../records';
 import type { RunResult } from '../results';
 import { mean, sampleStd } from '../stats';
 
-/** What the x axis counts. Wall time and passes compare methods per unit of compute (METHODS.md). */
-export type ChartX = 'epoch' | 'seconds' | 'forward';
-
-export const X_AXIS_NAMES: Record<ChartX, string> = {
-  epoch: 'Epoch',
-  seconds: 'Wall time (s)',
-  forward: 'Forward passes',
-};
+export { CHART_X_AXES, X_AXIS_NAMES, type ChartX };
 
 export function xOf(e: EpochRecord, x: ChartX): number {
   switch (x) {

@@ -4,13 +4,12 @@
 import type { MethodId } from '../ids';
 import type { EpochRecord } from '../records';
 import type { RunResult, RunStatus } from '../results';
+import type { LossNorm, SignificanceTest, TableStat } from '../options';
 import { mannWhitneyU, mean, pairedTTest, sampleStd, welchTTest } from '../stats';
 import { roundedForComparison, type Metric } from './format';
 import { columnOf, groupRuns, type ColumnGroup, type ColumnKind, type MethodGroup } from './group';
 
-export type TableStat = 'best' | 'final';
-export type LossNorm = 'mean' | 'thesis';
-export type SignificanceTest = 'welch' | 'paired' | 'mannwhitney';
+export type { TableStat, LossNorm, SignificanceTest };
 
 export interface TableOptions {
   /** `best`: min validation loss and max validation accuracy over epochs (the thesis); `final`: last epoch. */
