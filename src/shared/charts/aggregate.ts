@@ -3,6 +3,7 @@
 import { CHART_X_AXES, X_AXIS_NAMES, type ChartX } from '../options';
 import type { EpochRecord } from '../records';
 import type { RunResult } from '../results';
+import { backendClassOf, configurationKey } from '../table/group';
 import { mean, sampleStd } from '../stats';
 
 export { CHART_X_AXES, X_AXIS_NAMES, type ChartX };
@@ -38,6 +39,7 @@ export function aggregateByEpoch(
   value: (e: EpochRecord) => number | null,
   x: ChartX,
 ): AggregatePoint[] {
+  assertOneConfiguration(runs);
   const byEpoch = new Map<number, { xs: number[]; ys: number[] }>();
   for (const run of runs) {
     for (const e of run.epochs) {
@@ -58,4 +60,21 @@ export function aggregateByEpoch(
       std: ys.length > 1 ? sampleStd(ys) : null,
       n: ys.length,
     }));
+}
+
+/**
+ * A mean curve is only a mean over seeds of one configuration: runs that differ in anything
+ * else (epochs, subset, method parameters …) are separate series (see groupRuns), and a caller
+ * that hands them over together is a bug that would draw a curve no experiment produced.
+ */
+function assertOneConfiguration(runs: readonly RunResult[]): void {
+  // A run whose backend is not known yet (queued under `auto`) matches either class.
+  const keys = new Set(runs.map((r) => configurationKey(r, null)));
+  const classes = new Set(runs.map((r) => backendClassOf(r.environment?.backend ?? r.config?.backend)));
+  classes.delete(null);
+  if (keys.size > 1 || classes.size > 1) {
+    throw new Error(
+      `aggregateByEpoch: runs of differing configurations given; average each group (groupRuns) on its own`,
+    );
+  }
 }

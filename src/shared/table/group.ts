@@ -1,7 +1,13 @@
-// Grouping of runs into methods (rows, or chart series) and networks or datasets (columns),
-// shared by the table model and the chart builders so that both name and order things alike.
+// Grouping of runs into comparable groups (table rows, chart series) and networks or datasets
+// (columns), shared by the table model and the chart builders so that both name and order
+// things alike. A group holds only runs that are the same experiment but for their seed:
+// same method with the same parameters, same dataset subset, epochs, batch size,
+// augmentation, initialisation and backend class. Nothing is ever averaged across groups;
+// where groups differ in a setting, their labels say in which (as a run comparer lists the
+// config keys that differ).
 import type { MethodId } from '../ids';
 import type { RunResult } from '../results';
+import type { MethodSpec } from '../spec';
 import { datasetName, modelName } from './names';
 
 /** What a column group stands for: a network, a dataset, or both when the runs vary in both. */
@@ -15,15 +21,45 @@ export interface ColumnGroup {
   dataset: string;
 }
 
+/** One setting in which a group differs from others of the comparison, as printed. */
+export interface SettingDifference {
+  /** Which setting: "epochs", "train", "weightDecay". */
+  name: string;
+  /** This group's value, as printed: "3", "1,000", "all", "on". */
+  value: string;
+}
+
 export interface MethodGroup {
-  /** Unique among the groups; the label unless two methods of one experiment share it. */
+  /** Unique among the groups. */
   key: string;
-  /** As printed: the run label with its key parameters ("SGD (η = 0.1)"). */
+  /** As printed: the run label, then what sets the group apart ("SGD (η = 0.1) · epochs 3, train 1,000"). */
   label: string;
+  /**
+   * The method as a reader names it, without the run settings: the run label, plus the
+   * parameters that tell it from a method of the same label. Groups of one method under
+   * different settings share it (a baseline is a method and is tested setting by setting).
+   */
+  methodName: string;
+  /** Same for groups of the same method with the same parameters. */
+  methodKey: string;
+  /** Same for groups whose runs share every setting but the method: those compare with each other. */
+  settingsKey: string;
+  /** The settings (and parameters) in which this group differs from others, in label order. */
+  differs: SettingDifference[];
   method: MethodId;
+  methodSpec: MethodSpec;
   /** Position in the first experiment that has this method. */
   methodIndex: number;
   runs: RunResult[];
+}
+
+/** A run left out because its group already holds a run of the same seed on the same column. */
+export interface DuplicateRun {
+  run: RunResult;
+  group: string;
+  column: string;
+  /** The run that is counted instead. */
+  kept: RunResult;
 }
 
 export interface RunGrouping {
@@ -32,6 +68,9 @@ export interface RunGrouping {
   methods: MethodGroup[];
   /** Experiments in the order their runs first appear. */
   experiments: { id: string; name: string }[];
+  /** Names of the run settings that differ between groups ("epochs", "train"): what splits rows. */
+  differingSettings: string[];
+  duplicates: DuplicateRun[];
 }
 
 export function columnKindOf(runs: readonly RunResult[]): ColumnKind {
@@ -59,11 +98,106 @@ export function columnOf(run: RunResult, kind: ColumnKind): ColumnGroup {
   }
 }
 
+/** CPU-class backends (cpu, wasm) against GPU ones: their numbers differ in float rounding and speed. */
+export type BackendClass = 'cpu' | 'gpu';
+
+export function backendClassOf(backend: string | null | undefined): BackendClass | null {
+  if (!backend || backend === 'auto') return null;
+  return backend === 'cpu' || backend === 'wasm' ? 'cpu' : 'gpu';
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+const onOff = (b: unknown) => (b ? 'on' : 'off');
+
 /**
- * Groups runs by method and by column. Runs of several experiments that carry the same label
- * are one method: the label holds the key parameters, which is what a reader compares. Two
- * methods of one experiment that print the same label (e.g. differing only in weight decay)
- * stay apart, numbered by their position in the spec.
+ * The run settings a comparison keeps apart, in the order a label names them. `value` is
+ * undefined where a hand-built result has no config: it then matches every value.
+ * exactTrainLoss is not here: it adds a measurement and changes no number of the table.
+ */
+const SETTINGS: {
+  name: string;
+  value: (r: RunResult, backend: BackendClass | null) => unknown;
+  print: (v: unknown) => string;
+}[] = [
+  { name: 'epochs', value: (r) => r.config?.epochs, print: (v) => count(v as number) },
+  {
+    name: 'train',
+    value: (r) => (r.config ? r.config.dataset.trainSize : undefined),
+    print: (v) => (v === null ? 'all' : count(v as number)),
+  },
+  {
+    name: 'test',
+    value: (r) => (r.config ? r.config.dataset.testSize : undefined),
+    print: (v) => (v === null ? 'all' : count(v as number)),
+  },
+  { name: 'subset seed', value: (r) => r.config?.dataset.seed, print: String },
+  { name: 'batch', value: (r) => r.config?.batchSize ?? r.batchSize, print: (v) => count(v as number) },
+  { name: 'drop last', value: (r) => r.config?.dropLast, print: onOff },
+  { name: 'estimate batches', value: (r) => r.config?.estimateBatches, print: String },
+  { name: 'augmentation', value: (r) => r.config?.augment, print: onOff },
+  { name: 'init', value: (r) => r.config?.init, print: String },
+  { name: 'backend', value: (_r, b) => b ?? undefined, print: (v) => (v === 'gpu' ? 'GPU' : 'CPU') },
+];
+
+/** Stable text of a value, object keys sorted, so equal settings give equal keys. */
+function canonical(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+}
+
+/** The method's parameters without its label: what the runs trained with. */
+function parameters(spec: MethodSpec): Record<string, unknown> {
+  const { label: _label, ...rest } = spec as MethodSpec & { label?: string };
+  return rest;
+}
+
+/**
+ * The backend class of each run: from the backend that ran it, else from the spec; a queued
+ * run of an `auto` spec takes that of its experiment's runs that ran, so that it joins them.
+ */
+function backendClasses(runs: readonly RunResult[]): Map<RunResult, BackendClass | null> {
+  const byExperiment = new Map<string, BackendClass>();
+  const own = new Map<RunResult, BackendClass | null>();
+  for (const r of runs) {
+    const c = backendClassOf(r.environment?.backend ?? r.config?.backend);
+    own.set(r, c);
+    if (c && !byExperiment.has(r.experimentId)) byExperiment.set(r.experimentId, c);
+  }
+  for (const [r, c] of own) if (c === null) own.set(r, byExperiment.get(r.experimentId) ?? null);
+  return own;
+}
+
+/** The one configuration key of a run: equal keys, and only those, may be averaged. */
+export function configurationKey(run: RunResult, backend?: BackendClass | null): string {
+  const b = backend === undefined ? backendClassOf(run.environment?.backend ?? run.config?.backend) : backend;
+  return canonical([
+    run.model,
+    run.dataset,
+    run.label,
+    parameters(run.methodSpec),
+    SETTINGS.map((s) => s.value(run, b)),
+  ]);
+}
+
+/** Which of `values` (one per group) differ; undefined (no config) matches anything. */
+function differs(values: readonly unknown[]): boolean {
+  return new Set(values.filter((v) => v !== undefined).map(canonical)).size > 1;
+}
+
+function label(base: string, parts: readonly SettingDifference[]): string {
+  return parts.length ? `${base} · ${parts.map((p) => `${p.name} ${p.value}`).join(', ')}` : base;
+}
+
+/**
+ * Groups runs by everything that defines them (see the file's head) and by column, and
+ * keeps one run per group, column and seed: a seed repeats the same run, so a second copy
+ * (the same experiment run twice, say) would only inflate n. The copy kept is the first
+ * finished one in the order the runs were given (experiments as selected), else the first.
  */
 export function groupRuns(runs: readonly RunResult[]): RunGrouping {
   const experiments: { id: string; name: string }[] = [];
@@ -74,21 +208,7 @@ export function groupRuns(runs: readonly RunResult[]): RunGrouping {
       experiments.push({ id: r.experimentId, name: r.experimentName });
     }
   }
-
-  // Labels that two positions of one experiment share.
-  const indexesByLabel = new Map<string, Set<number>>();
-  for (const r of runs) {
-    const k = `${r.experimentId}\u0000${r.label}`;
-    const set = indexesByLabel.get(k) ?? new Set<number>();
-    set.add(r.methodIndex);
-    indexesByLabel.set(k, set);
-  }
-  const keyOf = (r: RunResult) => {
-    const shared = (indexesByLabel.get(`${r.experimentId}\u0000${r.label}`)?.size ?? 1) > 1;
-    return shared
-      ? { key: `${r.label}\u0000${r.methodIndex}`, label: `${r.label} [method ${r.methodIndex + 1}]` }
-      : { key: r.label, label: r.label };
-  };
+  const backend = backendClasses(runs);
 
   const sorted = runs
     .map((r, i) => ({ r, i }))
@@ -100,20 +220,108 @@ export function groupRuns(runs: readonly RunResult[]): RunGrouping {
     )
     .map((x) => x.r);
 
-  const methods = new Map<string, MethodGroup>();
+  const columnKind = columnKindOf(runs);
+
+  // First pass: groups by method (label and parameters) and settings.
+  interface Draft {
+    key: string;
+    methodKey: string;
+    settingsKey: string;
+    settings: unknown[];
+    first: RunResult;
+    runs: RunResult[];
+  }
+  const drafts = new Map<string, Draft>();
   for (const r of sorted) {
-    const { key, label } = keyOf(r);
-    const group = methods.get(key);
-    if (group) group.runs.push(r);
-    else methods.set(key, { key, label, method: r.method, methodIndex: r.methodIndex, runs: [r] });
+    const settings = SETTINGS.map((s) => s.value(r, backend.get(r) ?? null));
+    const methodKey = canonical([r.label, parameters(r.methodSpec)]);
+    const settingsKey = canonical(settings);
+    const key = `${methodKey}\u0000${settingsKey}`;
+    const draft = drafts.get(key);
+    if (draft) draft.runs.push(r);
+    else drafts.set(key, { key, methodKey, settingsKey, settings, first: r, runs: [r] });
+  }
+  const list = [...drafts.values()];
+
+  // What the labels must name: settings that differ anywhere in the comparison, and the
+  // parameters that tell apart two methods printed with the same label.
+  const differingSettings = SETTINGS.filter((_, i) => differs(list.map((d) => d.settings[i])));
+  const differingParams = new Map<string, string[]>();
+  for (const d of list) {
+    if (differingParams.has(d.first.label)) continue;
+    const same = list.filter((o) => o.first.label === d.first.label);
+    const specs = [...new Map(same.map((o) => [o.methodKey, parameters(o.first.methodSpec)])).values()];
+    const keys = [...new Set(specs.flatMap((s) => Object.keys(s)))].sort();
+    differingParams.set(
+      d.first.label,
+      keys.filter((k) => differs(specs.map((s) => s[k] ?? null))),
+    );
   }
 
-  const columnKind = columnKindOf(runs);
+  const duplicates: DuplicateRun[] = [];
+  const methods: MethodGroup[] = list.map((d) => {
+    const spec = parameters(d.first.methodSpec);
+    const paramParts = (differingParams.get(d.first.label) ?? []).map((k) => ({
+      name: k,
+      value: typeof spec[k] === 'object' && spec[k] !== null ? canonical(spec[k]) : String(spec[k] ?? '–'),
+    }));
+    const settingParts = differingSettings.flatMap((s) => {
+      const v = d.settings[SETTINGS.indexOf(s)];
+      return v === undefined ? [] : [{ name: s.name, value: s.print(v) }];
+    });
+    const methodName = label(d.first.label, paramParts);
+    const groupLabel = label(methodName, settingParts);
+    return {
+      key: d.key,
+      label: groupLabel,
+      methodName,
+      methodKey: d.methodKey,
+      settingsKey: d.settingsKey,
+      differs: [...paramParts, ...settingParts],
+      method: d.first.method,
+      methodSpec: d.first.methodSpec,
+      methodIndex: d.first.methodIndex,
+      runs: keepOnePerSeed(d.runs, columnKind, groupLabel, duplicates),
+    };
+  });
+
   const columns = new Map<string, ColumnGroup>();
   for (const r of runs) {
     const c = columnOf(r, columnKind);
     if (!columns.has(c.key)) columns.set(c.key, c);
   }
 
-  return { columnKind, columns: [...columns.values()], methods: [...methods.values()], experiments };
+  return {
+    columnKind,
+    columns: [...columns.values()],
+    methods,
+    experiments,
+    differingSettings: differingSettings.map((s) => s.name),
+    duplicates,
+  };
+}
+
+const counts = (r: RunResult) => r.status === 'finished' && r.epochs.length > 0;
+
+function keepOnePerSeed(
+  runs: readonly RunResult[],
+  columnKind: ColumnKind,
+  groupName: string,
+  duplicates: DuplicateRun[],
+): RunResult[] {
+  const bySlot = new Map<string, RunResult[]>();
+  for (const r of runs) {
+    const slot = `${columnOf(r, columnKind).key}\u0000${r.seed}`;
+    bySlot.set(slot, [...(bySlot.get(slot) ?? []), r]);
+  }
+  const kept = new Set<RunResult>();
+  for (const same of bySlot.values()) {
+    const keep = same.find(counts) ?? same.find((r) => r.epochs.length > 0) ?? same[0]!;
+    kept.add(keep);
+    for (const r of same) {
+      if (r !== keep)
+        duplicates.push({ run: r, group: groupName, column: columnOf(r, columnKind).title, kept: keep });
+    }
+  }
+  return runs.filter((r) => kept.has(r));
 }
