@@ -100,9 +100,37 @@ export function escapeLatex(text: string): string {
   return out;
 }
 
+/**
+ * The default \label names the experiments and the statistic, then a short hash of what
+ * the table is of (experiment ids, every option, the rows), so that two tables of one
+ * document (best and final, two loss scales, two selections) never share a label.
+ */
 function labelKey(table: ComparisonTable, label: string | undefined): string {
-  const raw = label ?? `tab:${table.experiments.map((e) => e.name).join('-') || 'comparison'}`;
+  if (label !== undefined) return label.replace(/[^A-Za-z0-9:._-]+/g, '-');
+  const names = table.experiments.map((e) => e.name).join('-') || 'comparison';
+  const identity = JSON.stringify([
+    table.experiments.map((e) => e.id),
+    table.options,
+    table.rows.map((r) => r.key),
+    table.columns.map((c) => c.key),
+  ]);
+  const raw = `tab:${names}:${table.options.stat}-${table.options.norm}-${fnv1a(identity)}`;
   return raw.replace(/[^A-Za-z0-9:._-]+/g, '-');
+}
+
+/** 32-bit FNV-1a as 8 hex digits: short, stable across runs and machines. */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/** Whether row `i` starts another block of settings (rows trained alike sit together). */
+function newBlock(table: ComparisonTable, i: number): boolean {
+  return i > 0 && table.rows[i]!.settingsKey !== table.rows[i - 1]!.settingsKey;
 }
 
 function markTex(mark: string): string {
@@ -180,6 +208,9 @@ export function renderLatex(table: ComparisonTable, options: LatexOptions = {}):
   out.push('  \\ifdefined\\annealabbox\\else\\newsavebox{\\annealabbox}\\fi');
   out.push(`  \\caption{${escapeLatex(options.caption ?? table.caption)}}`);
   out.push(`  \\label{${labelKey(table, options.label)}}`);
+  // A caption above a table gets \abovecaptionskip above it and nothing below in the
+  // standard classes: without this the caption sits on the top rule.
+  out.push('  \\medskip');
 
   const main: string[] = [];
   main.push(`\\begin{tabular}{@{}l${'rr'.repeat(groups)}@{}}`);
@@ -187,10 +218,11 @@ export function renderLatex(table: ComparisonTable, options: LatexOptions = {}):
   main.push(...groupHeader(titles, 2));
   main.push(`  Method & ${table.columns.map(() => METRICS.map(heading).join(' & ')).join(' & ')} \\\\`);
   main.push('  \\midrule');
-  for (const row of table.rows) {
+  table.rows.forEach((row, i) => {
+    if (newBlock(table, i)) main.push('  \\midrule');
     const cells = row.cells.flatMap((g) => METRICS.map((m) => cellTex(cellParts(m, g[m]), significance)));
     main.push(`  ${escapeLatex(row.label)} & ${cells.join(' & ')} \\\\`);
-  }
+  });
   main.push('  \\bottomrule');
   main.push('\\end{tabular}');
   out.push(...fitted(main));

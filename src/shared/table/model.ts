@@ -306,7 +306,8 @@ function describeTable(
   } else if (seeds.max === 1) {
     spread = '; one seed';
   }
-  const names = experiments.map((e) => e.name).join(', ');
+  // Two experiments may share a name (the same spec submitted twice): name it once.
+  const names = [...new Set(experiments.map((e) => e.name))].join(', ');
   return names ? `${names}: ${what[0]!.toLowerCase()}${what.slice(1)}${spread}.` : `${what}${spread}.`;
 }
 
