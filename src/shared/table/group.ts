@@ -56,6 +56,8 @@ export interface MethodGroup {
 /** A run left out because its group already holds a run of the same seed on the same column. */
 export interface DuplicateRun {
   run: RunResult;
+  /** The group's key and label. */
+  groupKey: string;
   group: string;
   column: string;
   /** The run that is counted instead. */
@@ -281,7 +283,7 @@ export function groupRuns(runs: readonly RunResult[]): RunGrouping {
       method: d.first.method,
       methodSpec: d.first.methodSpec,
       methodIndex: d.first.methodIndex,
-      runs: keepOnePerSeed(d.runs, columnKind, groupLabel, duplicates),
+      runs: keepOnePerSeed(d.runs, columnKind, { key: d.key, label: groupLabel }, duplicates),
     };
   });
 
@@ -306,7 +308,7 @@ const counts = (r: RunResult) => r.status === 'finished' && r.epochs.length > 0;
 function keepOnePerSeed(
   runs: readonly RunResult[],
   columnKind: ColumnKind,
-  groupName: string,
+  group: { key: string; label: string },
   duplicates: DuplicateRun[],
 ): RunResult[] {
   const bySlot = new Map<string, RunResult[]>();
@@ -319,8 +321,10 @@ function keepOnePerSeed(
     const keep = same.find(counts) ?? same.find((r) => r.epochs.length > 0) ?? same[0]!;
     kept.add(keep);
     for (const r of same) {
-      if (r !== keep)
-        duplicates.push({ run: r, group: groupName, column: columnOf(r, columnKind).title, kept: keep });
+      if (r !== keep) {
+        const column = columnOf(r, columnKind).title;
+        duplicates.push({ run: r, groupKey: group.key, group: group.label, column, kept: keep });
+      }
     }
   }
   return runs.filter((r) => kept.has(r));

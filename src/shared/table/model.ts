@@ -176,40 +176,59 @@ function normaliseLabel(s: string): string {
 }
 
 /**
- * The baseline method: every group of it, one per run setting, so that each row is tested
- * against the baseline trained the same way. Accepts a row's label, the method's name
- * without the settings, a row number, an ASCII spelling of either, a method id that one
- * method has, or the start of one method's name; anything else is refused with the
- * candidates named.
+ * The groups of the one method that `query` names: every group of it, one per run setting.
+ * Accepts a row's label, the method's name without the settings, a row number, an ASCII
+ * spelling of either ("eta" for η), a method id that one method has, or the start of one
+ * method's name; anything else is refused with the candidates named. `what` names the
+ * option in the message ("baseline", "--methods").
  */
-export function resolveBaseline(methods: readonly MethodGroup[], baseline: string): MethodGroup[] {
+export function matchMethod(methods: readonly MethodGroup[], query: string, what = 'method'): MethodGroup[] {
   const identities = [...new Map(methods.map((m) => [m.methodKey, m])).values()];
   const all = (one: MethodGroup) => methods.filter((m) => m.methodKey === one.methodKey);
   const names = (list: readonly MethodGroup[]) => list.map((m) => `"${m.methodName}"`).join(', ');
-  const exact = methods.find((m) => m.label === baseline || m.key === baseline || m.methodName === baseline);
+  const exact = methods.find((m) => m.label === query || m.key === query || m.methodName === query);
   if (exact) return all(exact);
   // A row number as the table prints its rows, from 1: quicker than a label with Greek letters.
-  if (/^\d+$/.test(baseline)) {
-    const row = methods[Number(baseline) - 1];
+  if (/^\d+$/.test(query)) {
+    const row = methods[Number(query) - 1];
     if (row) return all(row);
-    throw new Error(`baseline row ${baseline} does not exist: the table has rows 1 to ${methods.length}`);
+    throw new Error(`${what} row ${query} does not exist: the table has rows 1 to ${methods.length}`);
   }
-  const wanted = normaliseLabel(baseline);
+  const wanted = normaliseLabel(query);
   const byLabel = methods.filter(
     (m) => normaliseLabel(m.label) === wanted || normaliseLabel(m.methodName) === wanted,
   );
   if (byLabel.length > 0 && new Set(byLabel.map((m) => m.methodKey)).size === 1) return all(byLabel[0]!);
-  const byId = identities.filter((m) => m.method === baseline.toLowerCase());
+  const byId = identities.filter((m) => m.method === query.toLowerCase());
   if (byId.length === 1) return all(byId[0]!);
   const byPrefix = identities.filter((m) => normaliseLabel(m.methodName).startsWith(wanted));
   if (wanted && byPrefix.length === 1) return all(byPrefix[0]!);
   const ambiguous = byPrefix.length > 1 ? byPrefix : byId;
   if (ambiguous.length > 1) {
     throw new Error(
-      `baseline "${baseline}" matches ${ambiguous.length} methods (${names(ambiguous)}); give more of its label or its row number (1 for the first row)`,
+      `${what} "${query}" matches ${ambiguous.length} methods (${names(ambiguous)}); give more of its label or its row number (1 for the first row)`,
     );
   }
-  throw new Error(`baseline "${baseline}" is none of the methods: ${names(identities)}`);
+  throw new Error(`${what} "${query}" is none of the methods: ${names(identities)}`);
+}
+
+/** The baseline method's groups, one per run setting: each row is tested against the one trained alike. */
+export function resolveBaseline(methods: readonly MethodGroup[], baseline: string): MethodGroup[] {
+  return matchMethod(methods, baseline, 'baseline');
+}
+
+/**
+ * The runs of the methods that `queries` name (each as `matchMethod` takes it), for a
+ * figure or table of some methods only. An empty list selects every run.
+ */
+export function selectMethods(runs: readonly RunResult[], queries: readonly string[]): RunResult[] {
+  if (queries.length === 0) return [...runs];
+  const { methods, duplicates } = groupRuns(runs);
+  const chosen = new Set(queries.flatMap((q) => matchMethod(methods, q, 'method').map((m) => m.key)));
+  const keep = new Set(methods.filter((m) => chosen.has(m.key)).flatMap((m) => m.runs));
+  // A duplicate seed stays with its group, so the table built from the selection still notes it.
+  for (const d of duplicates) if (chosen.has(d.groupKey)) keep.add(d.run);
+  return runs.filter((r) => keep.has(r));
 }
 
 /** The values of the seeds both cells hold, in the same order: the pairs of a paired test. */
