@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest';
 import type { RunConfig, RunResult } from '../../src/shared/results';
 import { buildFigure, seriesGroups, aggregateByEpoch } from '../../src/shared/charts';
 import { welchTTest } from '../../src/shared/stats';
-import { buildComparisonTable, configurationKey, groupRuns } from '../../src/shared/table';
+import {
+  buildComparisonTable,
+  configurationKey,
+  groupRuns,
+  methodChoices,
+  selectMethods,
+} from '../../src/shared/table';
 import { makeRun, type EpochSpec } from '../fixtures/runs';
 
 const SGD = { id: 'sgd', lr: 0.1 } as const;
@@ -359,5 +365,71 @@ describe('charts', () => {
     expect(() => aggregateByEpoch(runs, (e) => e.val.loss, 'epoch')).toThrow(/differing configurations/);
     const one = groupRuns(runs).methods[0]!.runs;
     expect(aggregateByEpoch(one, (e) => e.val.loss, 'epoch')).toHaveLength(3);
+  });
+});
+
+describe('method choices', () => {
+  it('name each method once whatever its settings, and each resolves as a baseline', () => {
+    const runs = twoExperiments();
+    const choices = methodChoices(runs);
+    expect(choices).toEqual(['SGD (η = 0.1)', 'SSA (ε = 0.01, T = 1, α = 0.97)']);
+    for (const c of choices) {
+      const t = buildComparisonTable(runs, { stat: 'best', norm: 'mean', baseline: c });
+      expect(t.baseline?.label).toBe(c);
+      expect(t.rows.filter((r) => r.isBaseline)).toHaveLength(2);
+    }
+  });
+
+  it('tell apart two methods of one label by the parameter that differs', () => {
+    const runs = [
+      run({ experiment: 'A', methodIndex: 0, method: SGD, seed: 1, loss: 0.5, config: BASE }),
+      run({
+        experiment: 'A',
+        methodIndex: 1,
+        method: { ...SGD, weightDecay: 1e-4 },
+        seed: 1,
+        loss: 0.4,
+        config: BASE,
+      }),
+    ];
+    expect(methodChoices(runs)).toEqual([
+      'SGD (η = 0.1) · weightDecay 0',
+      'SGD (η = 0.1) · weightDecay 0.0001',
+    ]);
+    expect(() =>
+      buildComparisonTable(runs, { stat: 'best', norm: 'mean', baseline: 'SGD (η = 0.1)' }),
+    ).toThrow(
+      /matches 2 methods \("SGD \(η = 0\.1\) · weightDecay 0", "SGD \(η = 0\.1\) · weightDecay 0\.0001"\)/,
+    );
+  });
+});
+
+describe('baseline missing under some settings', () => {
+  it('leaves those rows untested and says so, rather than testing across settings', () => {
+    const runs = twoExperiments().filter((r) => !(r.experimentId === 'B' && r.method === 'sgd'));
+    const t = buildComparisonTable(runs, { stat: 'best', norm: 'mean', baseline: 'sgd' });
+    const ssa12 = t.rows.find(
+      (r) => r.label.startsWith('SSA') && r.label.endsWith('epochs 12, train 8,000'),
+    )!;
+    expect(ssa12.cells[0]!.loss!.pValue).toBeNull();
+    expect(t.notes.map((n) => n.text).join('\n')).toContain(
+      'Not tested, since no run of the baseline SGD (η = 0.1) has their settings: SSA (ε = 0.01, T = 1, α = 0.97) · epochs 12, train 8,000.',
+    );
+  });
+});
+
+describe('selectMethods', () => {
+  it('keeps the chosen methods with their duplicate seeds, so the table still notes them', () => {
+    const runs = [
+      run({ experiment: 'A', methodIndex: 0, method: SGD, seed: 1, loss: 0.5, config: BASE }),
+      run({ experiment: 'A', methodIndex: 1, method: SSA, seed: 1, loss: 0.6, config: BASE }),
+      run({ experiment: 'B', methodIndex: 0, method: SGD, seed: 1, loss: 0.9, config: BASE }),
+    ];
+    const chosen = selectMethods(runs, ['sgd']);
+    expect(chosen.map((r) => r.method)).toEqual(['sgd', 'sgd']);
+    const t = buildComparisonTable(chosen, { stat: 'best', norm: 'mean' });
+    expect(t.notes.filter((n) => n.kind === 'duplicate-seed')).toHaveLength(1);
+    expect(selectMethods(runs, [])).toHaveLength(3);
+    expect(() => selectMethods(runs, ['adam'])).toThrow(/method "adam" is none of the methods/);
   });
 });

@@ -237,7 +237,8 @@ export function renderLatex(table: ComparisonTable, options: LatexOptions = {}):
       `  Method & ${table.columns.map(() => TIME_TO_TARGET_HEADINGS.map(escapeLatex).join(' & ')).join(' & ')} \\\\`,
     );
     ttt.push('  \\midrule');
-    for (const row of table.rows) {
+    table.rows.forEach((row, i) => {
+      if (newBlock(table, i)) ttt.push('  \\midrule');
       const cells = row.cells.flatMap((g) => {
         const p = timeToTargetParts(g.timeToTarget);
         if (!p) return Array<string>(span).fill('--');
@@ -245,7 +246,7 @@ export function renderLatex(table: ComparisonTable, options: LatexOptions = {}):
         return [p.epochs, p.seconds, p.forward, p.backward, p.reached];
       });
       ttt.push(`  ${escapeLatex(row.label)} & ${cells.join(' & ')} \\\\`);
-    }
+    });
     ttt.push('  \\bottomrule');
     ttt.push('\\end{tabular}');
     out.push('');

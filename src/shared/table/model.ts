@@ -212,6 +212,14 @@ export function matchMethod(methods: readonly MethodGroup[], query: string, what
   throw new Error(`${what} "${query}" is none of the methods: ${names(identities)}`);
 }
 
+/**
+ * The methods a baseline (or --methods) can name, one per method whatever its settings, as
+ * `matchMethod` takes them exactly: what a UI's baseline select should offer.
+ */
+export function methodChoices(runs: readonly RunResult[]): string[] {
+  return [...new Set(groupRuns(runs).methods.map((m) => m.methodName))];
+}
+
 /** The baseline method's groups, one per run setting: each row is tested against the one trained alike. */
 export function resolveBaseline(methods: readonly MethodGroup[], baseline: string): MethodGroup[] {
   return matchMethod(methods, baseline, 'baseline');
@@ -497,7 +505,7 @@ export function buildComparisonTable(runs: readonly RunResult[], options: TableO
     if (withoutBaseline.size) {
       notes.push({
         kind: 'significance',
-        text: `Not tested, for want of a ${baselineGroup.methodName} run with the same settings: ${[...withoutBaseline].join('; ')}.`,
+        text: `Not tested, since no run of the baseline ${baselineGroup.methodName} has their settings: ${[...withoutBaseline].join('; ')}.`,
       });
     }
     for (const sizes of tooFewForMark) {
