@@ -433,3 +433,76 @@ describe('selectMethods', () => {
     expect(() => selectMethods(runs, ['adam'])).toThrow(/method "adam" is none of the methods/);
   });
 });
+
+describe('settings that go with the columns', () => {
+  it('are named in the column titles and split no row, when each network ran with one value', () => {
+    const runs = [
+      ...[1, 2].map((seed) =>
+        run({
+          experiment: 'A',
+          methodIndex: 0,
+          method: SGD,
+          seed,
+          loss: 0.5,
+          model: 'lenet5',
+          config: config({ epochs: 3 }),
+        }),
+      ),
+      ...[1, 2].map((seed) =>
+        run({
+          experiment: 'B',
+          methodIndex: 0,
+          method: SGD,
+          seed,
+          loss: 0.4,
+          model: 'mlp',
+          config: config({ epochs: 12 }),
+        }),
+      ),
+    ];
+    const t = buildComparisonTable(runs, { stat: 'best', norm: 'mean' });
+    expect(t.rows.map((r) => r.label)).toEqual(['SGD (η = 0.1)']);
+    expect(t.columns.map((c) => c.title)).toEqual(['LeNet-5 · epochs 3', 'MLP · epochs 12']);
+    expect(t.rows[0]!.cells.map((c) => c.loss!.n)).toEqual([2, 2]);
+    expect(t.notes.find((n) => n.kind === 'configurations')?.text).toContain('its own column');
+  });
+
+  it('split rows instead as soon as one network ran with two values', () => {
+    const runs = [
+      run({
+        experiment: 'A',
+        methodIndex: 0,
+        method: SGD,
+        seed: 1,
+        loss: 0.5,
+        model: 'lenet5',
+        config: config({ epochs: 3 }),
+      }),
+      run({
+        experiment: 'B',
+        methodIndex: 0,
+        method: SGD,
+        seed: 1,
+        loss: 0.4,
+        model: 'mlp',
+        config: config({ epochs: 12 }),
+      }),
+      run({
+        experiment: 'C',
+        methodIndex: 0,
+        method: SGD,
+        seed: 1,
+        loss: 0.3,
+        model: 'mlp',
+        config: config({ epochs: 3 }),
+      }),
+    ];
+    const t = buildComparisonTable(runs, { stat: 'best', norm: 'mean' });
+    expect(t.columns.map((c) => c.title)).toEqual(['LeNet-5', 'MLP']);
+    expect(t.rows.map((r) => r.label)).toEqual(['SGD (η = 0.1) · epochs 3', 'SGD (η = 0.1) · epochs 12']);
+    expect(t.rows.map((r) => r.cells.map((c) => c.loss?.n ?? 0))).toEqual([
+      [1, 1],
+      [0, 1],
+    ]);
+  });
+});

@@ -15,10 +15,12 @@ export type ColumnKind = 'model' | 'dataset' | 'model-dataset';
 
 export interface ColumnGroup {
   key: string;
-  /** As printed in a table heading: "VGG16", "MNIST", "VGG16 (MNIST)". */
+  /** As printed in a table heading: "VGG16", "MNIST", "VGG16 (MNIST)", "MNIST · epochs 3". */
   title: string;
   model: string;
   dataset: string;
+  /** Settings that differ between columns, with this column's values (see `RunGrouping.columnSettings`). */
+  differs: SettingDifference[];
 }
 
 /** One setting in which a group differs from others of the comparison, as printed. */
@@ -70,8 +72,10 @@ export interface RunGrouping {
   methods: MethodGroup[];
   /** Experiments in the order their runs first appear. */
   experiments: { id: string; name: string }[];
-  /** Names of the run settings that differ between groups ("epochs", "train"): what splits rows. */
+  /** Names of the run settings that differ ("epochs", "train"), in rows or in columns. */
   differingSettings: string[];
+  /** Those of them that go with the columns (each network or dataset ran with one value). */
+  columnSettings: string[];
   duplicates: DuplicateRun[];
 }
 
@@ -87,15 +91,16 @@ export function columnOf(run: RunResult, kind: ColumnKind): ColumnGroup {
   const { model, dataset } = run;
   switch (kind) {
     case 'model':
-      return { key: model, title: modelName(model), model, dataset };
+      return { key: model, title: modelName(model), model, dataset, differs: [] };
     case 'dataset':
-      return { key: dataset, title: datasetName(dataset), model, dataset };
+      return { key: dataset, title: datasetName(dataset), model, dataset, differs: [] };
     case 'model-dataset':
       return {
         key: `${model}\u0000${dataset}`,
         title: `${modelName(model)} (${datasetName(dataset)})`,
         model,
         dataset,
+        differs: [],
       };
   }
 }
@@ -233,9 +238,12 @@ export function groupRuns(runs: readonly RunResult[]): RunGrouping {
     first: RunResult;
     runs: RunResult[];
   }
+  const full = new Map(sorted.map((r) => [r, SETTINGS.map((s) => s.value(r, backend.get(r) ?? null))]));
+  const columnBound = columnBoundSettings(sorted, full, columnKind);
   const drafts = new Map<string, Draft>();
   for (const r of sorted) {
-    const settings = SETTINGS.map((s) => s.value(r, backend.get(r) ?? null));
+    // A setting that goes with the column is named in the column's title and splits no row.
+    const settings = full.get(r)!.map((v, i) => (columnBound[i] ? undefined : v));
     const methodKey = canonical([r.label, parameters(r.methodSpec)]);
     const settingsKey = canonical(settings);
     const key = `${methodKey}\u0000${settingsKey}`;
@@ -248,6 +256,7 @@ export function groupRuns(runs: readonly RunResult[]): RunGrouping {
   // What the labels must name: settings that differ anywhere in the comparison, and the
   // parameters that tell apart two methods printed with the same label.
   const differingSettings = SETTINGS.filter((_, i) => differs(list.map((d) => d.settings[i])));
+  const columnSettings = SETTINGS.filter((_, i) => columnBound[i]);
   const differingParams = new Map<string, string[]>();
   for (const d of list) {
     if (differingParams.has(d.first.label)) continue;
@@ -288,19 +297,58 @@ export function groupRuns(runs: readonly RunResult[]): RunGrouping {
   });
 
   const columns = new Map<string, ColumnGroup>();
-  for (const r of runs) {
+  for (const r of sorted) {
     const c = columnOf(r, columnKind);
-    if (!columns.has(c.key)) columns.set(c.key, c);
+    const known = columns.get(c.key);
+    const parts = columnSettings.flatMap((setting) => {
+      const v = full.get(r)![SETTINGS.indexOf(setting)];
+      return v === undefined ? [] : [{ name: setting.name, value: setting.print(v) }];
+    });
+    // Runs without a config (hand-built) name nothing; a later run of the column may.
+    if (!known || (known.differs.length === 0 && parts.length > 0)) {
+      columns.set(c.key, { ...c, title: label(c.title, parts), differs: parts });
+    }
   }
+  // In the order the runs were given, as before (not the sorted order).
+  const order = [...new Set(runs.map((r) => columnOf(r, columnKind).key))];
 
   return {
     columnKind,
-    columns: [...columns.values()],
+    columns: order.map((k) => columns.get(k)!),
     methods,
     experiments,
-    differingSettings: differingSettings.map((s) => s.name),
+    differingSettings: [...columnSettings, ...differingSettings].map((s) => s.name),
+    columnSettings: columnSettings.map((s) => s.name),
     duplicates,
   };
+}
+
+/**
+ * Which settings go with the columns: they differ, but every column's runs share one value
+ * (LeNet-5 ran 3 epochs, the MLP 12). Those are named in the column titles and split no row,
+ * which keeps a table of separately run networks or datasets compact; no cell mixes values.
+ */
+function columnBoundSettings(
+  runs: readonly RunResult[],
+  full: ReadonlyMap<RunResult, unknown[]>,
+  columnKind: ColumnKind,
+): boolean[] {
+  const columnKeys = runs.map((r) => columnOf(r, columnKind).key);
+  if (new Set(columnKeys).size < 2) return SETTINGS.map(() => false);
+  return SETTINGS.map((_, i) => {
+    const all = new Set<string>();
+    const byColumn = new Map<string, Set<string>>();
+    runs.forEach((r, j) => {
+      const v = full.get(r)![i];
+      if (v === undefined) return;
+      const text = canonical(v);
+      all.add(text);
+      const set = byColumn.get(columnKeys[j]!) ?? new Set<string>();
+      set.add(text);
+      byColumn.set(columnKeys[j]!, set);
+    });
+    return all.size > 1 && [...byColumn.values()].every((set) => set.size === 1);
+  });
 }
 
 const counts = (r: RunResult) => r.status === 'finished' && r.epochs.length > 0;

@@ -472,11 +472,15 @@ export function buildComparisonTable(runs: readonly RunResult[], options: TableO
   }
   if (grouping.differingSettings.length) {
     const what = grouping.differingSettings.join(', ');
+    const inRows = grouping.differingSettings.some((n) => !grouping.columnSettings.includes(n));
+    const inColumns = grouping.columnSettings.length > 0;
+    const where = inRows && inColumns ? 'row or column' : inColumns ? 'column' : 'row';
     notes.push({
       kind: 'configurations',
       text:
-        `The runs differ in ${what}: each setting is its own row, named by what differs; nothing is averaged ` +
-        'across them, and best values and tests compare rows of the same settings only.',
+        `The runs differ in ${what}: each setting is its own ${where}, ` +
+        'named by what differs; nothing is averaged across them, and best values and tests compare rows of the ' +
+        'same settings only.',
     });
   }
   for (const d of grouping.duplicates) {
