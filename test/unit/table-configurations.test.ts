@@ -6,6 +6,7 @@ import type { RunConfig, RunResult } from '../../src/shared/results';
 import { buildFigure, seriesGroups, aggregateByEpoch } from '../../src/shared/charts';
 import { welchTTest } from '../../src/shared/stats';
 import {
+  backendClassOf,
   buildComparisonTable,
   configurationKey,
   groupRuns,
@@ -219,6 +220,10 @@ describe('differently configured experiments', () => {
     const t = buildComparisonTable(runs, { stat: 'best', norm: 'mean' });
     expect(t.rows.map((r) => r.label)).toEqual(['SGD (η = 0.1)']);
     expect(t.rows[0]!.cells[0]!.loss!.seeds).toEqual([1, 2, 3]);
+    expect(backendClassOf('tensorflow', 'CPU (libtensorflow)')).toBe('cpu');
+    expect(backendClassOf('tensorflow', 'NVIDIA H200 (CUDA)')).toBe('gpu');
+    expect(backendClassOf('webgpu')).toBe('gpu');
+    expect(backendClassOf('auto')).toBeNull();
     expect(t.notes.some((n) => n.kind === 'configurations')).toBe(false);
   });
 });

@@ -3,7 +3,7 @@
 import { CHART_X_AXES, X_AXIS_NAMES, type ChartX } from '../options';
 import type { EpochRecord } from '../records';
 import type { RunResult } from '../results';
-import { backendClassOf, configurationKey } from '../table/group';
+import { configurationKey, runBackendClass } from '../table/group';
 import { mean, sampleStd } from '../stats';
 
 export { CHART_X_AXES, X_AXIS_NAMES, type ChartX };
@@ -70,7 +70,7 @@ export function aggregateByEpoch(
 function assertOneConfiguration(runs: readonly RunResult[]): void {
   // A run whose backend is not known yet (queued under `auto`) matches either class.
   const keys = new Set(runs.map((r) => configurationKey(r, null)));
-  const classes = new Set(runs.map((r) => backendClassOf(r.environment?.backend ?? r.config?.backend)));
+  const classes = new Set(runs.map(runBackendClass));
   classes.delete(null);
   if (keys.size > 1 || classes.size > 1) {
     throw new Error(

@@ -108,9 +108,18 @@ export function columnOf(run: RunResult, kind: ColumnKind): ColumnGroup {
 /** CPU-class backends (cpu, wasm) against GPU ones: their numbers differ in float rounding and speed. */
 export type BackendClass = 'cpu' | 'gpu';
 
-export function backendClassOf(backend: string | null | undefined): BackendClass | null {
+export function backendClassOf(backend: string | null | undefined, device?: string): BackendClass | null {
   if (!backend || backend === 'auto') return null;
+  // tfjs-node-gpu without a usable GPU runs libtensorflow on the CPU ("CPU (libtensorflow)").
+  if (device?.startsWith('CPU')) return 'cpu';
   return backend === 'cpu' || backend === 'wasm' ? 'cpu' : 'gpu';
+}
+
+/** The class of the backend that ran a run, else of the one its spec asked for. */
+export function runBackendClass(run: RunResult): BackendClass | null {
+  return run.environment
+    ? backendClassOf(run.environment.backend, run.environment.device)
+    : backendClassOf(run.config?.backend);
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
@@ -171,7 +180,7 @@ function backendClasses(runs: readonly RunResult[]): Map<RunResult, BackendClass
   const byExperiment = new Map<string, BackendClass>();
   const own = new Map<RunResult, BackendClass | null>();
   for (const r of runs) {
-    const c = backendClassOf(r.environment?.backend ?? r.config?.backend);
+    const c = runBackendClass(r);
     own.set(r, c);
     if (c && !byExperiment.has(r.experimentId)) byExperiment.set(r.experimentId, c);
   }
@@ -181,7 +190,7 @@ function backendClasses(runs: readonly RunResult[]): Map<RunResult, BackendClass
 
 /** The one configuration key of a run: equal keys, and only those, may be averaged. */
 export function configurationKey(run: RunResult, backend?: BackendClass | null): string {
-  const b = backend === undefined ? backendClassOf(run.environment?.backend ?? run.config?.backend) : backend;
+  const b = backend === undefined ? runBackendClass(run) : backend;
   return canonical([
     run.model,
     run.dataset,

@@ -7,6 +7,7 @@ export {
   columnKindOf,
   configurationKey,
   backendClassOf,
+  runBackendClass,
   type BackendClass,
   type ColumnGroup,
   type ColumnKind,
