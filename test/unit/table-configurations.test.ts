@@ -109,6 +109,7 @@ describe('differently configured experiments', () => {
   });
 
   it('says in a note what differs and that nothing is averaged across it', () => {
+    expect(table.settings).toEqual({ differing: ['epochs', 'train'], inColumns: [] });
     const note = table.notes.find((n) => n.kind === 'configurations')?.text;
     expect(note).toContain('differ in epochs, train');
     expect(note).toContain('nothing is averaged');

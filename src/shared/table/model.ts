@@ -121,6 +121,11 @@ export interface ComparisonTable {
   seedsPerCell: { min: number; max: number };
   /** Distinct numbers of epochs among the included runs. */
   epochCounts: number[];
+  /**
+   * The run settings that differ among the runs (see groupRuns): `inColumns` go with the
+   * columns and are named in their titles, the rest split rows and are named in row labels.
+   */
+  settings: { differing: string[]; inColumns: string[] };
   /** A sentence describing what the cells are, for a caption. */
   caption: string;
   notes: TableNote[];
@@ -529,6 +534,7 @@ export function buildComparisonTable(runs: readonly RunResult[], options: TableO
     rows,
     baseline: baselineGroup ? { key: baselineGroup.methodKey, label: baselineGroup.methodName } : null,
     seedsPerCell,
+    settings: { differing: grouping.differingSettings, inColumns: grouping.columnSettings },
     epochCounts: counts,
     caption: describeTable(grouping.experiments, options, counts, seedsPerCell),
     notes,
