@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunConfig, RunResult } from '../../src/shared/results';
 import { buildFigure, seriesGroups, aggregateByEpoch } from '../../src/shared/charts';
 import { welchTTest } from '../../src/shared/stats';
+import { renderLatex, renderText } from '../../src/shared/table';
 import {
   backendClassOf,
   buildComparisonTable,
@@ -114,6 +115,11 @@ describe('differently configured experiments', () => {
     expect(note).toContain('differ in epochs, train');
     expect(note).toContain('nothing is averaged');
     expect(table.notes.some((n) => n.kind === 'duplicate-seed')).toBe(false);
+  });
+
+  it('says in every format where the best marks apply', () => {
+    expect(renderText(table)).toContain('• best in its column among rows of the same settings.');
+    expect(renderLatex(table)).toContain('Best per column among rows of the same settings in bold.');
   });
 
   it('marks the best value among rows trained alike, not across configurations', () => {

@@ -7,6 +7,7 @@ import {
   TIME_TO_TARGET_HEADINGS,
   timeToTargetCaption,
   timeToTargetParts,
+  bestScope,
   type CellParts,
 } from './cells';
 import { METRICS, SIGNIFICANCE_LEVELS, type ComparisonTable } from './model';
@@ -157,7 +158,11 @@ function groupHeader(titles: readonly string[], span: number): string[] {
 function notesTex(table: ComparisonTable, significance: 'marks' | 'pvalues'): string[] {
   const lines: string[] = [];
   if (table.rows.some((r) => r.cells.some((g) => g.loss?.isBest || g.accuracy?.isBest))) {
-    lines.push('Best per column in bold.');
+    lines.push(
+      bestScope(table) === 'best in its column'
+        ? 'Best per column in bold.'
+        : 'Best per column among rows of the same settings in bold.',
+    );
   }
   for (const note of table.notes) {
     if (note.kind === 'significance') {
