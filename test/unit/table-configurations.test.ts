@@ -5,13 +5,14 @@ import { describe, expect, it } from 'vitest';
 import type { RunConfig, RunResult } from '../../src/shared/results';
 import { buildFigure, seriesGroups, aggregateByEpoch } from '../../src/shared/charts';
 import { welchTTest } from '../../src/shared/stats';
-import { renderLatex, renderText } from '../../src/shared/table';
 import {
   backendClassOf,
   buildComparisonTable,
   configurationKey,
   groupRuns,
   methodChoices,
+  renderLatex,
+  renderText,
   selectMethods,
 } from '../../src/shared/table';
 import { makeRun, type EpochSpec } from '../fixtures/runs';
