@@ -27,6 +27,26 @@ export interface RunResult {
   environment: RunEnvironment | null;
   summary: RunSummary | null;
   epochs: EpochRecord[];
+  /**
+   * What the experiment's spec fixed for this run besides its method, model and seed: the
+   * comparison groups runs by it and never averages across differing values. The store always
+   * fills it; absent only in results built by hand, which then compare as equal on it.
+   */
+  config?: RunConfig;
+}
+
+/** The settings of an experiment's spec that define each of its runs (see `RunResult.config`). */
+export interface RunConfig {
+  /** The dataset's subset: sizes (null = the whole split) and the seed of the class-stratified draw. */
+  dataset: { id: string; trainSize: number | null; testSize: number | null; seed: number };
+  epochs: number;
+  batchSize: number;
+  dropLast: boolean;
+  estimateBatches: number;
+  augment: boolean;
+  init: string;
+  /** As the spec asked, `auto` included; the backend that ran is in `RunResult.environment`. */
+  backend: string;
 }
 
 /** A running run's last progress report. */

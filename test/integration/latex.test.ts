@@ -131,6 +131,37 @@ describe.skipIf(!HAVE_PDFLATEX && !ON_CI)('the LaTeX export compiles with pdflat
     console.info(`  LaTeX table rendered to ${snapshot(pdf, 'mnist-small')}`);
   });
 
+  it('gives two tables of one experiment in one document distinct labels, and rows split by settings compile', () => {
+    // The same experiment twice under other settings: rows named "… · epochs 5" and "… · epochs 9".
+    const runs = mnistSmallRuns().filter((r) => r.model === 'lenet5');
+    const config = (epochs: number) => ({
+      dataset: { id: 'mnist', trainSize: 1000, testSize: 500, seed: 0 },
+      epochs,
+      batchSize: 64,
+      dropLast: false,
+      estimateBatches: 10,
+      augment: false,
+      init: 'pytorch',
+      backend: 'auto',
+    });
+    const split = [
+      ...runs.map((r) => ({ ...r, config: config(5) })),
+      ...runs.map((r) => ({ ...r, runId: `${r.runId}-b`, experimentId: 'b', config: config(9) })),
+    ];
+    const best = renderLatex(buildComparisonTable(split, { stat: 'best', norm: 'mean' }));
+    const final = renderLatex(buildComparisonTable(split, { stat: 'final', norm: 'thesis' }));
+    const labels = [best, final].map((t) => /\\label\{([^}]+)\}/.exec(t)![1]!);
+    expect(new Set(labels).size).toBe(2);
+    const refs = labels.map((l) => `Table~\\ref{${l}}`).join(' and ');
+    const { pdf, log } = compile('two-tables', MINIMAL(`${refs}.\n\n${best}\n${final}`));
+    expect(log).not.toMatch(/multiply defined/);
+    const text = pdfText(pdf);
+    expect(text).toMatch(/epochs 5/);
+    expect(text).toMatch(/epochs 9/);
+    expect(text).toMatch(/nothing is\s+averaged/);
+    console.info(`  LaTeX tables rendered to ${snapshot(pdf, 'two-tables')}`);
+  });
+
   it("compiles the thesis's Table 4.2 in the default OT1 encoding, and as a standalone document", () => {
     const table = buildComparisonTable(thesisTable42Runs(), { stat: 'best', norm: 'thesis' });
     // Only booktabs: the table may run into the margin, but it compiles.

@@ -49,8 +49,18 @@ function fixture() {
   ];
 }
 
-/** A strict RFC 4180 reader, to check that what we write reads back. */
-function parseCsv(text: string): string[][] {
+/** The `#` comment lines (the notes) apart from the data, as `read_csv(comment='#')` takes them. */
+function splitComments(text: string): { data: string; comments: string[] } {
+  const lines = text.split('\r\n');
+  return {
+    data: lines.filter((l) => !l.startsWith('#')).join('\r\n'),
+    comments: lines.filter((l) => l.startsWith('#')),
+  };
+}
+
+/** A strict RFC 4180 reader of the data lines, to check that what we write reads back. */
+function parseCsv(full: string): string[][] {
+  const text = splitComments(full).data;
   const records: string[][] = [];
   let record: string[] = [];
   let field = '';
@@ -98,6 +108,8 @@ describe('CSV', () => {
     expect(csvField('a,b')).toBe('"a,b"');
     expect(csvField('say "hi"')).toBe('"say ""hi"""');
     expect(csvField('two\nlines')).toBe('"two\nlines"');
+    // A reader skipping # comments would cut an unquoted field there.
+    expect(csvField('SGD #2')).toBe('"SGD #2"');
   });
 
   it('reads back with one row per method, the same field count everywhere, and percent accuracies', () => {
@@ -122,25 +134,35 @@ describe('CSV', () => {
     expect(sgd[col('LeNet-like Loss SD')]).toBe('');
   });
 
-  it('leaves a missing cell empty, never zero, and says why in a note row', () => {
+  it('leaves a missing cell empty, never zero, and says why in a # comment line after the data', () => {
     const records = parseCsv(renderCsv(table));
     const header = records[0]!;
     const ssa = records[2]!;
     expect(ssa[header.indexOf('LeNet-like Loss')]).toBe('');
     expect(ssa[header.indexOf('LeNet-like Accuracy (%)')]).toBe('');
     expect(ssa[header.indexOf('LeNet-like n')]).toBe('');
-    const notes = records.slice(3).map((r) => r[0]);
-    expect(notes.some((n) => n!.startsWith('Note: Left out: 1 run') && n!.includes('failed: NaN loss'))).toBe(
+    // The data is the header and one record per method; the notes are not records.
+    expect(records).toHaveLength(3);
+    const text = renderCsv(table);
+    const { comments } = splitComments(text);
+    expect(comments.some((n) => n.startsWith('# Left out: 1 run') && n.includes('failed: NaN loss'))).toBe(
       true,
     );
-    expect(parseCsv(renderCsv(table, { notes: false }))).toHaveLength(3);
+    expect(comments.some((n) => n.startsWith("# * p < 0.05, ** p < 0.01: two-sided Welch's t-test"))).toBe(
+      true,
+    );
+    // Comments come after every record, never between them.
+    const lines = text.trimEnd().split('\r\n');
+    expect(lines.slice(0, 3).some((l) => l.startsWith('#'))).toBe(false);
+    expect(lines.slice(3).every((l) => l.startsWith('# '))).toBe(true);
+    expect(renderCsv(table, { notes: false })).not.toContain('#');
   });
 
-  it('adds raw per-seed values on request', () => {
+  it('adds per-seed values on request, rounded like the means', () => {
     const records = parseCsv(renderCsv(table, { perSeed: true, notes: false }));
     const header = records[0]!;
-    expect(records[1]![header.indexOf('LeNet-5 Accuracy (%) seed 2')]).toBe('92');
-    expect(records[1]![header.indexOf('LeNet-5 Loss seed 3')]).toBe('0.31');
+    expect(records[1]![header.indexOf('LeNet-5 Accuracy (%) seed 2')]).toBe('92.00');
+    expect(records[1]![header.indexOf('LeNet-5 Loss seed 3')]).toBe('0.3100');
     expect(records[2]![header.indexOf('LeNet-like Loss seed 1')]).toBe('');
   });
 
@@ -173,7 +195,7 @@ describe('LaTeX', () => {
   it('is a booktabs table with caption, a safe label, group headers and a row per method', () => {
     expect(tex).toContain('\\begin{table}[htbp]');
     expect(tex).toMatch(/\\caption\{lenet\\_mnist 100\\% \\& more: minimum validation loss/);
-    expect(tex).toContain('\\label{tab:lenet_mnist-100-more}');
+    expect(tex).toMatch(/\\label\{tab:lenet_mnist-100-more:best-mean-[0-9a-f]{8}\}\n {2}\\medskip\n/);
     expect(tex).toContain('\\toprule');
     expect(tex).toContain('\\cmidrule(lr){2-3}\\cmidrule(lr){4-5}');
     expect(tex).toContain('\\multicolumn{2}{c}{LeNet-5} & \\multicolumn{2}{c}{LeNet-like}');
@@ -202,6 +224,25 @@ describe('LaTeX', () => {
       "\\textsuperscript{*}\\,$p < 0.05$, \\textsuperscript{**}\\,$p < 0.01$: two-sided Welch's t-test",
     );
     expect(notes).toContain('Left out: 1 run that did not finish is not counted');
+  });
+
+  it('gives each table its own default label: other options or other runs, another label', () => {
+    const label = (t: string) => /\\label\{([^}]+)\}/.exec(t)![1]!;
+    const of = (o: Parameters<typeof buildComparisonTable>[1], runs = fixture()) =>
+      label(renderLatex(buildComparisonTable(runs, o)));
+    const labels = [
+      of({ stat: 'best', norm: 'mean' }),
+      of({ stat: 'final', norm: 'mean' }),
+      of({ stat: 'best', norm: 'thesis' }),
+      of({ stat: 'best', norm: 'mean', timeToTarget: 0.9 }),
+      of(
+        { stat: 'best', norm: 'mean' },
+        fixture().filter((r) => r.model === 'lenet5'),
+      ),
+    ];
+    expect(new Set(labels).size).toBe(labels.length);
+    // The same table again: the same label, so a \\ref in a paper survives a re-export.
+    expect(of({ stat: 'best', norm: 'mean' })).toBe(labels[0]);
   });
 
   it('prints p-values in the cells on request, and a whole document on request', () => {

@@ -416,10 +416,14 @@ describe('columns and rows', () => {
       ],
       { stat: 'best', norm: 'mean' },
     );
-    expect(table.rows.map((r) => r.label)).toEqual(['SGD (η = 0.1) [method 1]', 'SGD (η = 0.1) [method 2]']);
+    // Named by the parameter that differs, not by a position the reader cannot see.
+    expect(table.rows.map((r) => r.label)).toEqual([
+      'SGD (η = 0.1) · weightDecay 0',
+      'SGD (η = 0.1) · weightDecay 0.0001',
+    ]);
   });
 
-  it('notes a seed that appears twice for one method and network', () => {
+  it('counts a seed that appears twice for one method and network once, and says which run it kept', () => {
     const table = buildComparisonTable(
       [
         run({ methodIndex: 0, method: SGD, seed: 1, loss: 0.3, acc: 0.9, experimentId: 'a' }),
@@ -427,7 +431,10 @@ describe('columns and rows', () => {
       ],
       { stat: 'best', norm: 'mean' },
     );
-    expect(table.rows[0]!.cells[0]!.loss!.n).toBe(2);
-    expect(table.notes.find((n) => n.kind === 'duplicate-seed')?.text).toContain('seed 1 appears in 2 runs');
+    expect(table.rows[0]!.cells[0]!.loss!.n).toBe(1);
+    expect(table.rows[0]!.cells[0]!.loss!.mean).toBe(0.3);
+    const note = table.notes.find((n) => n.kind === 'duplicate-seed')?.text;
+    expect(note).toContain('seed 1 ran twice');
+    expect(note).toMatch(/lenet-mnist \(run run-\d+\) is counted and lenet-mnist \(run run-\d+\) left out/);
   });
 });

@@ -1,11 +1,11 @@
 // The `annealab` command: the same services as the UI, from a terminal.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { ContractError } from '../../shared/contract';
 import { ANNEALAB_VERSION } from '../services/version';
 import { resolveDataDir } from './data-dir';
 import { UserError } from './errors';
 import { concurrencyOption } from './options';
-import { exportCommand, figureCommand } from './commands/export';
+import { registerExportCommands } from './commands/export';
 import { registerBenchCommand } from './commands/bench';
 import { registerDatasetCommands } from './commands/datasets';
 import { registerModelCommands } from './commands/models';
@@ -13,12 +13,6 @@ import { registerQueueCommands } from './commands/queue';
 import { registerRunCommands } from './commands/runs';
 import { runCommand } from './commands/run';
 import { registerServeCommand } from './commands/serve';
-
-const fraction = (v: string) => {
-  const n = Number(v);
-  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('must be a fraction in (0, 1], e.g. 0.9');
-  return n;
-};
 
 const program = new Command('annealab')
   .description(
@@ -59,44 +53,7 @@ program
     },
   );
 
-program
-  .command('export')
-  .description('the comparison table of one or more experiments (by name or id)')
-  .argument('<experiment...>', 'experiment names or ids')
-  .requiredOption('--format <format>', 'csv, latex, markdown or text')
-  .option('--stat <stat>', 'best (min loss / max accuracy over epochs, the thesis) or final', 'best')
-  .option('--norm <norm>', 'loss as mean cross-entropy (mean) or as the thesis printed it (thesis)', 'mean')
-  .option(
-    '--baseline <method>',
-    'test every method against this one (label, method id, or row number from 1)',
-  )
-  .option('--test <test>', 'significance test: welch, paired (t-test seed by seed) or mannwhitney', 'welch')
-  .option(
-    '--target <accuracy>',
-    'add time-to-target columns for this validation accuracy (fraction)',
-    fraction,
-  )
-  .option('--per-seed', 'CSV: add the per-seed values')
-  .option('--out <file>', 'write to a file instead of stdout')
-  .option(...dataDirOption)
-  .action((experiments: string[], o: Parameters<typeof exportCommand>[1] & { dataDir?: string }) => {
-    process.exitCode = exportCommand(experiments, { ...o, dataDir: resolveDataDir(o.dataDir) });
-  });
-
-program
-  .command('figure')
-  .description('a figure of one or more experiments, as SVG or PNG')
-  .argument('<experiment...>', 'experiment names or ids')
-  .requiredOption('--kind <kind>', 'which figure (see the README for the kinds)')
-  .option('--format <format>', 'svg or png', 'svg')
-  .option('--out <file>', 'write to a file instead of stdout')
-  .option(...dataDirOption)
-  .action(
-    async (experiments: string[], o: { kind: string; format: string; out?: string; dataDir?: string }) => {
-      process.exitCode = await figureCommand(experiments, { ...o, dataDir: resolveDataDir(o.dataDir) });
-    },
-  );
-
+registerExportCommands(program, resolveDataDir);
 registerQueueCommands(program, resolveDataDir);
 registerRunCommands(program, resolveDataDir);
 registerServeCommand(program, resolveDataDir);

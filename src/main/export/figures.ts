@@ -5,6 +5,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as echarts from 'echarts';
 import type { EChartsOption } from 'echarts';
 import { ContractError } from '../../shared/contract';
+import { FIGURE_FORMATS, type FigureFormat } from '../../shared/options';
 import type { RunResult, RunStatus } from '../../shared/results';
 import {
   buildFigure,
@@ -16,8 +17,7 @@ import {
 } from '../../shared/charts';
 
 export { FIGURE_KINDS, FIGURE_DESCRIPTIONS, type FigureKind, type FigureOptions };
-export type FigureFormat = 'svg' | 'png';
-export const FIGURE_FORMATS: readonly FigureFormat[] = ['svg', 'png'];
+export { FIGURE_FORMATS, type FigureFormat };
 
 export interface RenderSize {
   /** CSS pixels of the SVG; default 900 × 560. */

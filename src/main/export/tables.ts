@@ -1,5 +1,6 @@
 // Table export: runs in, the file's text out. The CLI and the UI's export dialog call this;
 // reading runs from the store and writing files is theirs.
+import { TABLE_EXTENSIONS, TABLE_FORMATS, type TableFormat } from '../../shared/options';
 import type { RunResult } from '../../shared/results';
 import {
   buildComparisonTable,
@@ -15,16 +16,7 @@ import {
   type TextOptions,
 } from '../../shared/table';
 
-export const TABLE_FORMATS = ['csv', 'latex', 'markdown', 'text'] as const;
-export type TableFormat = (typeof TABLE_FORMATS)[number];
-
-/** The file extension of each format. */
-export const TABLE_EXTENSIONS: Record<TableFormat, string> = {
-  csv: '.csv',
-  latex: '.tex',
-  markdown: '.md',
-  text: '.txt',
-};
+export { TABLE_FORMATS, TABLE_EXTENSIONS, type TableFormat };
 
 export interface ExportTableOptions extends TableOptions {
   csv?: CsvOptions;

@@ -1,5 +1,6 @@
 // The store: one object per table over one connection, and the joined reads the exports use.
-import type { RunResult } from '../../shared/results';
+import type { RunConfig, RunResult } from '../../shared/results';
+import type { ExperimentSpec } from '../../shared/spec';
 import { DatasetsTable } from './datasets';
 import { openDatabase, type Db } from './db';
 import { EpochsTable } from './epochs';
@@ -53,6 +54,24 @@ export class Store {
 
   /** Every run of an experiment with its epochs, in the shape the exports and the UI read. */
   results(experiment: ExperimentRow): RunResult[] {
+    // Specs are stored as submitted then; one from an older version may lack a later field,
+    // which then had the default that the schema gives it now.
+    const spec = experiment.spec as Partial<ExperimentSpec> & Pick<ExperimentSpec, 'dataset' | 'epochs'>;
+    const config: RunConfig = {
+      dataset: {
+        id: spec.dataset.id,
+        trainSize: spec.dataset.trainSize ?? null,
+        testSize: spec.dataset.testSize ?? null,
+        seed: spec.dataset.seed ?? 0,
+      },
+      epochs: spec.epochs,
+      batchSize: spec.batchSize ?? 512,
+      dropLast: spec.dropLast ?? false,
+      estimateBatches: spec.estimateBatches ?? 10,
+      augment: spec.augment ?? false,
+      init: spec.init ?? 'pytorch',
+      backend: spec.backend ?? 'auto',
+    };
     return this.runs.forExperiment(experiment.id).map((run) => ({
       runId: run.id,
       experimentId: experiment.id,
@@ -70,6 +89,7 @@ export class Store {
       environment: run.environment,
       summary: run.summary,
       epochs: this.epochs.forRun(run.id),
+      config,
     }));
   }
 

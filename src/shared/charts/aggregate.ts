@@ -1,17 +1,12 @@
 // Per-epoch mean ± std over the seeds of one method on one network: what every line and
 // band of the figures is drawn from.
+import { CHART_X_AXES, X_AXIS_NAMES, type ChartX } from '../options';
 import type { EpochRecord } from '../records';
 import type { RunResult } from '../results';
+import { configurationKey, runBackendClass } from '../table/group';
 import { mean, sampleStd } from '../stats';
 
-/** What the x axis counts. Wall time and passes compare methods per unit of compute (METHODS.md). */
-export type ChartX = 'epoch' | 'seconds' | 'forward';
-
-export const X_AXIS_NAMES: Record<ChartX, string> = {
-  epoch: 'Epoch',
-  seconds: 'Wall time (s)',
-  forward: 'Forward passes',
-};
+export { CHART_X_AXES, X_AXIS_NAMES, type ChartX };
 
 export function xOf(e: EpochRecord, x: ChartX): number {
   switch (x) {
@@ -44,6 +39,7 @@ export function aggregateByEpoch(
   value: (e: EpochRecord) => number | null,
   x: ChartX,
 ): AggregatePoint[] {
+  assertOneConfiguration(runs);
   const byEpoch = new Map<number, { xs: number[]; ys: number[] }>();
   for (const run of runs) {
     for (const e of run.epochs) {
@@ -64,4 +60,21 @@ export function aggregateByEpoch(
       std: ys.length > 1 ? sampleStd(ys) : null,
       n: ys.length,
     }));
+}
+
+/**
+ * A mean curve is only a mean over seeds of one configuration: runs that differ in anything
+ * else (epochs, subset, method parameters …) are separate series (see groupRuns), and a caller
+ * that hands them over together is a bug that would draw a curve no experiment produced.
+ */
+function assertOneConfiguration(runs: readonly RunResult[]): void {
+  // A run whose backend is not known yet (queued under `auto`) matches either class.
+  const keys = new Set(runs.map((r) => configurationKey(r, null)));
+  const classes = new Set(runs.map(runBackendClass));
+  classes.delete(null);
+  if (keys.size > 1 || classes.size > 1) {
+    throw new Error(
+      `aggregateByEpoch: runs of differing configurations given; average each group (groupRuns) on its own`,
+    );
+  }
 }

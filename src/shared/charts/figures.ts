@@ -7,6 +7,7 @@ import type { EpochRecord } from '../records';
 import type { RunResult } from '../results';
 import { restartThresholdMeanCe } from '../spec';
 import { validationLoss, type LossNorm } from '../table/model';
+import { FIGURE_DESCRIPTIONS, FIGURE_KINDS, type FigureKind } from '../options';
 import { aggregateByEpoch, xOf, type ChartX } from './aggregate';
 import {
   AUX_PREFIX,
@@ -21,29 +22,8 @@ import {
   type ChartOptions,
 } from './frame';
 
-export const FIGURE_KINDS = [
-  'val-accuracy',
-  'val-loss',
-  'train-vs-val-accuracy',
-  'train-vs-val-loss',
-  'train-loss-restarts',
-  'acceptance',
-  'moves',
-] as const;
-export type FigureKind = (typeof FIGURE_KINDS)[number];
-
-export const FIGURE_DESCRIPTIONS: Record<FigureKind, string> = {
-  'val-accuracy': 'Validation accuracy of each method over training (thesis Fig. 4.3–4.8)',
-  'val-loss': 'Validation loss of each method over training (thesis Fig. 4.3–4.8)',
-  'train-vs-val-accuracy': 'Training estimate against validation accuracy, per method (thesis Fig. 3.5–3.7)',
-  'train-vs-val-loss': 'Training estimate against validation loss, per method (thesis Fig. 3.5–3.7)',
-  'train-loss-restarts':
-    'Training-loss estimate on a log scale, with restarts and the restart threshold marked (thesis Fig. 2.1, 2.5–2.9)',
-  acceptance:
-    'Acceptance probability of worsening moves over training, SSA and SGD-SA (thesis Fig. 3.3, 4.1)',
-  moves:
-    'Accepted and rejected worsening moves per epoch, with ε drops marked, SSA and SGD-SA (thesis Fig. 3.4, 4.2)',
-};
+// The kinds and their descriptions live with the other table and figure options.
+export { FIGURE_KINDS, FIGURE_DESCRIPTIONS, type FigureKind };
 
 export interface FigureOptions extends ChartOptions {
   /** Validation loss: mean cross-entropy (default) or the thesis's normalisation. */

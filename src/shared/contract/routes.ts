@@ -2,7 +2,16 @@
 // Electron main over one IPC channel, and the renderer's clients call them by name.
 import { z } from 'zod';
 import type { RunResult } from '../results';
-import { FIGURE_KINDS } from '../charts';
+import {
+  CHART_X_AXES,
+  FIGURE_FORMATS,
+  FIGURE_KINDS,
+  LOSS_NORMS,
+  SIGNIFICANCE_TESTS,
+  SMOOTHING,
+  TABLE_FORMATS,
+  TABLE_STATS,
+} from '../options';
 import { route, typed } from './define';
 import type {
   DatasetDeletion,
@@ -33,22 +42,22 @@ export const selectionSchema = z
 
 export const tableOptionsSchema = z
   .object({
-    stat: z.enum(['best', 'final']).default('best'),
-    norm: z.enum(['mean', 'thesis']).default('mean'),
+    stat: z.enum(TABLE_STATS).default('best'),
+    norm: z.enum(LOSS_NORMS).default('mean'),
     baseline: z.string().max(500).optional(),
-    test: z.enum(['welch', 'paired', 'mannwhitney']).default('welch'),
+    test: z.enum(SIGNIFICANCE_TESTS).default('welch'),
     timeToTarget: z.number().gt(0).max(1).optional(),
   })
   .strict();
 
 export const figureOptionsSchema = z
   .object({
-    x: z.enum(['epoch', 'seconds', 'forward']).default('epoch'),
+    x: z.enum(CHART_X_AXES).default('epoch'),
     bands: z.boolean().default(true),
-    norm: z.enum(['mean', 'thesis']).default('mean'),
+    norm: z.enum(LOSS_NORMS).default('mean'),
     logY: z.boolean().optional(),
     /** Exponential smoothing weight in [0, 1) applied to the curves, as in the UI. */
-    smoothing: z.number().min(0).lt(1).default(0),
+    smoothing: z.number().min(SMOOTHING.min).lt(SMOOTHING.below).default(SMOOTHING.default),
     width: z.number().int().min(300).max(4000).default(900),
     height: z.number().int().min(200).max(4000).default(560),
   })
@@ -124,7 +133,7 @@ export const routes = {
     summary: 'the comparison table as CSV, LaTeX, Markdown or text',
     input: selectionSchema
       .extend({
-        format: z.enum(['csv', 'latex', 'markdown', 'text']),
+        format: z.enum(TABLE_FORMATS),
         options: tableOptionsSchema.default({ stat: 'best', norm: 'mean', test: 'welch' }),
         perSeed: z.boolean().default(false),
       })
@@ -136,7 +145,7 @@ export const routes = {
     input: selectionSchema
       .extend({
         kind: z.enum(FIGURE_KINDS),
-        format: z.enum(['svg', 'png']),
+        format: z.enum(FIGURE_FORMATS),
         options: figureOptionsSchema.default({
           x: 'epoch',
           bands: true,

@@ -74,3 +74,9 @@ export function timeToTargetCaption(table: ComparisonTable): string {
     `training minibatches until the first epoch at or above it, mean over the seeds that reached it.`
   );
 }
+
+/** "best in its column", and where rows differ in settings, among which rows. */
+export function bestScope(table: ComparisonTable): string {
+  const rowsSplit = table.settings.differing.some((n) => !table.settings.inColumns.includes(n));
+  return rowsSplit ? 'best in its column among rows of the same settings' : 'best in its column';
+}

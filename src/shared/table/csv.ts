@@ -1,20 +1,31 @@
 // CSV (RFC 4180): one row per method, one column per network × metric, for spreadsheets and
-// scripts. Means are printed as the tables print them (accuracy in percent, two decimals);
-// per-seed raw values are available on request.
+// scripts. Every number, per-seed values included, is printed as the tables print it
+// (accuracy in percent, two decimals; loss to four significant digits). The notes follow the
+// data as `#` comment lines, so the file stays tidy data: pandas `read_csv(comment='#')` and
+// R `read.csv(comment.char='#')` read only the table; a field holding `#` is quoted, which
+// both readers honour.
 import { cellParts, metricHeading, targetText, timeToTargetParts } from './cells';
-import { formatRaw, type Metric } from './format';
+import { formatMetric, formatRaw, type Metric } from './format';
 import { METRICS, type ComparisonTable } from './model';
 
 export interface CsvOptions {
   /** Append one column per seed and metric with the raw per-seed values. */
   perSeed?: boolean;
-  /** Append the notes (runs left out, significance) as rows under the table; default true. */
+  /** Append the notes (runs left out, significance) as `#` comment lines under the table; default true. */
   notes?: boolean;
 }
 
-/** Quotes a field when RFC 4180 requires it (comma, quote, CR or LF), doubling inner quotes. */
+/**
+ * Quotes a field when RFC 4180 requires it (comma, quote, CR or LF), doubling inner quotes;
+ * also when it holds `#`, so that a reader skipping comments does not cut the line there.
+ */
 export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  return /[",\r\n#]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** A note as one comment line: `# ` and the text on one line. */
+export function csvComment(text: string): string {
+  return `# ${text.replace(/[\r\n]+/g, ' ')}`;
 }
 
 export function csvLine(fields: readonly string[]): string {
@@ -96,7 +107,7 @@ export function renderCsv(table: ComparisonTable, options: CsvOptions = {}): str
             const idx = cell.seeds.map((s, i) => (s === seed ? i : -1)).filter((i) => i >= 0)[occurrence];
             if (idx === undefined) return '';
             const v = cell.perSeed[idx]!;
-            return formatRaw(metric === 'accuracy' ? v * 100 : v);
+            return Number.isFinite(v) ? formatMetric(metric, v) : '';
           });
         }
       }
@@ -106,9 +117,7 @@ export function renderCsv(table: ComparisonTable, options: CsvOptions = {}): str
   const lines = [csvLine(header)];
   table.rows.forEach((_, r) => lines.push(csvLine(getters.map((get) => get(r)))));
   if (options.notes ?? true) {
-    // Every record keeps the header's field count (RFC 4180 §2.4).
-    const pad = Array<string>(header.length - 1).fill('');
-    for (const note of table.notes) lines.push(csvLine([`Note: ${note.text}`, ...pad]));
+    for (const note of table.notes) lines.push(csvComment(note.text));
   }
   return lines.join('\r\n') + '\r\n';
 }

@@ -2,7 +2,20 @@
 export * from './model';
 export * from './format';
 export { cellParts, metricHeading, targetText, type CellParts } from './cells';
-export { groupRuns, columnKindOf, type ColumnGroup, type ColumnKind, type MethodGroup } from './group';
+export {
+  groupRuns,
+  columnKindOf,
+  configurationKey,
+  backendClassOf,
+  runBackendClass,
+  type BackendClass,
+  type ColumnGroup,
+  type ColumnKind,
+  type DuplicateRun,
+  type MethodGroup,
+  type RunGrouping,
+  type SettingDifference,
+} from './group';
 export { modelName, datasetName } from './names';
 export { renderCsv, csvField, type CsvOptions } from './csv';
 export { renderLatex, escapeLatex, type LatexOptions } from './latex';

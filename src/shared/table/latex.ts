@@ -7,6 +7,7 @@ import {
   TIME_TO_TARGET_HEADINGS,
   timeToTargetCaption,
   timeToTargetParts,
+  bestScope,
   type CellParts,
 } from './cells';
 import { METRICS, SIGNIFICANCE_LEVELS, type ComparisonTable } from './model';
@@ -100,9 +101,37 @@ export function escapeLatex(text: string): string {
   return out;
 }
 
+/**
+ * The default \label names the experiments and the statistic, then a short hash of what
+ * the table is of (experiment ids, every option, the rows), so that two tables of one
+ * document (best and final, two loss scales, two selections) never share a label.
+ */
 function labelKey(table: ComparisonTable, label: string | undefined): string {
-  const raw = label ?? `tab:${table.experiments.map((e) => e.name).join('-') || 'comparison'}`;
+  if (label !== undefined) return label.replace(/[^A-Za-z0-9:._-]+/g, '-');
+  const names = table.experiments.map((e) => e.name).join('-') || 'comparison';
+  const identity = JSON.stringify([
+    table.experiments.map((e) => e.id),
+    table.options,
+    table.rows.map((r) => r.key),
+    table.columns.map((c) => c.key),
+  ]);
+  const raw = `tab:${names}:${table.options.stat}-${table.options.norm}-${fnv1a(identity)}`;
   return raw.replace(/[^A-Za-z0-9:._-]+/g, '-');
+}
+
+/** 32-bit FNV-1a as 8 hex digits: short, stable across runs and machines. */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/** Whether row `i` starts another block of settings (rows trained alike sit together). */
+function newBlock(table: ComparisonTable, i: number): boolean {
+  return i > 0 && table.rows[i]!.settingsKey !== table.rows[i - 1]!.settingsKey;
 }
 
 function markTex(mark: string): string {
@@ -129,7 +158,11 @@ function groupHeader(titles: readonly string[], span: number): string[] {
 function notesTex(table: ComparisonTable, significance: 'marks' | 'pvalues'): string[] {
   const lines: string[] = [];
   if (table.rows.some((r) => r.cells.some((g) => g.loss?.isBest || g.accuracy?.isBest))) {
-    lines.push('Best per column in bold.');
+    lines.push(
+      bestScope(table) === 'best in its column'
+        ? 'Best per column in bold.'
+        : 'Best per column among rows of the same settings in bold.',
+    );
   }
   for (const note of table.notes) {
     if (note.kind === 'significance') {
@@ -180,6 +213,9 @@ export function renderLatex(table: ComparisonTable, options: LatexOptions = {}):
   out.push('  \\ifdefined\\annealabbox\\else\\newsavebox{\\annealabbox}\\fi');
   out.push(`  \\caption{${escapeLatex(options.caption ?? table.caption)}}`);
   out.push(`  \\label{${labelKey(table, options.label)}}`);
+  // A caption above a table gets \abovecaptionskip above it and nothing below in the
+  // standard classes: without this the caption sits on the top rule.
+  out.push('  \\medskip');
 
   const main: string[] = [];
   main.push(`\\begin{tabular}{@{}l${'rr'.repeat(groups)}@{}}`);
@@ -187,10 +223,11 @@ export function renderLatex(table: ComparisonTable, options: LatexOptions = {}):
   main.push(...groupHeader(titles, 2));
   main.push(`  Method & ${table.columns.map(() => METRICS.map(heading).join(' & ')).join(' & ')} \\\\`);
   main.push('  \\midrule');
-  for (const row of table.rows) {
+  table.rows.forEach((row, i) => {
+    if (newBlock(table, i)) main.push('  \\midrule');
     const cells = row.cells.flatMap((g) => METRICS.map((m) => cellTex(cellParts(m, g[m]), significance)));
     main.push(`  ${escapeLatex(row.label)} & ${cells.join(' & ')} \\\\`);
-  }
+  });
   main.push('  \\bottomrule');
   main.push('\\end{tabular}');
   out.push(...fitted(main));
@@ -205,7 +242,8 @@ export function renderLatex(table: ComparisonTable, options: LatexOptions = {}):
       `  Method & ${table.columns.map(() => TIME_TO_TARGET_HEADINGS.map(escapeLatex).join(' & ')).join(' & ')} \\\\`,
     );
     ttt.push('  \\midrule');
-    for (const row of table.rows) {
+    table.rows.forEach((row, i) => {
+      if (newBlock(table, i)) ttt.push('  \\midrule');
       const cells = row.cells.flatMap((g) => {
         const p = timeToTargetParts(g.timeToTarget);
         if (!p) return Array<string>(span).fill('--');
@@ -213,7 +251,7 @@ export function renderLatex(table: ComparisonTable, options: LatexOptions = {}):
         return [p.epochs, p.seconds, p.forward, p.backward, p.reached];
       });
       ttt.push(`  ${escapeLatex(row.label)} & ${cells.join(' & ')} \\\\`);
-    }
+    });
     ttt.push('  \\bottomrule');
     ttt.push('\\end{tabular}');
     out.push('');

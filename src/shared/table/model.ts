@@ -4,13 +4,19 @@
 import type { MethodId } from '../ids';
 import type { EpochRecord } from '../records';
 import type { RunResult, RunStatus } from '../results';
+import type { LossNorm, SignificanceTest, TableStat } from '../options';
 import { mannWhitneyU, mean, pairedTTest, sampleStd, welchTTest } from '../stats';
 import { roundedForComparison, type Metric } from './format';
-import { columnOf, groupRuns, type ColumnGroup, type ColumnKind, type MethodGroup } from './group';
+import {
+  columnOf,
+  groupRuns,
+  type ColumnGroup,
+  type ColumnKind,
+  type MethodGroup,
+  type SettingDifference,
+} from './group';
 
-export type TableStat = 'best' | 'final';
-export type LossNorm = 'mean' | 'thesis';
-export type SignificanceTest = 'welch' | 'paired' | 'mannwhitney';
+export type { TableStat, LossNorm, SignificanceTest };
 
 export interface TableOptions {
   /** `best`: min validation loss and max validation accuracy over epochs (the thesis); `final`: last epoch. */
@@ -78,6 +84,10 @@ export interface TableRow {
   label: string;
   method: MethodId;
   isBaseline: boolean;
+  /** Equal for rows trained alike (all but the method): best marks and tests stay within them. */
+  settingsKey: string;
+  /** The settings and parameters that set this row apart, as its label names them. */
+  differs: SettingDifference[];
   /** Aligned with `ComparisonTable.columns`; a group with no finished run has null cells. */
   cells: GroupCells[];
 }
@@ -91,7 +101,8 @@ export interface ExcludedRun {
   reason: string;
 }
 
-export type TableNoteKind = 'missing' | 'excluded' | 'duplicate-seed' | 'significance' | 'test-power';
+export type TableNoteKind =
+  'missing' | 'excluded' | 'configurations' | 'duplicate-seed' | 'significance' | 'test-power';
 
 export interface TableNote {
   kind: TableNoteKind;
@@ -110,6 +121,11 @@ export interface ComparisonTable {
   seedsPerCell: { min: number; max: number };
   /** Distinct numbers of epochs among the included runs. */
   epochCounts: number[];
+  /**
+   * The run settings that differ among the runs (see groupRuns): `inColumns` go with the
+   * columns and are named in their titles, the rest split rows and are named in row labels.
+   */
+  settings: { differing: string[]; inColumns: string[] };
   /** A sentence describing what the cells are, for a caption. */
   caption: string;
   notes: TableNote[];
@@ -164,27 +180,68 @@ function normaliseLabel(s: string): string {
     .replace(/\s+/g, '');
 }
 
-function resolveBaseline(methods: readonly MethodGroup[], baseline: string): MethodGroup {
-  const exact = methods.find((m) => m.label === baseline || m.key === baseline);
-  if (exact) return exact;
+/**
+ * The groups of the one method that `query` names: every group of it, one per run setting.
+ * Accepts a row's label, the method's name without the settings, a row number, an ASCII
+ * spelling of either ("eta" for η), a method id that one method has, or the start of one
+ * method's name; anything else is refused with the candidates named. `what` names the
+ * option in the message ("baseline", "--methods").
+ */
+export function matchMethod(methods: readonly MethodGroup[], query: string, what = 'method'): MethodGroup[] {
+  const identities = [...new Map(methods.map((m) => [m.methodKey, m])).values()];
+  const all = (one: MethodGroup) => methods.filter((m) => m.methodKey === one.methodKey);
+  const names = (list: readonly MethodGroup[]) => list.map((m) => `"${m.methodName}"`).join(', ');
+  const exact = methods.find((m) => m.label === query || m.key === query || m.methodName === query);
+  if (exact) return all(exact);
   // A row number as the table prints its rows, from 1: quicker than a label with Greek letters.
-  if (/^\d+$/.test(baseline)) {
-    const row = methods[Number(baseline) - 1];
-    if (row) return row;
-    throw new Error(`baseline row ${baseline} does not exist: the table has rows 1 to ${methods.length}`);
+  if (/^\d+$/.test(query)) {
+    const row = methods[Number(query) - 1];
+    if (row) return all(row);
+    throw new Error(`${what} row ${query} does not exist: the table has rows 1 to ${methods.length}`);
   }
-  const wanted = normaliseLabel(baseline);
-  const byLabel = methods.filter((m) => normaliseLabel(m.label) === wanted);
-  if (byLabel.length === 1) return byLabel[0]!;
-  const byId = methods.filter((m) => m.method === baseline);
-  if (byId.length === 1) return byId[0]!;
-  const labels = methods.map((m) => `"${m.label}"`).join(', ');
-  if (byId.length > 1) {
+  const wanted = normaliseLabel(query);
+  const byLabel = methods.filter(
+    (m) => normaliseLabel(m.label) === wanted || normaliseLabel(m.methodName) === wanted,
+  );
+  if (byLabel.length > 0 && new Set(byLabel.map((m) => m.methodKey)).size === 1) return all(byLabel[0]!);
+  const byId = identities.filter((m) => m.method === query.toLowerCase());
+  if (byId.length === 1) return all(byId[0]!);
+  const byPrefix = identities.filter((m) => normaliseLabel(m.methodName).startsWith(wanted));
+  if (wanted && byPrefix.length === 1) return all(byPrefix[0]!);
+  const ambiguous = byPrefix.length > 1 ? byPrefix : byId;
+  if (ambiguous.length > 1) {
     throw new Error(
-      `baseline "${baseline}" matches ${byId.length} methods (${byId.map((m) => `"${m.label}"`).join(', ')}); give its label or its row number (1 for the first row)`,
+      `${what} "${query}" matches ${ambiguous.length} methods (${names(ambiguous)}); give more of its label or its row number (1 for the first row)`,
     );
   }
-  throw new Error(`baseline "${baseline}" is none of the methods: ${labels}`);
+  throw new Error(`${what} "${query}" is none of the methods: ${names(identities)}`);
+}
+
+/**
+ * The methods a baseline (or --methods) can name, one per method whatever its settings, as
+ * `matchMethod` takes them exactly: what a UI's baseline select should offer.
+ */
+export function methodChoices(runs: readonly RunResult[]): string[] {
+  return [...new Set(groupRuns(runs).methods.map((m) => m.methodName))];
+}
+
+/** The baseline method's groups, one per run setting: each row is tested against the one trained alike. */
+export function resolveBaseline(methods: readonly MethodGroup[], baseline: string): MethodGroup[] {
+  return matchMethod(methods, baseline, 'baseline');
+}
+
+/**
+ * The runs of the methods that `queries` name (each as `matchMethod` takes it), for a
+ * figure or table of some methods only. An empty list selects every run.
+ */
+export function selectMethods(runs: readonly RunResult[], queries: readonly string[]): RunResult[] {
+  if (queries.length === 0) return [...runs];
+  const { methods, duplicates } = groupRuns(runs);
+  const chosen = new Set(queries.flatMap((q) => matchMethod(methods, q, 'method').map((m) => m.key)));
+  const keep = new Set(methods.filter((m) => chosen.has(m.key)).flatMap((m) => m.runs));
+  // A duplicate seed stays with its group, so the table built from the selection still notes it.
+  for (const d of duplicates) if (chosen.has(d.groupKey)) keep.add(d.run);
+  return runs.filter((r) => keep.has(r));
 }
 
 /** The values of the seeds both cells hold, in the same order: the pairs of a paired test. */
@@ -281,7 +338,8 @@ function describeTable(
   } else if (seeds.max === 1) {
     spread = '; one seed';
   }
-  const names = experiments.map((e) => e.name).join(', ');
+  // Two experiments may share a name (the same spec submitted twice): name it once.
+  const names = [...new Set(experiments.map((e) => e.name))].join(', ');
   return names ? `${names}: ${what[0]!.toLowerCase()}${what.slice(1)}${spread}.` : `${what}${spread}.`;
 }
 
@@ -301,9 +359,9 @@ export function buildComparisonTable(runs: readonly RunResult[], options: TableO
   const { columns, columnKind } = grouping;
   const notes: TableNote[] = [];
   const excluded: ExcludedRun[] = [];
-  const baselineGroup = options.baseline ? resolveBaseline(grouping.methods, options.baseline) : null;
+  const baselineGroups = options.baseline ? resolveBaseline(grouping.methods, options.baseline) : null;
+  const baselineGroup = baselineGroups?.[0] ?? null;
   const epochCounts = new Set<number>();
-  const duplicateNotes: string[] = [];
 
   const rows: TableRow[] = grouping.methods.map((m) => {
     const included = new Map<string, RunResult[]>();
@@ -332,12 +390,8 @@ export function buildComparisonTable(runs: readonly RunResult[], options: TableO
       epochCounts.add(r.epochs.reduce((mx, e) => Math.max(mx, e.epoch), 0));
     }
     const cells: GroupCells[] = columns.map((c) => {
+      // groupRuns keeps one run per seed: a cell never counts a seed twice.
       const list = included.get(c.key) ?? [];
-      const seen = new Map<number, number>();
-      for (const r of list) seen.set(r.seed, (seen.get(r.seed) ?? 0) + 1);
-      for (const [seed, count] of seen) {
-        if (count > 1) duplicateNotes.push(`${m.label} on ${c.title}: seed ${seed} appears in ${count} runs`);
-      }
       const group: GroupCells = {
         loss: list.length ? buildCell(list, 'loss', options) : null,
         accuracy: list.length ? buildCell(list, 'accuracy', options) : null,
@@ -347,21 +401,38 @@ export function buildComparisonTable(runs: readonly RunResult[], options: TableO
       }
       return group;
     });
-    return { key: m.key, label: m.label, method: m.method, isBaseline: m === baselineGroup, cells };
+    return {
+      key: m.key,
+      label: m.label,
+      method: m.method,
+      settingsKey: m.settingsKey,
+      differs: m.differs,
+      isBaseline: baselineGroups?.includes(m) ?? false,
+      cells,
+    };
   });
 
-  markBest(rows, columns.length);
+  // Best of a column among rows trained alike: 12 epochs beating 3 says nothing of the method.
+  for (const block of new Set(rows.map((r) => r.settingsKey))) {
+    markBest(
+      rows.filter((r) => r.settingsKey === block),
+      columns.length,
+    );
+  }
 
   // Significance against the baseline, cell by cell on the per-seed values.
   const tooFewForMark = new Set<string>();
+  const withoutBaseline = new Set<string>();
   if (baselineGroup) {
-    const base = rows.find((r) => r.isBaseline)!;
     for (const row of rows) {
       if (row.isBaseline) continue;
+      // Against the baseline trained with the same settings, never another configuration.
+      const base = rows.find((r) => r.isBaseline && r.settingsKey === row.settingsKey);
+      if (!base) withoutBaseline.add(row.label);
       row.cells.forEach((group, g) => {
         for (const metric of METRICS) {
           const cell = group[metric];
-          const ref = base.cells[g]![metric];
+          const ref = base?.cells[g]![metric];
           if (!cell) continue;
           if (!ref) {
             cell.pValue = null;
@@ -404,7 +475,28 @@ export function buildComparisonTable(runs: readonly RunResult[], options: TableO
         : `${excluded.length} runs that did not finish are`;
     notes.push({ kind: 'excluded', text: `Left out: ${count} not counted: ${list}.` });
   }
-  for (const d of duplicateNotes) notes.push({ kind: 'duplicate-seed', text: `${d}; all are counted.` });
+  if (grouping.differingSettings.length) {
+    const what = grouping.differingSettings.join(', ');
+    const inRows = grouping.differingSettings.some((n) => !grouping.columnSettings.includes(n));
+    const inColumns = grouping.columnSettings.length > 0;
+    const where = inRows && inColumns ? 'row or column' : inColumns ? 'column' : 'row';
+    notes.push({
+      kind: 'configurations',
+      text:
+        `The runs differ in ${what}: each setting is its own ${where}, ` +
+        'named by what differs; nothing is averaged across them, and best values and tests compare rows of the ' +
+        'same settings only.',
+    });
+  }
+  for (const d of grouping.duplicates) {
+    const where = (r: RunResult) => `${r.experimentName} (run ${r.runId.slice(0, 8)})`;
+    notes.push({
+      kind: 'duplicate-seed',
+      text:
+        `${d.group} on ${d.column}: seed ${d.run.seed} ran twice; ${where(d.kept)} is counted and ` +
+        `${where(d.run)} left out, since a seed repeats the same run and counting both would overstate n.`,
+    });
+  }
   if (baselineGroup) {
     const marks = SIGNIFICANCE_LEVELS.map((l) => `${l.mark} p < ${l.below}`)
       .reverse()
@@ -412,13 +504,19 @@ export function buildComparisonTable(runs: readonly RunResult[], options: TableO
     notes.push({
       kind: 'significance',
       text:
-        `${marks}: two-sided ${TEST_NAMES[test]} of the per-seed values against ${baselineGroup.label}` +
+        `${marks}: two-sided ${TEST_NAMES[test]} of the per-seed values against ${baselineGroup.methodName}${baselineGroups!.length > 1 ? ' with the same settings' : ''}` +
         (test === 'welch'
           ? '; cells with fewer than 2 seeds on either side are not tested.'
           : test === 'paired'
             ? ', seed by seed (a seed gives both the same initial weights and data order); cells with fewer than 2 seeds in common are not tested.'
             : '.'),
     });
+    if (withoutBaseline.size) {
+      notes.push({
+        kind: 'significance',
+        text: `Not tested, since no run of the baseline ${baselineGroup.methodName} has their settings: ${[...withoutBaseline].join('; ')}.`,
+      });
+    }
     for (const sizes of tooFewForMark) {
       notes.push({
         kind: 'test-power',
@@ -434,8 +532,9 @@ export function buildComparisonTable(runs: readonly RunResult[], options: TableO
     columnKind,
     columns,
     rows,
-    baseline: baselineGroup ? { key: baselineGroup.key, label: baselineGroup.label } : null,
+    baseline: baselineGroup ? { key: baselineGroup.methodKey, label: baselineGroup.methodName } : null,
     seedsPerCell,
+    settings: { differing: grouping.differingSettings, inColumns: grouping.columnSettings },
     epochCounts: counts,
     caption: describeTable(grouping.experiments, options, counts, seedsPerCell),
     notes,

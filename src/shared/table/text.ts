@@ -8,6 +8,7 @@ import {
   TIME_TO_TARGET_HEADINGS,
   timeToTargetCaption,
   timeToTargetParts,
+  bestScope,
 } from './cells';
 import { METRICS, type ComparisonTable } from './model';
 
@@ -107,7 +108,7 @@ export function renderText(table: ComparisonTable, options: TextOptions = {}): s
 
   const notes: string[] = [];
   if (table.rows.some((r) => r.cells.some((g) => g.loss?.isBest || g.accuracy?.isBest))) {
-    notes.push(`${BEST} best in its column.`);
+    notes.push(`${BEST} ${bestScope(table)}.`);
   }
   for (const n of table.notes) notes.push(n.text);
   if (notes.length) lines.push('', ...notes);
