@@ -2,7 +2,7 @@
 // nice ticks (no "99 over 100", no epoch ticks 1, 2, 4, …, 9), legible fonts, small multiples
 // per network, and the screen styling of the renderer.
 import { describe, expect, it } from 'vitest';
-import type { SeriesOption } from 'echarts';
+import type { LineSeriesOption, SeriesOption } from 'echarts';
 import {
   AUX_PREFIX,
   buildFigure,
@@ -11,6 +11,7 @@ import {
   methodStyles,
   niceAxis,
 } from '../../src/shared/charts';
+import { isolateLegend, legendNames } from '../../src/renderer/charts/legend-isolate';
 import { forScreen } from '../../src/renderer/charts/theme';
 import { mnistSmallRuns } from '../fixtures/mnist-small';
 import { makeRun } from '../fixtures/runs';
@@ -19,8 +20,10 @@ const runs = mnistSmallRuns();
 const lenet = runs.filter((r) => r.model === 'lenet5');
 type Obj = Record<string, unknown>;
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : v ? [v as Obj] : []);
-const meanLines = (o: { series?: unknown }) =>
-  (o.series as SeriesOption[]).filter((s) => s.type === 'line' && !String(s.id).startsWith(AUX_PREFIX));
+const meanLines = (o: { series?: unknown }): LineSeriesOption[] =>
+  (o.series as SeriesOption[]).filter(
+    (s) => s.type === 'line' && !String(s.id).startsWith(AUX_PREFIX),
+  ) as LineSeriesOption[];
 const colourOf = (o: { series?: unknown }, name: string) =>
   (meanLines(o).find((s) => s.name === name)!.lineStyle as { color: string }).color;
 
@@ -191,5 +194,28 @@ describe('screen styling', () => {
     const y = o.yAxis as { min: number; max: number };
     expect(y.max).toBeLessThanOrEqual(100);
     expect(y.max).toBeGreaterThanOrEqual(99.1);
+  });
+});
+
+describe('legend clicks isolate a method', () => {
+  const names = ['SGD', 'SSA', 'SGD-SA'];
+
+  it('shows the clicked method alone, then all again on a second click', () => {
+    const alone = isolateLegend(names, null, 'SSA');
+    expect(alone).toEqual({ SGD: false, SSA: true, 'SGD-SA': false });
+    expect(isolateLegend(names, alone, 'SSA')).toBeNull();
+  });
+
+  it('adds a hidden method to the isolated ones, and returns to all when every one is shown', () => {
+    const alone = isolateLegend(names, null, 'SSA');
+    const two = isolateLegend(names, alone, 'SGD');
+    expect(two).toEqual({ SGD: true, SSA: true, 'SGD-SA': false });
+    expect(isolateLegend(names, two, 'SGD-SA')).toBeNull();
+  });
+
+  it('reads the entry names of a built figure', () => {
+    expect(legendNames(buildFigure('val-accuracy', lenet) as Record<string, unknown>)).toEqual([
+      ...new Set(lenet.map((r) => r.label)),
+    ]);
   });
 });
