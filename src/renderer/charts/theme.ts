@@ -2,6 +2,7 @@
 // same options follow the app's theme: a transparent background and the theme's ink.
 import type { EChartsOption } from 'echarts';
 import { MIN_FONT_SIZE } from '../../shared/charts';
+import { legendRows } from '../../shared/charts/frame';
 
 export interface Ink {
   text: string;
@@ -18,8 +19,13 @@ export const INK: Record<'light' | 'dark', Ink> = {
 type Obj = Record<string, unknown>;
 const asList = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : v ? [v as Obj] : []);
 
-/** A legend of one scrolling row on screen: a panel is short, and a wrapped legend ate its plot. */
-const LEGEND_SPACE = 36;
+/** Height of one legend row on screen. */
+const LEGEND_ROW = 22;
+/**
+ * Legend rows a screen chart gives up at most: more wrapped rows ate the plot of a short panel,
+ * so a longer legend becomes one row that pages.
+ */
+const MAX_LEGEND_ROWS = 2;
 
 /**
  * The option with screen styling: theme colours, titles and ticks of at least 12 px, subtitles
@@ -53,16 +59,20 @@ export function forScreen(
       ...(width ? { width: width - 24, overflow: 'truncate' } : {}),
     },
   }));
+  const names = ((asList(o.legend)[0]?.data as unknown[] | undefined) ?? []).map(String);
+  const wrapped = legendRows(names, width ?? 600);
+  const scroll = wrapped > MAX_LEGEND_ROWS;
+  const rows = scroll ? 1 : wrapped;
   o.legend = asList(o.legend).map((l) => ({
     ...l,
-    type: 'scroll',
+    type: scroll ? 'scroll' : 'plain',
     bottom: 4,
+    itemGap: 12,
     pageIconColor: ink.text,
     pageTextStyle: { color: ink.muted, fontSize: MIN_FONT_SIZE },
     textStyle: { ...(l.textStyle as Obj), color: ink.text, fontSize: MIN_FONT_SIZE },
   }));
-  const hasLegend = asList(o.legend).length > 0;
-  o.grid = asList(o.grid).map((g) => ({ ...g, bottom: 56 + (hasLegend ? LEGEND_SPACE : 0) }));
+  o.grid = asList(o.grid).map((g) => ({ ...g, bottom: 52 + rows * LEGEND_ROW + (rows ? 8 : 0) }));
   const axis = (a: Obj) => ({
     ...a,
     nameTextStyle: { ...(a.nameTextStyle as Obj), color: ink.muted, fontSize: MIN_FONT_SIZE },

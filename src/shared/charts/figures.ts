@@ -224,6 +224,24 @@ class LabelSpacer {
   }
 }
 
+/**
+ * One label spacer per panel (labels of different panels cannot collide), each keeping labels
+ * apart by a share of the x axis that grows with the number of panels, since each is narrower.
+ */
+function panelSpacers(
+  runs: readonly RunResult[],
+  x: ChartX,
+  groups: readonly SeriesGroup[],
+): (panel: number) => LabelSpacer {
+  const panels = Math.max(1, new Set(groups.map((g) => g.panel)).size);
+  const spacers = new Map<number, LabelSpacer>();
+  return (panel) => {
+    let s = spacers.get(panel);
+    if (!s) spacers.set(panel, (s = new LabelSpacer(runs, x, Math.min(0.3, 0.07 * panels))));
+    return s;
+  };
+}
+
 /** Vertical marker lines at x positions, one per position, labelled with how many seeds share it. */
 function verticalMarks(
   marks: readonly { x: number; seed: number }[],
@@ -252,8 +270,9 @@ function restartFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOpt
   const x = o.x ?? 'epoch';
   const log = o.logY ?? true;
   const groups = seriesGroups(runs, o);
-  const spacer = new LabelSpacer(runs, x);
+  const spacerOf = panelSpacers(runs, x, groups);
   const series = groups.flatMap((g, i) => {
+    const spacer = spacerOf(g.panel);
     const points = aggregateByEpoch(g.runs, (e) => positiveIf(log, e.train.loss), x);
     const marks: { x: number; seed: number }[] = [];
     for (const r of g.runs) {
@@ -419,8 +438,9 @@ function movesFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOptio
   // panels either way, so no encoding means two things.
   const oneMethod = new Set(groups.map((g) => g.name)).size === 1;
   const legend: string[] = [];
-  const spacer = new LabelSpacer(runs, x);
+  const spacerOf = panelSpacers(runs, x, groups);
   const series = groups.flatMap((g, i) => {
+    const spacer = spacerOf(g.panel);
     const accepted = oneMethod ? 'Accepted worsening moves' : `${g.name}: accepted`;
     const rejected = oneMethod ? 'Rejected worsening moves' : `${g.name}: rejected`;
     for (const n of [accepted, rejected]) if (!legend.includes(n)) legend.push(n);

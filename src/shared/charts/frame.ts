@@ -371,7 +371,7 @@ function seriesExtent(series: readonly SeriesOption[], axis: 0 | 1): [number, nu
 }
 
 /** Rows the legend wraps into, from an estimate of its entries' widths at 12 px. */
-function legendRows(names: readonly string[], width: number): number {
+export function legendRows(names: readonly string[], width: number): number {
   const available = width - 80;
   let rows = 1;
   let used = 0;
