@@ -168,18 +168,20 @@ describe('a legible UI in Chromium (issue 18)', () => {
     // Hovering one chart shows the tooltip in the others too (echarts.connect).
     const charts = page.locator('[data-testid="compare-charts"] [data-testid="echart"]');
     const box = (await charts.nth(0).boundingBox())!;
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    // ECharts' tooltip is a div with this z-index in each chart's box; shown ones are visible.
+    // Inside the first panel (MLP): the middle of the chart is the gap between its two panels.
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
+    await page.mouse.move(box.x + box.width * 0.32, box.y + box.height * 0.5);
+    // ECharts' tooltip is a div in each chart's box listing the methods; shown ones are visible.
     const shown = () =>
       page.evaluate(() => {
         const g = globalThis as any;
         return [
-          ...g.g.document.querySelectorAll('[data-testid="compare-charts"] [data-testid="echart"]'),
+          ...g.document.querySelectorAll('[data-testid="compare-charts"] [data-testid="echart"]'),
         ].filter((el: any) =>
           [...el.querySelectorAll('div')].some((d: any) => {
             const cs = g.getComputedStyle(d);
             return (
-              d.style.zIndex === '9999999' &&
+              /SGD/.test(d.textContent ?? '') &&
               cs.display !== 'none' &&
               cs.visibility !== 'hidden' &&
               Number(cs.opacity) > 0
@@ -270,10 +272,13 @@ describe('a legible UI in Chromium (issue 18)', () => {
     const error = page.getByTestId('import-error');
     await error.waitFor({ timeout: 60_000 });
     const text = (await error.textContent())!;
+    // The file as the user chose it, not <dataDir>/uploads/<batch>/….
+    expect(text).toContain('"train-labels-idx1-ubyte"');
     expect(text).not.toMatch(/uploads[\\/]/);
     expect(text).not.toContain(dataDir);
     await screenshot(page, 'datasets-import-error');
     await page.getByTestId('import-clear').click();
+    await expect(page.getByTestId('import-error').count()).resolves.toBe(0);
   }, 120_000);
 
   it('screenshots every view at 1440 and 800 px in both themes', async () => {
