@@ -216,22 +216,30 @@ describe('a legible UI in Chromium (issue 18)', () => {
     await page.getByTestId('queue-group').uncheck();
   });
 
-  it('has no sideways scrolling at 800 px in any view, with the sidebar collapsed', async () => {
-    await page.setViewportSize({ width: 800, height: 900 });
-    for (const hash of [
-      '#/experiments',
-      '#/queue',
-      '#/compare',
-      '#/datasets',
-      '#/system',
-      `#/run/${runId}`,
-    ]) {
-      await page.evaluate((h) => ((globalThis as any).location.hash = h), hash);
-      await page.waitForTimeout(400);
-      const overflow = await sidewaysOverflow(page);
-      expect({ hash, ...overflow }).toEqual({ hash, page: 0, view: 0 });
+  it('has no sideways scrolling at 1024 and 800 px in any view, the sidebar collapsed at 800', async () => {
+    for (const width of [1024, 800]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const hash of [
+        '#/experiments',
+        '#/queue',
+        '#/compare',
+        '#/datasets',
+        '#/system',
+        `#/run/${runId}`,
+      ]) {
+        await page.evaluate((h) => ((globalThis as any).location.hash = h), hash);
+        await page.waitForTimeout(400);
+        const overflow = await sidewaysOverflow(page);
+        expect({ width, hash, ...overflow }).toEqual({ width, hash, page: 0, view: 0 });
+      }
     }
     await expect(page.getByTestId('sidebar-toggle').getAttribute('aria-expanded')).resolves.toBe('false');
+    // The toggle opens it again.
+    await page.getByTestId('sidebar-toggle').click();
+    await expect(
+      page.locator('nav.sidebar').getByText('Experiments', { exact: true }).isVisible(),
+    ).resolves.toBe(true);
+    await page.getByTestId('sidebar-toggle').click();
     await page.setViewportSize({ width: 1440, height: 900 });
   });
 

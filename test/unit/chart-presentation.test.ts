@@ -219,3 +219,23 @@ describe('legend clicks isolate a method', () => {
     ]);
   });
 });
+
+describe('tooltip heading', () => {
+  it('names the x position as the axis does: "Epoch 14", "Wall time 12.346 s"', () => {
+    const f = (kind: 'epoch' | 'seconds') =>
+      (buildFigure('val-accuracy', lenet, { x: kind }).tooltip as { formatter: (p: unknown) => string })
+        .formatter;
+    const param = (axisValue: number) => [
+      {
+        seriesId: 'val:0',
+        seriesName: 'SGD',
+        marker: '',
+        value: [axisValue, 90],
+        axisValue,
+        axisValueLabel: '14.00',
+      },
+    ];
+    expect(f('epoch')(param(14)).split('<br/>')[0]).toBe('Epoch 14');
+    expect(f('seconds')(param(12.345678)).split('<br/>')[0]).toBe('Wall time 12.346 s');
+  });
+});

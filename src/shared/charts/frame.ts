@@ -237,6 +237,7 @@ interface TooltipParam {
   seriesName?: string;
   marker?: unknown;
   value?: unknown;
+  axisValue?: unknown;
   axisValueLabel?: string;
 }
 
@@ -253,10 +254,15 @@ export function escapeHtml(text: string): string {
  * inserts the returned string as HTML, so every name in it is escaped (the marker is ECharts'
  * own markup); a label such as `<img onerror=…>` must show as text, not run.
  */
-function tooltipFormatter(params: unknown): string {
+function tooltipFormatter(params: unknown, x?: ChartX): string {
   const list = (Array.isArray(params) ? params : [params]) as TooltipParam[];
   const shown = list.filter((p) => !String(p.seriesId ?? '').startsWith(AUX_PREFIX));
-  const head = escapeHtml(shown[0]?.axisValueLabel ?? '');
+  const at = shown[0]?.axisValue;
+  // "Epoch 14", not ECharts' "14.00" for a value axis.
+  const head =
+    x && typeof at === 'number'
+      ? `${X_AXIS_NAMES[x].replace(/ \(s\)$/, '')} ${Number(at.toPrecision(5))}${x === 'seconds' ? ' s' : ''}`
+      : escapeHtml(shown[0]?.axisValueLabel ?? '');
   const lines = shown.map((p) => {
     const v = Array.isArray(p.value) ? (p.value as (number | null)[]) : [null, p.value as number];
     const y = typeof v[1] === 'number' ? formatSignificant(v[1], 4) : '–';
@@ -488,7 +494,7 @@ export function frame(o: FrameOptions): EChartsOption {
       textStyle: { fontSize: MIN_FONT_SIZE },
     },
     grid: panels ? grids : grids[0]!,
-    tooltip: { trigger: 'axis', formatter: tooltipFormatter },
+    tooltip: { trigger: 'axis', formatter: (p: unknown) => tooltipFormatter(p, o.x) },
     xAxis: panels ? xAxes : xAxes[0]!,
     yAxis: panels ? yAxes : yAxes[0]!,
     series: o.series,
