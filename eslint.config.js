@@ -1,5 +1,7 @@
-// ESLint flat config: TypeScript-aware rules for all node-side code.
+// ESLint flat config: TypeScript-aware rules for all node-side code, and Vue's recommended
+// rules for the renderer's single-file components.
 import js from '@eslint/js';
+import pluginVue from 'eslint-plugin-vue';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -39,6 +41,22 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  // Vue: the recommended set (essential + strongly recommended + recommended), without its layout
+  // rules, which Prettier owns; <script setup lang="ts"> parsed by typescript-eslint.
+  ...pluginVue.configs['flat/recommended'],
+  pluginVue.configs['no-layout-rules'],
+  {
+    files: ['**/*.vue'],
+    languageOptions: {
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' },
+    },
+    rules: {
+      // vue-tsc checks names (browser globals included); ESLint's scope analysis does not know the DOM's.
+      'no-undef': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
   {

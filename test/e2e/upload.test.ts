@@ -88,6 +88,9 @@ describe('dropping files on the Datasets view in Chromium', () => {
       return dt;
     }, barFiles());
     await zone.dispatchEvent('drop', { dataTransfer });
+    // Dropping holds the files; Import sends them (issue 18: nothing starts before the name).
+    await page.getByTestId('import-pending').waitFor();
+    await page.getByTestId('import-start').click();
 
     await page.getByTestId(`dataset-${NAME}`).waitFor({ timeout: 60_000 });
     await expect.poll(() => page.locator('h1').textContent(), { timeout: 30_000 }).toContain(NAME);
@@ -115,6 +118,7 @@ describe('dropping files on the Datasets view in Chromium', () => {
         buffer: Buffer.from(f.bytes),
       })),
     );
+    await page.getByTestId('import-start').click();
     await page.getByTestId('dataset-chosen-bars').waitFor({ timeout: 60_000 });
     await expect.poll(() => page.locator('h1').textContent(), { timeout: 30_000 }).toContain('chosen-bars');
     // The header comes first; the preview (sample grid, class counts) loads after it.

@@ -233,7 +233,8 @@ describe('the workbench in Chromium: a finished experiment', () => {
     await finished;
     await page.getByTestId('nav-compare').click();
     await page.getByTestId(`select-${NAME}`).waitFor();
-    // The latest experiment (the only one here) is chosen once the list has loaded.
+    // Nothing is pre-selected (issue 18): the user ticks the experiment.
+    await page.getByTestId(`select-${NAME}`).check();
     await expect.poll(() => page.getByTestId(`select-${NAME}`).isChecked()).toBe(true);
     // Validation accuracy and loss, train against validation loss, worsening moves (SSA).
     await expect.poll(() => page.locator('[data-testid="compare-charts"] canvas').count()).toBe(4);

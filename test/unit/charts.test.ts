@@ -135,13 +135,18 @@ describe('validation figures', () => {
     expect(lineNamed(secs, 'SGD (η = 0.1)').data[0]![0]).toBeGreaterThan(0);
   });
 
-  it('names networks and varies the line style when the runs span several', () => {
+  it('draws one panel per network when the runs span several, each method once in the legend', () => {
     const both = buildFigure('val-accuracy', mnistSmallRuns());
-    const names = meanLines(both).map((s) => s.name);
-    expect(names).toContain('SGD (η = 0.1) · MLP');
-    expect(names).toContain('SGD (η = 0.1) · LeNet-5');
-    const style = (n: string) => (lineNamed(both, n).lineStyle as { type: string }).type;
-    expect(style('SGD (η = 0.1) · MLP')).not.toBe(style('SGD (η = 0.1) · LeNet-5'));
+    const labels = [...new Set(mnistSmallRuns().map((r) => r.label))];
+    expect((both.legend as { data: string[] }).data).toEqual(labels);
+    const panels = (both.title as { text: string }[]).slice(1).map((t) => t.text);
+    expect(panels).toEqual(['MLP', 'LeNet-5']);
+    expect(both.grid).toHaveLength(2);
+    const sgd = meanLines(both).filter((s) => s.name === 'SGD (η = 0.1)');
+    expect(sgd.map((s) => s.xAxisIndex ?? 0).sort()).toEqual([0, 1]);
+    // The network is the panel, so the line style stays free (and solid) for the method.
+    expect(new Set(sgd.map((s) => (s.lineStyle as { type: string }).type))).toEqual(new Set(['solid']));
+    expect(new Set(sgd.map((s) => (s.lineStyle as { color: string }).color)).size).toBe(1);
     expect(meanLines(buildFigure('val-accuracy', mnistSmallRuns(), { column: 'mlp' }))).toHaveLength(6);
     expect(() => buildFigure('val-accuracy', lenet, { column: 'vgg16' })).toThrow(/no runs on "vgg16"/);
   });

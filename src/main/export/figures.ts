@@ -12,6 +12,7 @@ import {
   figureApplies,
   FIGURE_DESCRIPTIONS,
   FIGURE_KINDS,
+  methodStyles,
   type FigureKind,
   type FigureOptions,
 } from '../../shared/charts';
@@ -204,6 +205,9 @@ export function exportFigure(
       'bad-input',
     );
   }
-  const svg = renderSvg(buildFigure(kind, drawn, options), options);
+  // Colours and legend order from every run given, as the live view computes them from its whole
+  // selection: a method without a finished run must not shift the others' colours.
+  const styles = options.styles ?? methodStyles(runs);
+  const svg = renderSvg(buildFigure(kind, drawn, { ...options, styles }), options);
   return format === 'svg' ? svg : svgToPng(svg, options);
 }

@@ -29,6 +29,7 @@ import {
 } from '../../shared/contract';
 import type { AnnealabApp } from '../services/app';
 import { appRoot } from '../services/app-root';
+import { userFacingUploadMessage } from './upload-errors';
 import { sweepAbandonedUploads } from './upload-sweep';
 
 export const TOKEN_COOKIE = 'annealab_token';
@@ -433,7 +434,8 @@ export function startWebHost(app: AnnealabApp, options: WebHostOptions = {}): Pr
           ? new ContractError(`the request body is larger than ${MAX_BODY / 1024 / 1024} MiB`, 'bad-input')
           : asContractError(err);
       status = err instanceof BodyTooLarge ? 413 : errorStatus(e);
-      body = { error: e.toBody() };
+      // The import read the batch's folder; the user knows their files by name, not by that path.
+      body = { error: { ...e.toBody(), message: userFacingUploadMessage(e.message, folder) } };
     }
     // Removed before answering, so that the folder is gone when the client hears the outcome.
     await discard(batch).catch(() => {});

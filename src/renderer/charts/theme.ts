@@ -1,6 +1,8 @@
 // The shared figure builders draw for paper (white background, dark text). On screen the
 // same options follow the app's theme: a transparent background and the theme's ink.
 import type { EChartsOption } from 'echarts';
+import { MIN_FONT_SIZE } from '../../shared/charts';
+import { legendRows } from '../../shared/charts/frame';
 
 export interface Ink {
   text: string;
@@ -17,9 +19,18 @@ export const INK: Record<'light' | 'dark', Ink> = {
 type Obj = Record<string, unknown>;
 const asList = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : v ? [v as Obj] : []);
 
+/** Height of one legend row on screen. */
+const LEGEND_ROW = 22;
 /**
- * The option with screen styling: theme colours, smaller titles, subtitles cut to `width`,
- * whole epochs on an epoch axis, no animation on updates of live data.
+ * Legend rows a screen chart gives up at most: more wrapped rows ate the plot of a short panel,
+ * so a longer legend becomes one row that pages.
+ */
+const MAX_LEGEND_ROWS = 2;
+
+/**
+ * The option with screen styling: theme colours, titles and ticks of at least 12 px, subtitles
+ * cut to `width`, a legend of one scrolling row, zoom on x (wheel or drag inside the plot), a
+ * crosshair, no animation on updates of live data. Series (and so colours) stay the figure's.
  */
 export function forScreen(
   option: EChartsOption,
@@ -31,32 +42,59 @@ export function forScreen(
   const o = { ...(option as Obj) };
   o.backgroundColor = 'transparent';
   o.textStyle = { ...(o.textStyle as Obj), color: ink.text, fontFamily: 'inherit' };
-  o.title = asList(o.title).map((t) => ({
+  o.title = asList(o.title).map((t, i) => ({
     ...t,
-    textStyle: { ...(t.textStyle as Obj), color: ink.text, fontSize: compact ? 13 : 14, fontWeight: 600 },
+    textStyle: {
+      ...(t.textStyle as Obj),
+      color: ink.text,
+      // The first title is the figure's; the others head the panels of small multiples.
+      fontSize: i === 0 ? (compact ? 14 : 15) : 13,
+      fontWeight: 600,
+    },
     subtextStyle: {
       ...(t.subtextStyle as Obj),
       color: ink.muted,
-      fontSize: 11,
+      fontSize: MIN_FONT_SIZE,
       // The builders' subtitles are written for a page; in a narrow panel they are cut, not spilled.
       ...(width ? { width: width - 24, overflow: 'truncate' } : {}),
     },
   }));
+  const names = ((asList(o.legend)[0]?.data as unknown[] | undefined) ?? []).map(String);
+  const wrapped = legendRows(names, width ?? 600);
+  const scroll = wrapped > MAX_LEGEND_ROWS;
+  const rows = scroll ? 1 : wrapped;
   o.legend = asList(o.legend).map((l) => ({
     ...l,
-    textStyle: { ...(l.textStyle as Obj), color: ink.text, fontSize: 11 },
+    type: scroll ? 'scroll' : 'plain',
+    bottom: 4,
+    itemGap: 12,
+    pageIconColor: ink.text,
+    pageTextStyle: { color: ink.muted, fontSize: MIN_FONT_SIZE },
+    textStyle: { ...(l.textStyle as Obj), color: ink.text, fontSize: MIN_FONT_SIZE },
   }));
+  o.grid = asList(o.grid).map((g) => ({ ...g, bottom: 52 + rows * LEGEND_ROW + (rows ? 8 : 0) }));
   const axis = (a: Obj) => ({
     ...a,
-    nameTextStyle: { ...(a.nameTextStyle as Obj), color: ink.muted },
-    axisLabel: { ...(a.axisLabel as Obj), color: ink.muted },
+    nameTextStyle: { ...(a.nameTextStyle as Obj), color: ink.muted, fontSize: MIN_FONT_SIZE },
+    axisLabel: { ...(a.axisLabel as Obj), color: ink.muted, fontSize: MIN_FONT_SIZE },
     axisLine: { ...(a.axisLine as Obj), lineStyle: { color: ink.axis } },
     axisTick: { ...(a.axisTick as Obj), lineStyle: { color: ink.axis } },
     splitLine: { ...(a.splitLine as Obj), lineStyle: { color: ink.grid } },
   });
-  // Epochs are whole numbers: no 1.2, 1.4 … ticks between them.
-  o.xAxis = asList(o.xAxis).map((a) => (a.name === 'Epoch' ? { ...axis(a), minInterval: 1 } : axis(a)));
+  const xs = asList(o.xAxis);
+  // Epochs are whole numbers: no 1.2, 1.4 … ticks between them, also when zoomed in.
+  o.xAxis = xs.map((a) => (a.name === 'Epoch' ? { ...axis(a), minInterval: 1 } : axis(a)));
   o.yAxis = asList(o.yAxis).map(axis);
+  if (xs.length > 0) {
+    // Zoom inside the plot; filterMode 'none' keeps lines running to the edge instead of cut.
+    o.dataZoom = [{ type: 'inside', xAxisIndex: xs.map((_, i) => i), filterMode: 'none' }];
+    o.tooltip = {
+      ...(o.tooltip as Obj),
+      axisPointer: { type: 'line', snap: true, lineStyle: { color: ink.axis } },
+      confine: true,
+      textStyle: { fontSize: MIN_FONT_SIZE },
+    };
+  }
   o.animation = false;
   return o as EChartsOption;
 }

@@ -2,7 +2,7 @@
 // shared figure builders, and the thesis-format table from the shared table model.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { FIGURE_KINDS, type ChartX, type FigureKind } from '../../shared/charts';
+import { FIGURE_KINDS, methodStyles, type ChartX, type FigureKind } from '../../shared/charts';
 import { smoothRuns, type ExportFile } from '../../shared/contract';
 import type { RunResult } from '../../shared/results';
 import {
@@ -45,6 +45,11 @@ export const useCompareStore = defineStore('compare', () => {
       smoothing.value,
     ),
   );
+  /**
+   * Colours and legend order from the whole selection, whatever each run's status: the export
+   * computes them the same way from the same selection, so the two agree.
+   */
+  const styles = computed(() => methodStyles(selected.value));
   /** The table counts finished runs only (the model notes the others). */
   const table = computed<ComparisonTable | null>(() => {
     if (selected.value.length === 0) return null;
@@ -160,6 +165,7 @@ export const useCompareStore = defineStore('compare', () => {
     test,
     selected,
     plotted,
+    styles,
     table,
     methodLabels,
     init,

@@ -98,7 +98,19 @@ export const useDatasetsStore = defineStore('datasets', () => {
     );
   }
 
+  /** Delete an imported dataset; the list and the selection follow. */
+  async function remove(name: string) {
+    await datasetsApi.delete(name);
+    previews.delete(name);
+    if (selected.value === name) {
+      selected.value = null;
+      preview.value = null;
+    }
+    await refresh();
+  }
+
   return {
+    remove,
     items,
     selected,
     preview,

@@ -4,6 +4,11 @@ import { computed, ref } from 'vue';
 import type { ExecutorState, QueueSnapshot, RunView } from '../../shared/contract';
 import { queueApi, runsApi } from '../api';
 
+export interface LiveBest {
+  accuracy: number;
+  epoch: number | null;
+}
+
 export const useQueueStore = defineStore('queue', () => {
   const snapshot = ref<QueueSnapshot | null>(null);
   const error = ref<string | null>(null);
@@ -16,12 +21,49 @@ export const useQueueStore = defineStore('queue', () => {
   const queued = computed(() => runs.value.filter((r) => r.status === 'queued'));
   const running = computed(() => runs.value.filter((r) => r.status === 'running'));
   const paused = computed(() => snapshot.value?.paused ?? false);
+  /**
+   * Best validation accuracy so far of runs that have no summary yet (the host writes it when a
+   * run ends): from their epochs, fetched once per run, then from each epoch event.
+   */
+  const liveBest = ref<Record<string, LiveBest>>({});
+  const fetchingBest = new Set<string>();
+
+  function noteEpoch(runId: string, epoch: number, accuracy: number) {
+    const b = liveBest.value[runId];
+    if (b && b.accuracy >= accuracy) return;
+    liveBest.value = { ...liveBest.value, [runId]: { accuracy, epoch } };
+  }
+
+  /** Fills `liveBest` for running runs that recorded epochs before this window listened. */
+  function fillLiveBest() {
+    for (const r of running.value) {
+      if (r.summary || r.epochsDone === 0 || liveBest.value[r.id] || fetchingBest.has(r.id)) continue;
+      fetchingBest.add(r.id);
+      void runsApi
+        .get(r.id)
+        .then((d) => {
+          for (const e of d.result.epochs) noteEpoch(r.id, e.epoch, e.val.accuracy);
+        })
+        .catch(() => {
+          // The next refresh tries again; the column shows "–" meanwhile.
+        })
+        .finally(() => fetchingBest.delete(r.id));
+    }
+  }
+
+  /** The run's best validation accuracy: its summary's once ended, the best epoch so far while running. */
+  function bestOf(run: RunView): LiveBest | null {
+    const s = run.summary;
+    if (s?.bestValAccuracy != null) return { accuracy: s.bestValAccuracy, epoch: s.bestEpoch ?? null };
+    return liveBest.value[run.id] ?? null;
+  }
 
   async function refresh() {
     try {
       snapshot.value = await queueApi.list();
       executor.value = snapshot.value.executor;
       error.value = null;
+      fillLiveBest();
     } catch (err) {
       error.value = (err as Error).message;
     }
@@ -55,6 +97,12 @@ export const useQueueStore = defineStore('queue', () => {
         else if (e.type === 'epoch') {
           const run = snapshot.value?.runs.find((r) => r.id === e.runId);
           if (run) run.epochsDone = Math.max(run.epochsDone, e.epoch);
+          // Events cross a process boundary; one without a validation result adds no best.
+          if (typeof e.val?.accuracy === 'number') noteEpoch(e.runId, e.epoch, e.val.accuracy);
+        } else if (e.type === 'run-started') {
+          // A retried run starts over: its old best is not its best any more.
+          const { [e.runId]: _old, ...rest } = liveBest.value;
+          liveBest.value = rest;
         }
       });
       // ETAs and throughput come from the host's measurements: refetch while something runs or
@@ -111,6 +159,8 @@ export const useQueueStore = defineStore('queue', () => {
     queued,
     running,
     paused,
+    liveBest,
+    bestOf,
     init,
     refresh,
     refreshSoon,

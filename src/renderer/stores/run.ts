@@ -43,6 +43,8 @@ export const useRunStore = defineStore('run', () => {
           `started on ${e.environment.backend} (${e.environment.backendReason})${e.resumedFromEpoch ? `, resuming after epoch ${e.resumedFromEpoch}` : ''}`,
         );
         for (const n of e.notes) remember(e.runId, n);
+        // A retried or resumed run: its status, attempts and epochs are new.
+        if (mine) void reload();
         break;
       case 'epoch': {
         // The follower and the executor may both report an epoch: log it once.
@@ -83,8 +85,10 @@ export const useRunStore = defineStore('run', () => {
     if (subscribed) return;
     subscribed = true;
     runsApi.onRunner(onEvent);
+    // Any queue change may be this run's: a retry turns a failed run into a queued one, which a
+    // check of the status shown (failed) would miss.
     queueApi.onChanged(() => {
-      if (detail.value && ['queued', 'running'].includes(detail.value.run.status)) void reload();
+      if (detail.value) void reload();
     });
   }
 

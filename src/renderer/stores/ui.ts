@@ -36,7 +36,8 @@ export const useUiStore = defineStore('ui', () => {
 
   function notify(text: string, kind: Notice['kind'] = 'info', ms = 5000) {
     const id = next++;
-    notices.value.push({ id, kind, text });
+    // At most three at a time, newest last: older ones go rather than pile up over the view.
+    notices.value = [...notices.value.slice(-2), { id, kind, text }];
     if (ms > 0) setTimeout(() => dismiss(id), ms);
   }
 

@@ -13,17 +13,26 @@ import {
   AUX_PREFIX,
   TRAINING_ID,
   VALIDATION_ID,
+  MIN_FONT_SIZE,
   PALETTE,
   bandSeries,
+  compactPanels,
   emptyFigure,
   frame,
+  inPanel,
+  panelTitles,
   seriesGroups,
   subtitle,
   type ChartOptions,
+  type SeriesGroup,
 } from './frame';
 
 // The kinds and their descriptions live with the other table and figure options.
 export { FIGURE_KINDS, FIGURE_DESCRIPTIONS, type FigureKind };
+
+/** Each method once in the legend, in the groups' order (a method spans several panels). */
+const legendOf = (groups: readonly SeriesGroup[]) => [...new Set(groups.map((g) => g.name))];
+const placed = (series: SeriesOption[], g: SeriesGroup) => series.map((s) => inPanel(s, g.panel));
 
 export interface FigureOptions extends ChartOptions {
   /** Validation loss: mean cross-entropy (default) or the thesis's normalisation. */
@@ -65,22 +74,25 @@ function validationFigure(
   const log = metric === 'loss' && (o.logY ?? false);
   const groups = seriesGroups(runs, o);
   const series = groups.flatMap((g, i) =>
-    bandSeries(
-      aggregateByEpoch(
-        g.runs,
-        (e) => (metric === 'accuracy' ? e.val.accuracy : positiveIf(log, validationLoss(e, norm))),
-        x,
+    placed(
+      bandSeries(
+        aggregateByEpoch(
+          g.runs,
+          (e) => (metric === 'accuracy' ? e.val.accuracy : positiveIf(log, validationLoss(e, norm))),
+          x,
+        ),
+        {
+          id: `val:${i}`,
+          name: g.name,
+          color: g.color,
+          lineType: g.lineType,
+          scale: metric === 'accuracy' ? 100 : 1,
+          positive: log,
+          range: metric === 'accuracy' ? PERCENT : NON_NEGATIVE,
+          bands: o.bands,
+        },
       ),
-      {
-        id: `val:${i}`,
-        name: g.name,
-        color: g.color,
-        lineType: g.lineType,
-        scale: metric === 'accuracy' ? 100 : 1,
-        positive: log,
-        range: metric === 'accuracy' ? PERCENT : NON_NEGATIVE,
-        bands: o.bands,
-      },
+      g,
     ),
   );
   return frame({
@@ -90,8 +102,9 @@ function validationFigure(
     x,
     yName: metric === 'accuracy' ? 'Validation accuracy (%)' : lossAxisName(norm),
     yLog: log,
-    ...(metric === 'accuracy' ? { yMax: 100 } : {}),
-    legend: groups.map((g) => g.name),
+    yRange: metric === 'accuracy' ? PERCENT : NON_NEGATIVE,
+    panels: panelTitles(groups),
+    legend: legendOf(groups),
     series,
   });
 }
@@ -114,34 +127,37 @@ function trainVsValFigure(
   const series = groups.flatMap((g, i) => {
     const pick = (e: EpochRecord, split: 'train' | 'val') =>
       positiveIf(log, metric === 'accuracy' ? e[split].accuracy : e[split].loss);
-    return [
-      ...bandSeries(
-        aggregateByEpoch(g.runs, (e) => pick(e, 'val'), x),
-        {
-          id: `${VALIDATION_ID}${i}`,
-          name: g.name,
-          color: g.color,
-          lineType: 'solid',
-          scale,
-          positive: log,
-          range: metric === 'accuracy' ? PERCENT : NON_NEGATIVE,
-          bands: o.bands,
-        },
-      ),
-      ...bandSeries(
-        aggregateByEpoch(g.runs, (e) => pick(e, 'train'), x),
-        {
-          id: `${TRAINING_ID}${i}`,
-          name: g.name,
-          color: g.color,
-          lineType: 'dashed',
-          scale,
-          positive: log,
-          range: metric === 'accuracy' ? PERCENT : NON_NEGATIVE,
-          bands: o.bands,
-        },
-      ),
-    ];
+    return placed(
+      [
+        ...bandSeries(
+          aggregateByEpoch(g.runs, (e) => pick(e, 'val'), x),
+          {
+            id: `${VALIDATION_ID}${i}`,
+            name: g.name,
+            color: g.color,
+            lineType: 'solid',
+            scale,
+            positive: log,
+            range: metric === 'accuracy' ? PERCENT : NON_NEGATIVE,
+            bands: o.bands,
+          },
+        ),
+        ...bandSeries(
+          aggregateByEpoch(g.runs, (e) => pick(e, 'train'), x),
+          {
+            id: `${TRAINING_ID}${i}`,
+            name: g.name,
+            color: g.color,
+            lineType: 'dashed',
+            scale,
+            positive: log,
+            range: metric === 'accuracy' ? PERCENT : NON_NEGATIVE,
+            bands: o.bands,
+          },
+        ),
+      ],
+      g,
+    );
   });
   return frame({
     width: o.width,
@@ -152,8 +168,9 @@ function trainVsValFigure(
     x,
     yName: metric === 'accuracy' ? 'Accuracy (%)' : 'Loss (mean cross-entropy)',
     yLog: log,
-    ...(metric === 'accuracy' ? { yMax: 100 } : {}),
-    legend: groups.map((g) => g.name),
+    yRange: metric === 'accuracy' ? PERCENT : NON_NEGATIVE,
+    panels: panelTitles(groups),
+    legend: legendOf(groups),
     series,
   });
 }
@@ -187,6 +204,24 @@ class LabelSpacer {
   }
 }
 
+/**
+ * One label spacer per panel (labels of different panels cannot collide), each keeping labels
+ * apart by a share of the x axis that grows with the number of panels, since each is narrower.
+ */
+function panelSpacers(
+  runs: readonly RunResult[],
+  x: ChartX,
+  groups: readonly SeriesGroup[],
+): (panel: number) => LabelSpacer {
+  const panels = Math.max(1, new Set(groups.map((g) => g.panel)).size);
+  const spacers = new Map<number, LabelSpacer>();
+  return (panel) => {
+    let s = spacers.get(panel);
+    if (!s) spacers.set(panel, (s = new LabelSpacer(runs, x, Math.min(0.3, 0.07 * panels))));
+    return s;
+  };
+}
+
 /** Vertical marker lines at x positions, one per position, labelled with how many seeds share it. */
 function verticalMarks(
   marks: readonly { x: number; seed: number }[],
@@ -201,7 +236,13 @@ function verticalMarks(
     .map(([xv, seeds]) => ({
       xAxis: xv,
       lineStyle: { color, type: 'dashed', width: 1.2 },
-      label: { show: spacer.claim(xv), formatter: label(seeds.size), position: 'end', color, fontSize: 11 },
+      label: {
+        show: spacer.claim(xv),
+        formatter: label(seeds.size),
+        position: 'end',
+        color,
+        fontSize: MIN_FONT_SIZE,
+      },
     }));
 }
 
@@ -209,8 +250,9 @@ function restartFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOpt
   const x = o.x ?? 'epoch';
   const log = o.logY ?? true;
   const groups = seriesGroups(runs, o);
-  const spacer = new LabelSpacer(runs, x);
+  const spacerOf = panelSpacers(runs, x, groups);
   const series = groups.flatMap((g, i) => {
+    const spacer = spacerOf(g.panel);
     const points = aggregateByEpoch(g.runs, (e) => positiveIf(log, e.train.loss), x);
     const marks: { x: number; seed: number }[] = [];
     for (const r of g.runs) {
@@ -231,7 +273,7 @@ function restartFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOpt
     });
     const run = g.method.runs[0]!;
     const spec = run.methodSpec;
-    if (spec.id !== 'restart' || points.length === 0) return curves;
+    if (spec.id !== 'restart' || points.length === 0) return placed(curves, g);
     // The curve is the mean CE; a threshold on the thesis's scale is drawn where it fires there.
     const threshold = restartThresholdMeanCe(spec, run.batchSize);
     const thresholdLabel =
@@ -263,12 +305,13 @@ function restartFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOpt
             align: 'right',
             formatter: thresholdLabel,
             color: g.color,
+            fontSize: MIN_FONT_SIZE,
           },
         },
       ],
       z: 2,
     };
-    return [...curves, thresholdLine];
+    return placed([...curves, thresholdLine], g);
   });
   return frame({
     width: o.width,
@@ -277,7 +320,9 @@ function restartFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOpt
     x,
     yName: 'Training loss (mean cross-entropy)',
     yLog: log,
-    legend: groups.map((g) => g.name),
+    yRange: NON_NEGATIVE,
+    panels: panelTitles(groups),
+    legend: legendOf(groups),
     series,
   });
 }
@@ -293,7 +338,9 @@ const MAX_SAMPLES = 4000;
 function acceptanceFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOption {
   const x = o.x ?? 'epoch';
   const title = o.title ?? 'Acceptance probability of worsening moves';
-  const groups = seriesGroups(runs, o).filter((g) => g.runs.some((r) => r.epochs.some(hasAcceptance)));
+  const groups = compactPanels(
+    seriesGroups(runs, o).filter((g) => g.runs.some((r) => r.epochs.some(hasAcceptance))),
+  );
   if (groups.length === 0) return emptyFigure(title, 'No SSA or SGD-SA run recorded a worsening move.');
   const series: SeriesOption[] = [];
   groups.forEach((g, i) => {
@@ -325,17 +372,20 @@ function acceptanceFigure(runs: readonly RunResult[], o: FigureOptions): ECharts
     // The epoch mean sits at the middle of its epoch, among its samples.
     const centred = x === 'epoch' ? means.map((p) => ({ ...p, x: p.x - 0.5 })) : means;
     series.push(
-      ...bandSeries(centred, {
-        id: `mean:${i}`,
-        name: g.name,
-        color: g.color,
-        lineType: g.lineType,
-        range: { min: 0, max: 1 },
-        bands: o.bands,
-      }),
+      ...placed(
+        bandSeries(centred, {
+          id: `mean:${i}`,
+          name: g.name,
+          color: g.color,
+          lineType: g.lineType,
+          range: { min: 0, max: 1 },
+          bands: o.bands,
+        }),
+        g,
+      ),
     );
     // After the line, so that the legend shows a line for the method.
-    series.push(scatter);
+    series.push(inPanel(scatter, g.panel));
   });
   return frame({
     width: o.width,
@@ -349,7 +399,8 @@ function acceptanceFigure(runs: readonly RunResult[], o: FigureOptions): ECharts
     yName: 'Acceptance probability p',
     yMin: 0,
     yMax: 1,
-    legend: groups.map((g) => g.name),
+    panels: panelTitles(groups),
+    legend: legendOf(groups),
     series,
   });
 }
@@ -357,18 +408,22 @@ function acceptanceFigure(runs: readonly RunResult[], o: FigureOptions): ECharts
 function movesFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOption {
   const x = o.x ?? 'epoch';
   const title = o.title ?? 'Worsening moves per epoch';
-  const groups = seriesGroups(runs, o).filter((g) =>
-    g.runs.some((r) => r.epochs.some((e) => e.moves !== null)),
+  const groups = compactPanels(
+    seriesGroups(runs, o).filter((g) => g.runs.some((r) => r.epochs.some((e) => e.moves !== null))),
   );
   if (groups.length === 0)
     return emptyFigure(title, 'No SSA or SGD-SA runs: only they make worsening moves.');
-  const single = groups.length === 1;
+  // One method: colour tells accepted from rejected. Several: colour is the method (as in every
+  // other figure) and the line style tells accepted (solid) from rejected (dashed). Networks are
+  // panels either way, so no encoding means two things.
+  const oneMethod = new Set(groups.map((g) => g.name)).size === 1;
   const legend: string[] = [];
-  const spacer = new LabelSpacer(runs, x);
+  const spacerOf = panelSpacers(runs, x, groups);
   const series = groups.flatMap((g, i) => {
-    const accepted = single ? 'Accepted worsening moves' : `${g.name}: accepted`;
-    const rejected = single ? 'Rejected worsening moves' : `${g.name}: rejected`;
-    legend.push(accepted, rejected);
+    const spacer = spacerOf(g.panel);
+    const accepted = oneMethod ? 'Accepted worsening moves' : `${g.name}: accepted`;
+    const rejected = oneMethod ? 'Rejected worsening moves' : `${g.name}: rejected`;
+    for (const n of [accepted, rejected]) if (!legend.includes(n)) legend.push(n);
     const drops: { x: number; seed: number }[] = [];
     for (const r of g.runs) {
       for (const e of r.epochs) {
@@ -384,33 +439,38 @@ function movesFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOptio
           data: verticalMarks(drops, (n) => (n > 1 ? `ε ÷ 10 (${n} seeds)` : 'ε ÷ 10'), dropColor, spacer),
         }
       : undefined;
-    return [
-      ...bandSeries(
-        aggregateByEpoch(g.runs, (e) => e.moves?.acceptedWorse ?? null, x),
-        {
-          id: `accepted:${i}`,
-          name: accepted,
-          color: single ? PALETTE[0]! : g.color,
-          lineType: 'solid',
-          range: NON_NEGATIVE,
-          bands: o.bands,
-          line: markLine ? ({ markLine } as Partial<LineSeriesOption>) : {},
-        },
-      ),
-      ...bandSeries(
-        aggregateByEpoch(g.runs, (e) => e.moves?.rejectedWorse ?? null, x),
-        {
-          id: `rejected:${i}`,
-          name: rejected,
-          color: single ? PALETTE[1]! : g.color,
-          lineType: 'dashed',
-          range: NON_NEGATIVE,
-          bands: o.bands,
-        },
-      ),
-    ];
+    return placed(
+      [
+        ...bandSeries(
+          aggregateByEpoch(g.runs, (e) => e.moves?.acceptedWorse ?? null, x),
+          {
+            id: `accepted:${i}`,
+            name: accepted,
+            color: oneMethod ? PALETTE[0]! : g.color,
+            lineType: 'solid',
+            range: NON_NEGATIVE,
+            bands: o.bands,
+            line: markLine ? ({ markLine } as Partial<LineSeriesOption>) : {},
+          },
+        ),
+        ...bandSeries(
+          aggregateByEpoch(g.runs, (e) => e.moves?.rejectedWorse ?? null, x),
+          {
+            id: `rejected:${i}`,
+            name: rejected,
+            color: oneMethod ? PALETTE[1]! : g.color,
+            lineType: 'dashed',
+            range: NON_NEGATIVE,
+            bands: o.bands,
+          },
+        ),
+      ],
+      g,
+    );
   });
-  const sub = subtitle(groups) + (single ? ` · ${groups[0]!.name}` : '');
+  const panels = panelTitles(groups);
+  const sub =
+    subtitle(groups) + (oneMethod ? ` · ${groups[0]!.name}` : ' · solid: accepted; dashed: rejected');
   const anyDrop = groups.some((g) => g.runs.some((r) => r.epochs.some((e) => e.epsilonDropped)));
   return frame({
     width: o.width,
@@ -419,6 +479,7 @@ function movesFigure(runs: readonly RunResult[], o: FigureOptions): EChartsOptio
     x,
     yName: 'Worsening moves per epoch',
     yMin: 0,
+    panels,
     legend,
     series,
   });
