@@ -32,7 +32,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '(^|/)trainer(/(?!(protocol|checkpoint|weights-file|backend/backend-request)(\\.ts)?$).*)?$',
+              regex:
+                '(^|/)trainer(/(?!(protocol|checkpoint|weights-file|backend/backend-request)(\\.ts)?$).*)?$',
               message:
                 'hosts import of the trainer only trainer/protocol, trainer/checkpoint, trainer/weights-file and trainer/backend/backend-request (DESIGN.md, layers)',
             },
