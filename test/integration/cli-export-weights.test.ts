@@ -4,9 +4,10 @@
 // refusal exits 2 with a message and writes nothing.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AnnealabApp } from '../../src/main/services/app';
 import { submitExperiment } from '../../src/main/services/experiments';
 import { Store } from '../../src/main/store';
 import '../../src/main/trainer/gradients';
@@ -14,6 +15,7 @@ import { prepareData } from '../../src/main/trainer/data/prepare';
 import { validate } from '../../src/main/trainer/evaluate';
 import { loadWeights } from '../../src/main/trainer/load-weights';
 import { readWeightsFile } from '../../src/main/trainer/weights-file';
+import { ContractError, createRegistry, routes } from '../../src/shared/contract';
 import type { RunRecord } from '../../src/shared/results';
 import { validateSpec } from '../../src/shared/spec';
 import { runCli, tempDir, writeSpec } from '../helpers/cli';
@@ -113,6 +115,32 @@ describe('annealab runs export-weights', () => {
     expect(file.meta.validation!.accuracy).toBe(finished.summary!.bestValAccuracy);
     expect(again.loss).toBeCloseTo(file.meta.validation!.loss, 6);
     loaded.dispose();
+  });
+
+  it('offers the same file as a download through the runs.exportWeights route', async () => {
+    const out = join(dir, 'for-route.weights');
+    expect((await exportWeights(finished.id, '--out', out)).code).toBe(0);
+    const app = AnnealabApp.start({ dataDir, host: 'web', role: 'test', execute: false });
+    try {
+      // The registry the web host builds, checking the output against its schema.
+      const registry = createRegistry(routes, app.handlers, 'web', { checkOutputs: true });
+      const file = (await registry.invoke('runs.exportWeights', { runId: finished.id.slice(0, 6) })) as {
+        filename: string;
+        encoding: string;
+        content: string;
+      };
+      expect(file.filename).toBe(`mlp-seed1-${finished.id.slice(0, 8)}-best.weights`);
+      expect(file.encoding).toBe('base64');
+      expect(Buffer.from(file.content, 'base64').equals(readFileSync(out))).toBe(true);
+      const refused = await registry
+        .invoke('runs.exportWeights', { runId: failed.id })
+        .catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ContractError);
+      expect((refused as ContractError).code).toBe('not-found');
+      expect((refused as ContractError).message).toMatch(/has no best weights/);
+    } finally {
+      await app.close();
+    }
   });
 
   it('writes the last checkpoint’s weights of a run that did not finish, with --last and --json', async () => {

@@ -2,12 +2,13 @@
 // run with its records, and the runs (with their epochs) a comparison or an export covers.
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ContractError, type RunDetail, type RunView } from '../../shared/contract';
+import { ContractError, type ExportFile, type RunDetail, type RunView } from '../../shared/contract';
 import type { ModelId } from '../../shared/ids';
 import { runEta, type RunResult } from '../../shared/results';
 import { StoreRefusal, type ExperimentRow, type RunRow, type Store } from '../store';
 import { checkpointPath, readCheckpoint } from '../trainer/checkpoint';
 import {
+  encodeWeightsFile,
   isBufferName,
   readStoredWeights,
   writeWeightsFile,
@@ -104,20 +105,7 @@ export async function exportWeights(
 ): Promise<WeightsExport> {
   const out = resolve(options.out);
   checkOutPath(out);
-  const run = findRun(store, key);
-  const experiment = findExperiment(store, run.experimentId);
-  const file = options.last
-    ? await lastCheckpointWeights(store, dataDir, run, experiment)
-    : await bestWeights(store, dataDir, run, experiment);
-  file.meta.run = {
-    runId: run.id,
-    experimentId: experiment.id,
-    experimentName: experiment.name,
-    method: run.method,
-    label: run.label,
-    seed: run.seed,
-    dataset: experiment.spec.dataset.id,
-  };
+  const { file, run } = await runWeights(store, dataDir, key, Boolean(options.last));
   writeWeightsFile(out, file);
   const { meta } = file;
   return {
@@ -131,6 +119,46 @@ export async function exportWeights(
     tensors: file.params.length + file.buffers.length,
     notes: meta.notes,
   };
+}
+
+/** The same file as `exportWeights` writes, as a download (the `runs.exportWeights` route). */
+export async function weightsDownload(
+  store: Store,
+  dataDir: string,
+  key: string,
+  options: { last: boolean },
+): Promise<ExportFile> {
+  const { file, run } = await runWeights(store, dataDir, key, options.last);
+  return {
+    filename: `${run.model}-seed${run.seed}-${run.id.slice(0, 8)}-${file.meta.kind}.weights`,
+    mime: 'application/octet-stream',
+    content: encodeWeightsFile(file).toString('base64'),
+    encoding: 'base64',
+  };
+}
+
+/** A run's best (or last checkpoint's) weights in the weights format, with its identity. */
+async function runWeights(
+  store: Store,
+  dataDir: string,
+  key: string,
+  last: boolean,
+): Promise<{ file: WeightsFile; run: RunRow }> {
+  const run = findRun(store, key);
+  const experiment = findExperiment(store, run.experimentId);
+  const file = last
+    ? await lastCheckpointWeights(store, dataDir, run, experiment)
+    : await bestWeights(store, dataDir, run, experiment);
+  file.meta.run = {
+    runId: run.id,
+    experimentId: experiment.id,
+    experimentName: experiment.name,
+    method: run.method,
+    label: run.label,
+    seed: run.seed,
+    dataset: experiment.spec.dataset.id,
+  };
+  return { file, run };
 }
 
 function checkOutPath(out: string): void {

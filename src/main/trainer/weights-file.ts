@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { MODEL_IDS, type ModelId } from '../../shared/ids';
 import type { SavedTensor } from './methods/method';
-import { readTensorFile, writeTensorFile } from './tensor-file';
+import { encodeTensorFile, readTensorFile, writeTensorFile } from './tensor-file';
 
 export const WEIGHTS_FORMAT = 'annealab-weights';
 
@@ -63,6 +63,11 @@ export interface WeightsFile {
 
 export function writeWeightsFile(path: string, file: WeightsFile): void {
   writeTensorFile(path, weightsMetaSchema.parse(file.meta), { params: file.params, buffers: file.buffers });
+}
+
+/** The file's bytes, for a download (the `runs.exportWeights` route). */
+export function encodeWeightsFile(file: WeightsFile): Buffer {
+  return encodeTensorFile(weightsMetaSchema.parse(file.meta), { params: file.params, buffers: file.buffers });
 }
 
 /** A best-weights file as a run stored it: this format, or the one before it (parameters only). */

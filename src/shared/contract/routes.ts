@@ -82,6 +82,12 @@ export const routes = {
     input: z.object({ runId: id }).strict(),
     output: runDetailSchema,
   }),
+  'runs.exportWeights': route({
+    summary:
+      'a run’s best weights (or its last checkpoint’s) with batch-norm buffers, as a download (docs/weights-format.md)',
+    input: z.object({ runId: id, last: z.boolean().default(false) }).strict(),
+    output: exportFileSchema,
+  }),
   'results.get': route({
     summary: 'runs with their epoch records, for charts and the comparison table',
     input: selectionSchema,
