@@ -75,7 +75,7 @@ describe('the contract registry', () => {
     await expect(
       createRegistry(table, wrong, 'web', { checkOutputs: false }).invoke('a.echo', { text: 'x' }),
     ).resolves.toBe(42);
-    // Tests run with checking on by default (NODE_ENV is not "production").
+    // Tests run with checking on by default (vitest sets NODE_ENV to "test").
     await expect(createRegistry(table, wrong, 'web').invoke('a.echo', { text: 'x' })).rejects.toThrow(
       /wrong shape/,
     );
