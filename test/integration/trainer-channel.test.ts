@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AnnealabApp } from '../../src/main/services/app';
-import { forkTrainer, setTrainerSpawner, type TrainerSpawner } from '../../src/main/services/trainer-process';
+import {
+  forkTrainer,
+  setTrainerSpawner,
+  startTrainer,
+  type TrainerSpawner,
+} from '../../src/main/services/trainer-process';
+import type { TrainerEvent } from '../../src/main/trainer/protocol';
 import { parseTrainerEvent } from '../../src/main/trainer/protocol';
 import type { RunnerEvent } from '../../src/shared/events';
 
@@ -87,6 +93,38 @@ describe('the trainer→host channel', () => {
     // The trainer was told to stop, and the host is still serving.
     await expect.poll(() => existsSync(marker)).toBe(true);
     expect((await app.handlers['queue.list']({})).runs.map((r) => r.status)).toEqual(['failed']);
+  });
+});
+
+describe('the host→trainer channel', () => {
+  it('the real trainer fails a run whose start command is malformed, and says what was wrong', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'annealab-command-'));
+    try {
+      const events: TrainerEvent[] = [];
+      const handle = startTrainer(
+        {
+          type: 'start',
+          experimentId: 'e',
+          runId: 'r',
+          spec: { name: 'x' },
+          methodIndex: 0,
+          model: 'mlp',
+          seed: 'one',
+          dataDir: dir,
+          backend: { request: 'cpu', source: 'flag' },
+          resume: false,
+        } as never,
+        (e) => events.push(e),
+      );
+      await handle.done;
+      expect(events).toHaveLength(1);
+      expect(events[0]!.type).toBe('failed');
+      expect(events[0]!.type === 'failed' && events[0]!.reason).toMatch(
+        /^the host sent the trainer a malformed command \(spec\.dataset: .*seed: /,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

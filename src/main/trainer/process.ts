@@ -17,7 +17,7 @@ import {
   writeCheckpoint,
   type Checkpoint,
 } from './checkpoint';
-import type { StartCommand, TrainerCommand, TrainerEvent } from './protocol';
+import { commandProblem, type StartCommand, type TrainerCommand, type TrainerEvent } from './protocol';
 import { writeBestWeights } from './best-weights';
 
 const PROGRESS_INTERVAL_MS = 250;
@@ -97,7 +97,14 @@ async function run(cmd: StartCommand): Promise<void> {
   await send({ type: outcome.status, summary });
 }
 
-process.on('message', (message: TrainerCommand) => {
+process.on('message', (raw: unknown) => {
+  const problem = commandProblem(raw);
+  if (problem) {
+    void send({ type: 'failed', reason: problem }).then(() => process.exit(1));
+    return;
+  }
+  // Checked above; the host's own values are used as they came, not a re-parsed copy.
+  const message = raw as TrainerCommand;
   if (message.type === 'cancel') {
     cancelRequested = true;
     return;

@@ -4,26 +4,34 @@
 // with `parseTrainerEvent` and turns one it cannot read into a run failure that says what was
 // wrong, instead of storing it.
 import { z } from 'zod';
-import type { ModelId } from '../../shared/ids';
+import { MODEL_IDS } from '../../shared/ids';
 import { epochRecordSchema, runEnvironmentSchema, runSummarySchema } from '../../shared/records';
-import type { ExperimentSpec } from '../../shared/spec';
+import { specSchema } from '../../shared/spec';
 
-export interface StartCommand {
-  type: 'start';
-  experimentId: string;
-  runId: string;
-  spec: ExperimentSpec;
-  methodIndex: number;
-  model: ModelId;
-  seed: number;
-  dataDir: string;
+export const startCommandSchema = z.object({
+  type: z.literal('start'),
+  experimentId: z.string().min(1),
+  runId: z.string().min(1),
+  spec: specSchema,
+  methodIndex: z.number().int().min(0),
+  model: z.enum(MODEL_IDS),
+  seed: z.number().int(),
+  dataDir: z.string().min(1),
   /** The backend request after flag > env > spec precedence. */
-  backend: { request: ExperimentSpec['backend']; source: 'flag' | 'env' | 'spec' | 'default' };
+  backend: z.object({
+    request: specSchema.shape.backend,
+    source: z.enum(['flag', 'env', 'spec', 'default']),
+  }),
   /** Continue from the run's checkpoint in the data dir (the host knows one was recorded). */
-  resume: boolean;
-}
+  resume: z.boolean(),
+});
+export type StartCommand = z.infer<typeof startCommandSchema>;
 
-export type TrainerCommand = StartCommand | { type: 'cancel' };
+export const trainerCommandSchema = z.discriminatedUnion('type', [
+  startCommandSchema,
+  z.object({ type: z.literal('cancel') }),
+]);
+export type TrainerCommand = z.infer<typeof trainerCommandSchema>;
 
 export const trainerEventSchema = z.discriminatedUnion('type', [
   z.object({
@@ -61,15 +69,26 @@ export function parseTrainerEvent(
 ): { ok: true; event: TrainerEvent } | { ok: false; reason: string } {
   const parsed = trainerEventSchema.safeParse(message);
   if (parsed.success) return { ok: true, event: parsed.data };
-  const problems = parsed.error.issues
+  return {
+    ok: false,
+    reason: `the trainer sent a malformed message (${describe(parsed.error)}): ${quote(message)}`,
+  };
+}
+
+/** The same check the other way: what a trainer does with a command it cannot read (it fails the run). */
+export function commandProblem(message: unknown): string | null {
+  const parsed = trainerCommandSchema.safeParse(message);
+  return parsed.success
+    ? null
+    : `the host sent the trainer a malformed command (${describe(parsed.error)}): ${quote(message)}`;
+}
+
+function describe(error: z.ZodError): string {
+  const problems = error.issues
     .slice(0, 5)
     .map((i) => `${i.path.map(String).join('.') || '(message)'}: ${i.message}`)
     .join('; ');
-  const more = parsed.error.issues.length > 5 ? ` (and ${parsed.error.issues.length - 5} more)` : '';
-  return {
-    ok: false,
-    reason: `the trainer sent a malformed message (${problems}${more}): ${quote(message)}`,
-  };
+  return error.issues.length > 5 ? `${problems} (and ${error.issues.length - 5} more)` : problems;
 }
 
 function quote(message: unknown): string {
