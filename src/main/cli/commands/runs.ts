@@ -1,7 +1,7 @@
 // `annealab runs …`: runs and their per-epoch records, from the store.
 import type { Command } from 'commander';
 import { findExperiment } from '../../services/experiments';
-import { exportWeights } from '../../services/runs';
+import { exportWeights } from '../../services/run-weights';
 import {
   DATA_DIR_HELP as dataDirHelp,
   DATA_DIR_OPTION as dataDirOption,

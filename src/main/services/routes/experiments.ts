@@ -1,6 +1,7 @@
 // experiments.*, runs.get, runs.exportWeights and results.get.
 import { checkExperiment, experimentSummaries, submitSpec } from '../experiments';
-import { runDetail, selectResults, weightsDownload } from '../runs';
+import { weightsDownload } from '../run-weights';
+import { runDetail, selectResults } from '../runs';
 import type { AppHandlers, RouteContext } from './context';
 
 export const experimentRoutes = (
