@@ -66,6 +66,38 @@ describe('the web host’s route outputs', () => {
     expect(r.body.value).toBeUndefined();
   });
 
+  it('serves every read route of a host with an experiment in the shapes the contract says', async () => {
+    const spec = {
+      name: 'outputs',
+      dataset: { id: 'mnist', trainSize: 100, testSize: 50 },
+      models: ['mlp'],
+      methods: [{ id: 'sgd' }, { id: 'ssa' }],
+      seeds: [1, 2],
+      epochs: 2,
+      batchSize: 50,
+    };
+    const submitted = await invoke('experiments.submit', { spec });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
+    const runId: string = submitted.body.value.runIds[0];
+    expect((await invoke('queue.cancel', { runId })).status).toBe(200);
+    const experimentIds = [submitted.body.value.experimentId];
+    for (const [name, input] of [
+      ['app.info', {}],
+      ['system.info', {}],
+      ['experiments.list', {}],
+      ['experiments.validate', { spec }],
+      ['runs.get', { runId }],
+      ['results.get', { experimentIds }],
+      ['datasets.list', {}],
+      ['datasets.describe', { name: 'mnist' }],
+      ['datasets.preview', { id: 'mnist', samples: 4 }],
+      ['export.table', { experimentIds, format: 'csv' }],
+    ] as const) {
+      const r = await invoke(name, input);
+      expect(r.status, `${name}: ${JSON.stringify(r.body.error)}`).toBe(200);
+    }
+  }, 120_000);
+
   it('serves the routes whose handlers build what the contract says', async () => {
     const info = await invoke('app.info', {});
     expect(info.status).toBe(200);
