@@ -88,6 +88,16 @@ describe('the weights file', () => {
     expect(stored.kind).toBe('legacy');
     expect(stored.kind === 'legacy' && stored.params.length).toBe(file.params.length);
     expect(() => readWeightsFile(old)).toThrow(/older Annealab .*annealab runs export-weights/);
+    // Given the shape its header lacks, it loads: an MLP has no running statistics to miss.
+    const legacy = loadWeights(old, { input: { height: 8, width: 8, channels: 1 }, numClasses: 4 });
+    expect(legacy.meta.buffers).toBe('not-saved');
+    expect(legacy.notes).toEqual([]);
+    const fromNew = loadWeights(path);
+    expect(validate(legacy.net, legacy.params, data.test, 32)).toEqual(
+      validate(fromNew.net, fromNew.params, data.test, 32),
+    );
+    legacy.dispose();
+    fromNew.dispose();
     // Tensors of one network under the name of another.
     const wrong = join(dir, 'wrong.weights');
     writeWeightsFile(wrong, { ...file, meta: { ...file.meta, numClasses: 5 } });

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SavedTensor } from './methods/method';
 import { bindBuffers, buildNetwork, initialBuffers, type Network } from './models';
-import { readWeightsFile, type WeightsMeta } from './weights-file';
+import { readStoredWeights, readWeightsFile, type WeightsFile, type WeightsMeta } from './weights-file';
 
 export interface LoadedWeights {
   meta: WeightsMeta;
@@ -17,8 +17,15 @@ export interface LoadedWeights {
   dispose(): void;
 }
 
-export function loadWeights(path: string): LoadedWeights {
-  const file = readWeightsFile(path);
+/**
+ * `legacy`: for a best-weights file of an older Annealab (parameters only, no input shape in its
+ * header), the input and classes to build its network with (the run's dataset's).
+ */
+export function loadWeights(
+  path: string,
+  legacy?: { input: WeightsMeta['input']; numClasses: number },
+): LoadedWeights {
+  const file = legacy ? upgraded(path, legacy) : readWeightsFile(path);
   const { meta } = file;
   const net = buildNetwork(meta.model, meta.input, meta.numClasses);
   const notes = [...meta.notes];
@@ -74,4 +81,28 @@ function expectTensors(
   if (problems.length > 0) {
     throw new Error(`${path} does not fit the network it names: ${problems.slice(0, 3).join('; ')}`);
   }
+}
+
+/** An older best-weights file as this format has it: no running statistics, the given shape. */
+function upgraded(path: string, shape: { input: WeightsMeta['input']; numClasses: number }): WeightsFile {
+  const stored = readStoredWeights(path);
+  if (stored.kind === 'current') return stored.file;
+  return {
+    meta: {
+      format: 'annealab-weights',
+      version: 1,
+      model: stored.model,
+      input: shape.input,
+      numClasses: shape.numClasses,
+      dtype: 'float32',
+      byteOrder: 'little-endian',
+      kind: 'best',
+      epoch: stored.epoch,
+      validation: null,
+      buffers: 'not-saved',
+      notes: [],
+    },
+    params: stored.params,
+    buffers: [],
+  };
 }

@@ -106,7 +106,7 @@ export function readWeightsFile(path: string): WeightsFile {
   if (stored.kind === 'legacy') {
     throw new Error(
       `${path} is a best-weights file of an older Annealab (no input shape in its header): ` +
-        'export it with `annealab runs export-weights RUN --out FILE` to get a loadable file',
+        'export it with `annealab runs export-weights RUN --out FILE`, or pass loadWeights the input shape and classes',
     );
   }
   return stored.file;
