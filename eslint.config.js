@@ -23,8 +23,8 @@ export default tseslint.config(
   {
     // The layer rule of DESIGN.md: the hosts and what they run in-process (services, store,
     // exports, datasets) import nothing of the trainer but its protocol, the checkpoint's
-    // metadata and the tfjs-free backend request; anything else would load TensorFlow.js into
-    // the Electron main process. Exempt: `annealab models`, which builds networks to print them
+    // metadata, the weights file format and the tfjs-free backend request; anything else would
+    // load TensorFlow.js into the Electron main process. Exempt: `annealab models`, which builds networks to print them
     // (and loads them only when it runs), and the utility process's entry, which is a trainer.
     files: ['src/main/{services,cli,web,electron,store,export,datasets}/**/*.{ts,mts}'],
     ignores: ['src/main/cli/commands/models.ts', 'src/main/electron/trainer-entry.ts'],
@@ -34,9 +34,10 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '(^|/)trainer(/(?!(protocol|checkpoint|backend/backend-request)(\\.ts)?$).*)?$',
+              regex:
+                '(^|/)trainer(/(?!(protocol|checkpoint|weights-file|backend/backend-request)(\\.ts)?$).*)?$',
               message:
-                'hosts import of the trainer only trainer/protocol, trainer/checkpoint and trainer/backend/backend-request (DESIGN.md, layers)',
+                'hosts import of the trainer only trainer/protocol, trainer/checkpoint, trainer/weights-file and trainer/backend/backend-request (DESIGN.md, layers)',
             },
           ],
         },

@@ -1,39 +1,51 @@
 // What a host tells its watchers (the CLI's progress, --json lines, the UI over SSE).
-import type { EpochRecord, RunEnvironment, RunSummary } from './records';
+import { z } from 'zod';
+import { epochRecordSchema, runEnvironmentSchema, runSummarySchema } from './records';
 
-export interface RunIdentity {
-  experimentId: string;
-  runId: string;
-  method: string;
-  label: string;
-  model: string;
-  seed: number;
-}
+export const runIdentitySchema = z.object({
+  experimentId: z.string().min(1),
+  runId: z.string().min(1),
+  method: z.string(),
+  label: z.string(),
+  model: z.string(),
+  seed: z.number().int(),
+});
+export type RunIdentity = z.infer<typeof runIdentitySchema>;
 
-export type RunnerEvent =
-  | ({
-      type: 'run-started';
-      environment: RunEnvironment;
-      trainCount: number;
-      testCount: number;
-      notes: string[];
-      /** Set when the run continues from a checkpoint. */
-      resumedFromEpoch: number | null;
-    } & RunIdentity)
-  | ({ type: 'log'; message: string } & RunIdentity)
-  | ({ type: 'progress'; epoch: number; step: number; steps: number; epochs: number } & RunIdentity)
-  | EpochRecord
-  | ({ type: 'run-finished'; summary: RunSummary } & RunIdentity)
-  | ({ type: 'run-cancelled'; summary: RunSummary | null } & RunIdentity)
-  | ({ type: 'run-failed'; reason: string } & RunIdentity)
-  | {
-      type: 'experiment-finished';
-      experimentId: string;
-      name: string;
-      finished: number;
-      failed: number;
-      cancelled: number;
-      interrupted: number;
-    };
+const withIdentity = <S extends z.core.$ZodShape>(shape: S) => runIdentitySchema.extend(shape);
+
+export const runnerEventSchema = z.discriminatedUnion('type', [
+  withIdentity({
+    type: z.literal('run-started'),
+    environment: runEnvironmentSchema,
+    trainCount: z.number().int().min(0),
+    testCount: z.number().int().min(0),
+    notes: z.array(z.string()),
+    /** Set when the run continues from a checkpoint. */
+    resumedFromEpoch: z.number().int().nullable(),
+  }),
+  withIdentity({ type: z.literal('log'), message: z.string() }),
+  withIdentity({
+    type: z.literal('progress'),
+    epoch: z.number().int().min(0),
+    step: z.number().int().min(0),
+    steps: z.number().int().min(0),
+    epochs: z.number().int().min(0),
+  }),
+  epochRecordSchema,
+  withIdentity({ type: z.literal('run-finished'), summary: runSummarySchema }),
+  withIdentity({ type: z.literal('run-cancelled'), summary: runSummarySchema.nullable() }),
+  withIdentity({ type: z.literal('run-failed'), reason: z.string() }),
+  z.object({
+    type: z.literal('experiment-finished'),
+    experimentId: z.string().min(1),
+    name: z.string(),
+    finished: z.number().int().min(0),
+    failed: z.number().int().min(0),
+    cancelled: z.number().int().min(0),
+    interrupted: z.number().int().min(0),
+  }),
+]);
+export type RunnerEvent = z.infer<typeof runnerEventSchema>;
 
 export type RunnerListener = (event: RunnerEvent) => void;

@@ -1,97 +1,119 @@
 // The per-epoch record: what the trainer emits, the store keeps, the CLI prints with --json,
 // the UI charts and the exports tabulate. One shape everywhere (DESIGN.md, "CLI").
-import type { MethodId } from './ids';
+// Each shape is declared once, as a zod schema, and its type is derived from it: the host
+// checks what a trainer sends against these schemas (services/trainer-process.ts) and the web
+// host checks its route outputs with them, so a field the type has is a field that is checked.
+import { z } from 'zod';
+import { METHOD_IDS } from './ids';
 
-export interface LossAccuracy {
+const count = z.number().int().min(0);
+const fraction = z.number().min(0).max(1);
+
+export const lossAccuracySchema = z.object({
   /** Mean cross-entropy over the examples. */
-  loss: number;
+  loss: z.number(),
   /** Fraction in [0, 1]. */
-  accuracy: number;
-}
+  accuracy: fraction,
+});
+export type LossAccuracy = z.infer<typeof lossAccuracySchema>;
 
-export interface ValidationResult extends LossAccuracy {
+export const validationResultSchema = lossAccuracySchema.extend({
   /**
    * The thesis's Loss column: the sum over test minibatches of the minibatch-mean
    * cross-entropy, divided by the number of test examples (about loss / batchSize).
    */
-  lossThesis: number;
-}
+  lossThesis: z.number(),
+});
+export type ValidationResult = z.infer<typeof validationResultSchema>;
 
-export interface Counters {
+export const countersSchema = z.object({
   /** Wall time since the run started, in seconds. */
-  seconds: number;
+  seconds: z.number().min(0),
   /** Cumulative forward passes over training minibatches (SSA: three per minibatch). */
-  forward: number;
+  forward: count,
   /** Cumulative backward passes over training minibatches. */
-  backward: number;
+  backward: count,
   /** Cumulative parameter updates (accepted moves for SSA and SGD-SA). */
-  updates: number;
-}
+  updates: count,
+});
+export type Counters = z.infer<typeof countersSchema>;
 
-export interface MoveCounts {
-  better: number;
-  acceptedWorse: number;
-  rejectedWorse: number;
-}
+export const moveCountsSchema = z.object({ better: count, acceptedWorse: count, rejectedWorse: count });
+export type MoveCounts = z.infer<typeof moveCountsSchema>;
 
 /**
  * Acceptance probabilities p = exp(-Δ/T) of the worsening moves of one epoch: a faithful
  * summary plus the values themselves (all of them when there are at most `SAMPLE_LIMIT`,
  * otherwise evenly spaced ones in the order they were drawn).
  */
-export interface AcceptanceSummary {
-  count: number;
-  mean: number | null;
-  min: number | null;
-  max: number | null;
-  median: number | null;
-  sample: number[];
-  sampled: boolean;
-}
+export const acceptanceSummarySchema = z.object({
+  count,
+  mean: z.number().nullable(),
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+  median: z.number().nullable(),
+  sample: z.array(z.number()),
+  sampled: z.boolean(),
+});
+export type AcceptanceSummary = z.infer<typeof acceptanceSummarySchema>;
 
-export interface RestartEvent {
-  epoch: number;
+export const restartEventSchema = z.object({
+  epoch: z.number().int().min(1),
   /** Minibatch step (within the epoch, 1-based) at which it happened; null when checked per epoch. */
-  step: number | null;
+  step: z.number().int().min(1).nullable(),
   /** The training-loss estimate that fell below restartEpsilon, on the method's loss scale. */
-  estimate: number;
-}
+  estimate: z.number(),
+});
+export type RestartEvent = z.infer<typeof restartEventSchema>;
 
-export interface EpochRecord {
-  type: 'epoch';
-  experimentId: string;
-  runId: string;
-  method: MethodId;
-  label: string;
-  model: string;
-  seed: number;
+/**
+ * Early stopping after an epoch: the validation accuracy to beat by more than minDelta, the
+ * epochs in a row that have not, and whether the run stopped here. A resumed run continues the
+ * count from its checkpoint's record.
+ */
+export const earlyStoppingStateSchema = z.object({
+  bestAccuracy: z.number(),
+  epochsWithoutImprovement: count,
+  patience: z.number().int().min(1),
+  stopped: z.boolean(),
+});
+export type EarlyStoppingState = z.infer<typeof earlyStoppingStateSchema>;
+
+export const epochRecordSchema = z.object({
+  type: z.literal('epoch'),
+  experimentId: z.string().min(1),
+  runId: z.string().min(1),
+  method: z.enum(METHOD_IDS),
+  label: z.string(),
+  model: z.string().min(1),
+  seed: z.number().int(),
   /** 1-based. */
-  epoch: number;
-  val: ValidationResult;
+  epoch: z.number().int().min(1),
+  val: validationResultSchema,
   /** Training estimate on `estimateBatches` random minibatches after the epoch. */
-  train: LossAccuracy;
+  train: lossAccuracySchema,
   /** The exact training loss over the whole training split, when the spec asks for it. */
-  trainExact: LossAccuracy | null;
-  counters: Counters;
+  trainExact: lossAccuracySchema.nullable(),
+  counters: countersSchema,
   /** SSA and SGD-SA only. */
-  moves: MoveCounts | null;
-  acceptance: AcceptanceSummary | null;
+  moves: moveCountsSchema.nullable(),
+  acceptance: acceptanceSummarySchema.nullable(),
   /** Temperature in force during this epoch (SSA, SGD-SA). */
-  temperature: number | null;
+  temperature: z.number().nullable(),
   /** SSA's ε in force during this epoch. */
-  epsilon: number | null;
+  epsilon: z.number().nullable(),
   /** SSA: ε was divided by 10 at the end of this epoch. */
-  epsilonDropped: boolean | null;
+  epsilonDropped: z.boolean().nullable(),
   /** Learning rate in force during this epoch (the gradient methods: SGD, scheduled SGD, restarts, Adam, …). */
-  lr: number | null;
+  lr: z.number().nullable(),
   /** SGD-SA: how often each learning rate of the set was drawn this epoch, keyed by the rate. */
-  lrCounts: Record<string, number> | null;
+  lrCounts: z.record(z.string(), count).nullable(),
   /** Restart method: total restarts so far. */
-  restarts: number | null;
+  restarts: count.nullable(),
   /** Restart method: the restarts that happened during this epoch. */
-  restartEvents: RestartEvent[] | null;
+  restartEvents: z.array(restartEventSchema).nullable(),
   /** True when this epoch's validation result is the best so far (its weights are kept). */
-  best: boolean;
+  best: z.boolean(),
   /**
    * Batch-norm networks only (absent otherwise): how the method kept the running statistics that
    * validation and the training estimate normalise with. 'training-steps': every gradient step
@@ -100,41 +122,32 @@ export interface EpochRecord {
    * minibatch the statistics of the weights the Metropolis rule kept were folded in (ssa, sgd-sa;
    * METHODS.md).
    */
-  batchNorm?: 'training-steps' | 'accepted-weights';
+  batchNorm: z.enum(['training-steps', 'accepted-weights']).optional(),
   /** Methods with `earlyStopping` only (absent otherwise): where the patience stood after this epoch. */
-  earlyStopping?: EarlyStoppingState;
-}
-
-/**
- * Early stopping after an epoch: the validation accuracy to beat by more than minDelta, the
- * epochs in a row that have not, and whether the run stopped here. A resumed run continues the
- * count from its checkpoint's record.
- */
-export interface EarlyStoppingState {
-  bestAccuracy: number;
-  epochsWithoutImprovement: number;
-  patience: number;
-  stopped: boolean;
-}
+  earlyStopping: earlyStoppingStateSchema.optional(),
+});
+export type EpochRecord = z.infer<typeof epochRecordSchema>;
 
 /** Where and with what a run executed. */
-export interface RunEnvironment {
-  backend: string;
+export const runEnvironmentSchema = z.object({
+  backend: z.string(),
   /** Why this backend: e.g. "tfjs-node-gpu is not installed". */
-  backendReason: string;
-  device: string;
-  versions: { annealab: string; node: string; tfjs: string; backend: string };
-  os: string;
-  cpu: string;
-}
+  backendReason: z.string(),
+  device: z.string(),
+  versions: z.object({ annealab: z.string(), node: z.string(), tfjs: z.string(), backend: z.string() }),
+  os: z.string(),
+  cpu: z.string(),
+});
+export type RunEnvironment = z.infer<typeof runEnvironmentSchema>;
 
-export interface RunSummary {
-  bestEpoch: number | null;
-  bestValAccuracy: number | null;
-  minValLoss: number | null;
-  minValLossThesis: number | null;
-  epochs: number;
-  seconds: number;
+export const runSummarySchema = z.object({
+  bestEpoch: z.number().int().min(1).nullable(),
+  bestValAccuracy: fraction.nullable(),
+  minValLoss: z.number().nullable(),
+  minValLossThesis: z.number().nullable(),
+  epochs: count,
+  seconds: z.number().min(0),
   /** Path of the saved best-on-validation weights, relative to the data dir. */
-  bestWeightsPath: string | null;
-}
+  bestWeightsPath: z.string().nullable(),
+});
+export type RunSummary = z.infer<typeof runSummarySchema>;

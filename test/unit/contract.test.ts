@@ -12,20 +12,21 @@ import {
   routes,
   smoothRuns,
   smoothSeries,
-  typed,
 } from '../../src/shared/contract';
+import { runResultSchema } from '../../src/shared/results';
+import { runnerEventSchema } from '../../src/shared/events';
 import { mnistSmallRuns } from '../fixtures/mnist-small';
 
 const table = {
   'a.echo': route({
     summary: 'echo',
     input: z.object({ text: z.string().min(1) }).strict(),
-    output: typed<string>(),
+    output: z.string(),
   }),
   'a.desktop': route({
     summary: 'desktop only',
     input: z.object({}),
-    output: typed<null>(),
+    output: z.null(),
     hosts: ['electron'],
   }),
 };
@@ -60,6 +61,53 @@ describe('the contract registry', () => {
     expect(() => createRegistry(table, { 'a.echo': () => '' }, 'electron')).toThrow(
       /"a.desktop" has no handler/,
     );
+  });
+
+  it('checks what a handler returns against the output schema, as an internal error by path', async () => {
+    const wrong = { 'a.echo': () => 42 as unknown as string };
+    const caught = await createRegistry(table, wrong, 'web', { checkOutputs: true })
+      .invoke('a.echo', { text: 'x' })
+      .catch((e: unknown) => e);
+    expect(caught).toBeInstanceOf(ContractError);
+    expect((caught as ContractError).code).toBe('internal');
+    expect((caught as ContractError).message).toMatch(/^a\.echo returned a wrong shape .*\(output\): /);
+    // Off, the value goes through as the handler built it.
+    await expect(
+      createRegistry(table, wrong, 'web', { checkOutputs: false }).invoke('a.echo', { text: 'x' }),
+    ).resolves.toBe(42);
+    // Tests run with checking on by default (vitest sets NODE_ENV to "test").
+    await expect(createRegistry(table, wrong, 'web').invoke('a.echo', { text: 'x' })).rejects.toThrow(
+      /wrong shape/,
+    );
+  });
+
+  it('names the path of a wrong field deep inside a real output', async () => {
+    const runs = mnistSmallRuns().slice(0, 3);
+    const table = { 'results.get': routes['results.get'] };
+    const serve = (value: unknown) =>
+      createRegistry(table, { 'results.get': () => value as never }, 'web', { checkOutputs: true }).invoke(
+        'results.get',
+        { experimentIds: ['e'] },
+      );
+    // Real recorded runs pass, returned as they were built.
+    await expect(serve(runs)).resolves.toBe(runs);
+    const broken = structuredClone(runs);
+    (broken[1]!.epochs[4]!.val as { accuracy: unknown }).accuracy = '87%';
+    delete (broken[2] as Partial<(typeof broken)[number]>).summary;
+    const caught = (await serve(broken).catch((e: unknown) => e)) as ContractError;
+    expect(caught.code).toBe('internal');
+    expect(caught.problems?.map((p) => p.path)).toEqual(['1.epochs.4.val.accuracy', '2.summary']);
+  });
+
+  it('gives every record of a real experiment and every runner event shape a schema that accepts it', () => {
+    const runs = mnistSmallRuns();
+    expect(z.array(runResultSchema).safeParse(runs).success).toBe(true);
+    for (const record of runs.flatMap((r) => r.epochs)) {
+      expect(runnerEventSchema.safeParse(record).success).toBe(true);
+    }
+    // An accuracy is a fraction, never a percentage.
+    const percent = { ...runs[0]!.epochs[0]!, val: { ...runs[0]!.epochs[0]!.val, accuracy: 87 } };
+    expect(runnerEventSchema.safeParse(percent).success).toBe(false);
   });
 
   it('round-trips errors as plain data', () => {

@@ -3,7 +3,12 @@
 // How the process is started is pluggable: child_process.fork here (CLI, web host), Electron's
 // utilityProcess in the desktop app (src/main/electron/utility-trainer.ts).
 import { fork } from 'node:child_process';
-import type { StartCommand, TrainerCommand, TrainerEvent } from '../trainer/protocol';
+import {
+  parseTrainerEvent,
+  type StartCommand,
+  type TrainerCommand,
+  type TrainerEvent,
+} from '../trainer/protocol';
 import { nodeBuildFile } from './app-root';
 
 const STDERR_TAIL = 4000;
@@ -12,7 +17,8 @@ const STDERR_TAIL = 4000;
 export interface TrainerChannel {
   send(command: TrainerCommand): void;
   readonly connected: boolean;
-  onMessage(listener: (event: TrainerEvent) => void): void;
+  /** Whatever the process sent: startTrainer parses it before anything acts on it. */
+  onMessage(listener: (message: unknown) => void): void;
   onStderr(listener: (chunk: string) => void): void;
   onExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void;
   onError(listener: (err: Error) => void): void;
@@ -84,7 +90,20 @@ export function startTrainer(command: StartCommand, onEvent: (event: TrainerEven
     stderr = (stderr + chunk).slice(-STDERR_TAIL);
   });
   let ended = false;
-  child.onMessage((event: TrainerEvent) => {
+  /** Set by a malformed message: the run has failed, and the rest of what the trainer says is ignored. */
+  let refused = false;
+  child.onMessage((message: unknown) => {
+    if (refused) return;
+    const parsed = parseTrainerEvent(message);
+    if (!parsed.ok) {
+      // Nothing of a message the host cannot read is stored: the run fails with what was wrong,
+      // and the trainer is asked to stop (it would otherwise go on training for nobody).
+      ended = refused = true;
+      onEvent({ type: 'failed', reason: parsed.reason });
+      if (child.connected) child.send({ type: 'cancel' });
+      return;
+    }
+    const event = parsed.event;
     if (event.type === 'finished' || event.type === 'failed' || event.type === 'cancelled') ended = true;
     onEvent(event);
   });

@@ -3,9 +3,11 @@
 // validated with, and the minimum validation losses the tables report.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ValidationResult } from '../../shared/records';
+import type { ModelId } from '../../shared/ids';
 import type { Checkpoint } from './checkpoint';
-import type { Network } from './models';
+import type { InputShape, Network } from './models';
 import type { SavedTensor } from './methods';
+import { writeWeightsFile } from './weights-file';
 
 export interface BestSoFar {
   best: { accuracy: number; loss: number } | null;
@@ -95,4 +97,46 @@ export class BestWeights implements BestSoFar {
     this.weights = null;
     this.buffers = null;
   }
+}
+
+/**
+ * The run's output file (docs/weights-format.md): the best weights with the batch-norm running
+ * statistics they were validated with, so that loading them gives the recorded validation result.
+ */
+export function writeBestWeights(
+  path: string,
+  model: ModelId,
+  data: { input: InputShape; numClasses: number },
+  outcome: {
+    net: Pick<Network, 'params' | 'buffers'>;
+    bestWeights: readonly tf.Tensor[];
+    bestBuffers: readonly tf.Tensor[] | null;
+    bestEpoch: number | null;
+    best: { accuracy: number; loss: number } | null;
+  },
+): void {
+  const saved = (specs: readonly { name: string }[], tensors: readonly tf.Tensor[]): SavedTensor[] =>
+    tensors.map((t, i) => ({
+      name: specs[i]!.name,
+      shape: [...t.shape],
+      values: t.dataSync() as Float32Array,
+    }));
+  writeWeightsFile(path, {
+    meta: {
+      format: 'annealab-weights',
+      version: 1,
+      model,
+      input: { height: data.input.height, width: data.input.width, channels: data.input.channels },
+      numClasses: data.numClasses,
+      dtype: 'float32',
+      byteOrder: 'little-endian',
+      kind: 'best',
+      epoch: outcome.bestEpoch,
+      validation: outcome.best,
+      buffers: 'included',
+      notes: [],
+    },
+    params: saved(outcome.net.params, outcome.bestWeights),
+    buffers: saved(outcome.net.buffers, outcome.bestBuffers ?? []),
+  });
 }

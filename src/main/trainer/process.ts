@@ -17,8 +17,8 @@ import {
   writeCheckpoint,
   type Checkpoint,
 } from './checkpoint';
-import type { StartCommand, TrainerCommand, TrainerEvent } from './protocol';
-import { writeTensorFile } from './tensor-file';
+import { commandProblem, type StartCommand, type TrainerCommand, type TrainerEvent } from './protocol';
+import { writeBestWeights } from './best-weights';
 
 const PROGRESS_INTERVAL_MS = 250;
 
@@ -78,18 +78,13 @@ async function run(cmd: StartCommand): Promise<void> {
   let bestWeightsPath: string | null = null;
   if (outcome.bestWeights) {
     bestWeightsPath = bestWeightsRelativePath(cmd.runId);
-    const weights = outcome.bestWeights.map((t, i) => ({
-      name: outcome.net.params[i]!.name,
-      shape: [...t.shape],
-      values: t.dataSync() as Float32Array,
-    }));
-    writeTensorFile(
-      join(cmd.dataDir, bestWeightsPath),
-      { epoch: outcome.bestEpoch, model: cmd.model },
-      { params: weights },
-    );
+    writeBestWeights(join(cmd.dataDir, bestWeightsPath), cmd.model, data, {
+      ...outcome,
+      bestWeights: outcome.bestWeights,
+    });
     tf.dispose(outcome.bestWeights);
   }
+  if (outcome.bestBuffers) tf.dispose(outcome.bestBuffers);
   const summary: RunSummary = {
     bestEpoch: outcome.bestEpoch,
     bestValAccuracy: outcome.best?.accuracy ?? null,
@@ -102,7 +97,14 @@ async function run(cmd: StartCommand): Promise<void> {
   await send({ type: outcome.status, summary });
 }
 
-process.on('message', (message: TrainerCommand) => {
+process.on('message', (raw: unknown) => {
+  const problem = commandProblem(raw);
+  if (problem) {
+    void send({ type: 'failed', reason: problem }).then(() => process.exit(1));
+    return;
+  }
+  // Checked above; the host's own values are used as they came, not a re-parsed copy.
+  const message = raw as TrainerCommand;
   if (message.type === 'cancel') {
     cancelRequested = true;
     return;

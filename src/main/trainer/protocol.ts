@@ -1,32 +1,102 @@
 // Typed messages between a host and a trainer process: commands in, events out.
-import type { ModelId } from '../../shared/ids';
-import type { EpochRecord, RunEnvironment, RunSummary } from '../../shared/records';
-import type { ExperimentSpec } from '../../shared/spec';
+// The events are declared as zod schemas: a trainer is another process (another build, a
+// script forked by mistake, a version mismatch), so the host parses every message it receives
+// with `parseTrainerEvent` and turns one it cannot read into a run failure that says what was
+// wrong, instead of storing it.
+import { z } from 'zod';
+import { MODEL_IDS } from '../../shared/ids';
+import { epochRecordSchema, runEnvironmentSchema, runSummarySchema } from '../../shared/records';
+import { specSchema } from '../../shared/spec';
 
-export interface StartCommand {
-  type: 'start';
-  experimentId: string;
-  runId: string;
-  spec: ExperimentSpec;
-  methodIndex: number;
-  model: ModelId;
-  seed: number;
-  dataDir: string;
+export const startCommandSchema = z.object({
+  type: z.literal('start'),
+  experimentId: z.string().min(1),
+  runId: z.string().min(1),
+  spec: specSchema,
+  methodIndex: z.number().int().min(0),
+  model: z.enum(MODEL_IDS),
+  seed: z.number().int(),
+  dataDir: z.string().min(1),
   /** The backend request after flag > env > spec precedence. */
-  backend: { request: ExperimentSpec['backend']; source: 'flag' | 'env' | 'spec' | 'default' };
+  backend: z.object({
+    request: specSchema.shape.backend,
+    source: z.enum(['flag', 'env', 'spec', 'default']),
+  }),
   /** Continue from the run's checkpoint in the data dir (the host knows one was recorded). */
-  resume: boolean;
+  resume: z.boolean(),
+});
+export type StartCommand = z.infer<typeof startCommandSchema>;
+
+export const trainerCommandSchema = z.discriminatedUnion('type', [
+  startCommandSchema,
+  z.object({ type: z.literal('cancel') }),
+]);
+export type TrainerCommand = z.infer<typeof trainerCommandSchema>;
+
+export const trainerEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('started'),
+    environment: runEnvironmentSchema,
+    trainCount: z.number().int().min(0),
+    testCount: z.number().int().min(0),
+    notes: z.array(z.string()),
+  }),
+  z.object({ type: z.literal('log'), message: z.string() }),
+  z.object({
+    type: z.literal('progress'),
+    epoch: z.number().int().min(0),
+    step: z.number().int().min(0),
+    steps: z.number().int().min(0),
+  }),
+  /** Sent after the epoch's checkpoint is on disk. */
+  z.object({ type: z.literal('epoch'), record: epochRecordSchema }),
+  z.object({ type: z.literal('resumed'), fromEpoch: z.number().int().min(0) }),
+  z.object({ type: z.literal('finished'), summary: runSummarySchema }),
+  z.object({ type: z.literal('cancelled'), summary: runSummarySchema }),
+  z.object({ type: z.literal('failed'), reason: z.string() }),
+]);
+export type TrainerEvent = z.infer<typeof trainerEventSchema>;
+
+/** The most of a bad message quoted in the failure reason. */
+const QUOTE_LIMIT = 300;
+
+/**
+ * A message from a trainer as the host may act on it, or why it cannot: every problem by its
+ * path in the message (`record.val.accuracy: …`), with the start of the message itself.
+ */
+export function parseTrainerEvent(
+  message: unknown,
+): { ok: true; event: TrainerEvent } | { ok: false; reason: string } {
+  const parsed = trainerEventSchema.safeParse(message);
+  if (parsed.success) return { ok: true, event: parsed.data };
+  return {
+    ok: false,
+    reason: `the trainer sent a malformed message (${describe(parsed.error)}): ${quote(message)}`,
+  };
 }
 
-export type TrainerCommand = StartCommand | { type: 'cancel' };
+/** The same check the other way: what a trainer does with a command it cannot read (it fails the run). */
+export function commandProblem(message: unknown): string | null {
+  const parsed = trainerCommandSchema.safeParse(message);
+  return parsed.success
+    ? null
+    : `the host sent the trainer a malformed command (${describe(parsed.error)}): ${quote(message)}`;
+}
 
-export type TrainerEvent =
-  | { type: 'started'; environment: RunEnvironment; trainCount: number; testCount: number; notes: string[] }
-  | { type: 'log'; message: string }
-  | { type: 'progress'; epoch: number; step: number; steps: number }
-  /** Sent after the epoch's checkpoint is on disk. */
-  | { type: 'epoch'; record: EpochRecord }
-  | { type: 'resumed'; fromEpoch: number }
-  | { type: 'finished'; summary: RunSummary }
-  | { type: 'cancelled'; summary: RunSummary }
-  | { type: 'failed'; reason: string };
+function describe(error: z.ZodError): string {
+  const problems = error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.map(String).join('.') || '(message)'}: ${i.message}`)
+    .join('; ');
+  return error.issues.length > 5 ? `${problems} (and ${error.issues.length - 5} more)` : problems;
+}
+
+function quote(message: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(message) ?? String(message);
+  } catch {
+    text = String(message);
+  }
+  return text.length > QUOTE_LIMIT ? `${text.slice(0, QUOTE_LIMIT)}…` : text;
+}

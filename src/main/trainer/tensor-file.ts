@@ -48,6 +48,21 @@ export function writeTensorFile<M>(path: string, meta: M, groups: TensorGroups):
   renameSync(tmp, path);
 }
 
+/** The bytes `writeTensorFile` writes, in memory: for a download instead of a file. */
+export function encodeTensorFile<M>(meta: M, groups: TensorGroups): Buffer {
+  const entries = Object.values(groups).flat();
+  const header: Header<M> = {
+    meta,
+    tensors: Object.entries(groups).flatMap(([group, ts]) =>
+      ts.map((t) => ({ group, name: t.name, shape: t.shape })),
+    ),
+  };
+  return Buffer.concat([
+    Buffer.from(MAGIC + JSON.stringify(header) + '\n', 'utf8'),
+    ...entries.map((t) => Buffer.from(t.values.buffer, t.values.byteOffset, t.values.byteLength)),
+  ]);
+}
+
 export function readTensorFile<M>(path: string): { meta: M; groups: Record<string, SavedTensor[]> } {
   const buf = readFileSync(path);
   if (buf.subarray(0, MAGIC.length).toString('utf8') !== MAGIC) {

@@ -1,15 +1,14 @@
 // Every event the UI can receive, declared once: the web host streams them as server-sent
 // events, the Electron main sends them on one IPC channel.
 import { z } from 'zod';
-import type { RunnerEvent } from '../events';
-import { typed } from './define';
-import type { ExecutorState } from './types';
+import { runnerEventSchema } from '../events';
+import { executorStateSchema } from './types';
 
 export const events = {
   runner: {
     summary:
       'what the queue executor reports: run-started, progress, epoch, log, run-finished, run-cancelled, run-failed, experiment-finished',
-    payload: typed<RunnerEvent>(),
+    payload: runnerEventSchema,
   },
   'queue.changed': {
     summary: 'runs, their order or the queue settings changed: refetch queue.list',
@@ -17,7 +16,7 @@ export const events = {
   },
   'executor.changed': {
     summary: 'this host became the executor, or another process holds it',
-    payload: typed<ExecutorState>(),
+    payload: executorStateSchema,
   },
   'datasets.changed': {
     summary: 'a dataset was added or converted',

@@ -1,7 +1,7 @@
 // Every request the UI can make, declared once: the web host serves these over HTTP, the
 // Electron main over one IPC channel, and the renderer's clients call them by name.
 import { z } from 'zod';
-import type { RunResult } from '../results';
+import { runResultSchema } from '../results';
 import {
   CHART_X_AXES,
   FIGURE_FORMATS,
@@ -12,25 +12,25 @@ import {
   TABLE_FORMATS,
   TABLE_STATS,
 } from '../options';
-import { route, typed } from './define';
-import type {
-  DatasetDeletion,
-  DatasetDescription,
-  DatasetEntry,
-  DatasetPreview,
-  ExperimentSummary,
-  ImportedDatasetView,
-  ExportFile,
-  QueueSnapshot,
-  RunDetail,
-  SubmitResult,
-  SystemInfo,
-  ValidationResult,
+import { route } from './define';
+import {
+  datasetDeletionSchema,
+  datasetDescriptionSchema,
+  datasetEntrySchema,
+  datasetPreviewSchema,
+  experimentSummarySchema,
+  exportFileSchema,
+  importedDatasetViewSchema,
+  queueSnapshotSchema,
+  runDetailSchema,
+  submitResultSchema,
+  systemInfoSchema,
+  validationResultSchema,
 } from './types';
 
 const id = z.string().min(1).max(200);
 const none = z.object({}).strict();
-const ok = typed<{ ok: true }>();
+const ok = z.object({ ok: z.literal(true) });
 
 /** Which runs a comparison or an export covers: whole experiments, or chosen runs of them. */
 export const selectionSchema = z
@@ -67,40 +67,46 @@ export const routes = {
   'app.info': route({
     summary: 'which host serves the UI, its version and data dir',
     input: none,
-    output: typed<{ host: 'web' | 'electron'; version: string; dataDir: string }>(),
+    output: z.object({ host: z.enum(['web', 'electron']), version: z.string(), dataDir: z.string() }),
   }),
 
   'experiments.list': route({
     summary: 'every experiment, newest first, with run counts by status and progress',
     input: none,
-    output: typed<ExperimentSummary[]>(),
+    output: z.array(experimentSummarySchema),
   }),
   'experiments.validate': route({
     summary: 'validate a spec against the schema and the datasets this host has',
     input: z.object({ spec: z.unknown() }).strict(),
-    output: typed<ValidationResult>(),
+    output: validationResultSchema,
   }),
   'experiments.submit': route({
     summary: 'validate a spec and queue its grid of runs (refused with every problem by path)',
     input: z.object({ spec: z.unknown() }).strict(),
-    output: typed<SubmitResult>(),
+    output: submitResultSchema,
   }),
 
   'runs.get': route({
     summary: 'one run: its row, its experiment and all its epoch records',
     input: z.object({ runId: id }).strict(),
-    output: typed<RunDetail>(),
+    output: runDetailSchema,
+  }),
+  'runs.exportWeights': route({
+    summary:
+      'a run’s best weights (or its last checkpoint’s) with batch-norm buffers, as a download (docs/weights-format.md)',
+    input: z.object({ runId: id, last: z.boolean().default(false) }).strict(),
+    output: exportFileSchema,
   }),
   'results.get': route({
     summary: 'runs with their epoch records, for charts and the comparison table',
     input: selectionSchema,
-    output: typed<RunResult[]>(),
+    output: z.array(runResultSchema),
   }),
 
   'queue.list': route({
     summary: 'every run in queue order with progress and ETA, whether paused, concurrency, executor',
     input: none,
-    output: typed<QueueSnapshot>(),
+    output: queueSnapshotSchema,
   }),
   'queue.pause': route({ summary: 'start no new runs', input: none, output: ok }),
   'queue.resume': route({
@@ -116,7 +122,7 @@ export const routes = {
   'queue.cancel': route({
     summary: 'cancel a queued run, or ask a running one to stop within a minibatch',
     input: z.object({ runId: id }).strict(),
-    output: typed<{ outcome: 'cancelled' | 'requested' }>(),
+    output: z.object({ outcome: z.enum(['cancelled', 'requested']) }),
   }),
   'queue.retry': route({
     summary: 'queue a failed, cancelled or interrupted run again, from scratch or from its checkpoint',
@@ -138,7 +144,7 @@ export const routes = {
         perSeed: z.boolean().default(false),
       })
       .strict(),
-    output: typed<ExportFile>(),
+    output: exportFileSchema,
   }),
   'export.figure': route({
     summary: 'a figure as SVG or PNG, from the same option builders as the live charts',
@@ -156,28 +162,28 @@ export const routes = {
         }),
       })
       .strict(),
-    output: typed<ExportFile>(),
+    output: exportFileSchema,
   }),
 
   'datasets.list': route({
     summary: 'built-in and imported datasets',
     input: none,
-    output: typed<DatasetEntry[]>(),
+    output: z.array(datasetEntrySchema),
   }),
   'datasets.preview': route({
     summary: 'a dataset’s shape, class counts and a grid of samples (converts a built-in on first use)',
     input: z.object({ id, samples: z.number().int().min(1).max(400).default(80) }).strict(),
-    output: typed<DatasetPreview>(),
+    output: datasetPreviewSchema,
   }),
   'datasets.describe': route({
     summary: 'a dataset’s metadata, provenance and class counts, without images (annealab datasets show)',
     input: z.object({ name: id }).strict(),
-    output: typed<DatasetDescription>(),
+    output: datasetDescriptionSchema,
   }),
   'datasets.delete': route({
     summary: 'delete an imported dataset: its file and its metadata (built-ins are refused)',
     input: z.object({ name: id }).strict(),
-    output: typed<DatasetDeletion>(),
+    output: datasetDeletionSchema,
   }),
 
   'datasets.import': route({
@@ -197,25 +203,25 @@ export const routes = {
           .optional(),
       })
       .strict(),
-    output: typed<ImportedDatasetView>(),
+    output: importedDatasetViewSchema,
   }),
 
   'system.info': route({
     summary: 'backend in use and why, devices, data directory, database size, versions',
     input: none,
-    output: typed<SystemInfo>(),
+    output: systemInfoSchema,
   }),
 
   'host.openFile': route({
     summary: 'native open dialog; the file’s text, or null when cancelled',
     input: z.object({ title: z.string().max(200), extensions: z.array(z.string().max(20)).max(20) }).strict(),
-    output: typed<{ name: string; content: string } | null>(),
+    output: z.object({ name: z.string(), content: z.string() }).nullable(),
     hosts: ['electron'],
   }),
   'host.choosePaths': route({
     summary: 'native open dialog for files or folders to import; their paths, empty when cancelled',
     input: z.object({ title: z.string().max(200), folders: z.boolean().default(false) }).strict(),
-    output: typed<string[]>(),
+    output: z.array(z.string()),
     hosts: ['electron'],
   }),
   'host.saveFile': route({
@@ -227,7 +233,7 @@ export const routes = {
         encoding: z.enum(['utf8', 'base64']),
       })
       .strict(),
-    output: typed<{ path: string } | null>(),
+    output: z.object({ path: z.string() }).nullable(),
     hosts: ['electron'],
   }),
 };

@@ -1,153 +1,178 @@
-// What the routes return: plain data, the same over IPC and over HTTP.
+// What the routes return: plain data, the same over IPC and over HTTP. Each shape is a zod
+// schema (the route table's outputs, checked by the registry; see define.ts) and its type is
+// derived from it.
+import { z } from 'zod';
 import type { FigureKind } from '../charts';
-import type { DatasetShape, DatasetSummary } from '../datasets';
-import type { RunProgress, RunRecord, RunResult, RunStatus } from '../results';
-import type { ExperimentSpec, SpecProblem } from '../spec';
+import { datasetShapeSchema, datasetSummarySchema } from '../datasets';
+import { runRecordSchema, runResultSchema, runStatusSchema, type RunProgress } from '../results';
+import { specSchema } from '../spec';
 
 export type RunProgressView = RunProgress;
 
 /** A run as the queue and the run view show it (the store's row plus what the UI derives). */
-export interface RunView extends RunRecord {
-  experimentName: string;
+export const runViewSchema = runRecordSchema.extend({
+  experimentName: z.string(),
   /** Epochs recorded so far. */
-  epochsDone: number;
-  epochs: number;
-  batchSize: number;
+  epochsDone: z.number().int().min(0),
+  epochs: z.number().int().min(1),
+  batchSize: z.number().int().min(1),
   /** Seconds left, from the last progress report; null when unknown. */
-  etaSeconds: number | null;
-}
+  etaSeconds: z.number().nullable(),
+});
+export type RunView = z.infer<typeof runViewSchema>;
 
-export interface ExperimentSummary {
-  id: string;
-  name: string;
-  createdAt: string;
-  spec: ExperimentSpec;
-  runs: number;
-  counts: Record<RunStatus, number>;
+export const experimentSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  spec: specSchema,
+  runs: z.number().int().min(0),
+  counts: z.record(runStatusSchema, z.number().int().min(0)),
   /** Recorded epochs over planned epochs, over all runs: 0…1. */
-  progress: number;
+  progress: z.number().min(0).max(1),
   /** One word for the list: running, queued, finished, failed, cancelled, interrupted or mixed. */
-  status: RunStatus | 'mixed';
+  status: z.union([runStatusSchema, z.literal('mixed')]),
   /** The method whose finished runs reached the highest mean best validation accuracy. */
-  best: { label: string; accuracy: number; runs: number } | null;
-}
+  best: z.object({ label: z.string(), accuracy: z.number(), runs: z.number().int().min(1) }).nullable(),
+});
+export type ExperimentSummary = z.infer<typeof experimentSummarySchema>;
 
-export interface ExecutorState {
+export const executorStateSchema = z.object({
   /** This host executes the queue. */
-  self: boolean;
+  self: z.boolean(),
   /** Who does, when another process does (e.g. "annealab run"). */
-  role: string | null;
-  pid: number | null;
-}
+  role: z.string().nullable(),
+  pid: z.number().int().nullable(),
+});
+export type ExecutorState = z.infer<typeof executorStateSchema>;
 
-export interface QueueSnapshot {
-  paused: boolean;
-  concurrency: { setting: number | null; effective: number };
-  executor: ExecutorState;
-  runs: RunView[];
-}
+export const queueSnapshotSchema = z.object({
+  paused: z.boolean(),
+  concurrency: z.object({ setting: z.number().int().min(1).nullable(), effective: z.number().int().min(1) }),
+  executor: executorStateSchema,
+  runs: z.array(runViewSchema),
+});
+export type QueueSnapshot = z.infer<typeof queueSnapshotSchema>;
 
-export interface RunDetail {
-  run: RunView;
-  experiment: { id: string; name: string; spec: ExperimentSpec };
-  result: RunResult;
-}
+export const runDetailSchema = z.object({
+  run: runViewSchema,
+  experiment: z.object({ id: z.string(), name: z.string(), spec: specSchema }),
+  result: runResultSchema,
+});
+export type RunDetail = z.infer<typeof runDetailSchema>;
 
-export interface SubmitResult {
-  experimentId: string;
-  runIds: string[];
-}
+export const submitResultSchema = z.object({
+  experimentId: z.string().min(1),
+  runIds: z.array(z.string().min(1)),
+});
+export type SubmitResult = z.infer<typeof submitResultSchema>;
 
-export interface ValidationResult {
-  ok: boolean;
-  problems: SpecProblem[];
-}
+/** A problem with a spec, by its path in the file (`methods[2].lr`); spec.ts's SpecProblem. */
+export const problemSchema = z.object({ path: z.string(), message: z.string() });
 
-export interface DatasetEntry {
-  id: string;
-  builtin: boolean;
+export const validationResultSchema = z.object({ ok: z.boolean(), problems: z.array(problemSchema) });
+export type ValidationResult = z.infer<typeof validationResultSchema>;
+
+export const datasetEntrySchema = z.object({
+  id: z.string(),
+  builtin: z.boolean(),
   /** Its cache file exists in the data dir (a built-in is converted on first use). */
-  cached: boolean;
-  bytes: number | null;
+  cached: z.boolean(),
+  bytes: z.number().int().min(0).nullable(),
   /** An imported dataset whose metadata is recorded but whose file is gone. */
-  missingFile?: boolean;
-}
+  missingFile: z.boolean().optional(),
+});
+export type DatasetEntry = z.infer<typeof datasetEntrySchema>;
 
 /** An imported dataset's metadata as the store records it: where it came from, when. */
-export interface DatasetRecord extends DatasetSummary {
-  sources: { path: string; bytes: number; sha256: string; files?: number }[];
+export const datasetRecordSchema = datasetSummarySchema.extend({
+  sources: z.array(
+    z.object({
+      path: z.string(),
+      bytes: z.number().int().min(0),
+      sha256: z.string(),
+      files: z.number().int().min(0).optional(),
+    }),
+  ),
   /** The dataset file, relative to the data dir. */
-  file: string;
-  createdAt: string;
-}
+  file: z.string(),
+  createdAt: z.string(),
+});
+export type DatasetRecord = z.infer<typeof datasetRecordSchema>;
+
+const classCountsSchema = z.object({
+  train: z.array(z.number().int().min(0)),
+  test: z.array(z.number().int().min(0)),
+});
 
 /** A dataset's metadata and class counts (`annealab datasets show`), without images. */
-export interface DatasetDescription extends DatasetShape {
-  name: string;
-  builtin: boolean;
+export const datasetDescriptionSchema = datasetShapeSchema.extend({
+  name: z.string(),
+  builtin: z.boolean(),
   /** The metadata of an imported dataset; null for a built-in. */
-  row: DatasetRecord | null;
+  row: datasetRecordSchema.nullable(),
   /** Provenance as the dataset file records it. */
-  source: string;
-  classCounts: { train: number[]; test: number[] };
-}
+  source: z.string(),
+  classCounts: classCountsSchema,
+});
+export type DatasetDescription = z.infer<typeof datasetDescriptionSchema>;
 
 /** What deleting an imported dataset removed: its metadata row, its file, or both. */
-export interface DatasetDeletion {
-  name: string;
-  row: boolean;
-  file: boolean;
-}
+export const datasetDeletionSchema = z.object({ name: z.string(), row: z.boolean(), file: z.boolean() });
+export type DatasetDeletion = z.infer<typeof datasetDeletionSchema>;
 
 /** An imported dataset as the import service recorded it. */
-export interface ImportedDatasetView extends DatasetSummary {
-  notes: string[];
-}
+export const importedDatasetViewSchema = datasetSummarySchema.extend({ notes: z.array(z.string()) });
+export type ImportedDatasetView = z.infer<typeof importedDatasetViewSchema>;
 
-export interface DatasetSample {
-  label: number;
+export const datasetSampleSchema = z.object({
+  label: z.number().int().min(0),
   /** H×W×C bytes, base64. */
-  pixels: string;
-}
+  pixels: z.string(),
+});
+export type DatasetSample = z.infer<typeof datasetSampleSchema>;
 
-export interface DatasetPreview extends DatasetShape {
-  id: string;
-  classCounts: { train: number[]; test: number[] };
-  samples: DatasetSample[];
-  source: string;
-  createdAt: string;
-}
+export const datasetPreviewSchema = datasetShapeSchema.extend({
+  id: z.string(),
+  classCounts: classCountsSchema,
+  samples: z.array(datasetSampleSchema),
+  source: z.string(),
+  createdAt: z.string(),
+});
+export type DatasetPreview = z.infer<typeof datasetPreviewSchema>;
 
-export interface SystemInfo {
-  host: 'web' | 'electron';
-  version: string;
-  dataDir: string;
+export const systemInfoSchema = z.object({
+  host: z.enum(['web', 'electron']),
+  version: z.string(),
+  dataDir: z.string(),
   /** annealab.db with its WAL and shared-memory files. */
-  databaseBytes: number;
-  datasetsBytes: number;
-  checkpointsBytes: number;
-  backend: {
+  databaseBytes: z.number().min(0),
+  datasetsBytes: z.number().min(0),
+  checkpointsBytes: z.number().min(0),
+  backend: z.object({
     /** The backend a new run would most likely use, and why. */
-    name: string;
-    reason: string;
-    device: string | null;
+    name: z.string(),
+    reason: z.string(),
+    device: z.string().nullable(),
     /** 'last-run': from the environment the latest run recorded; 'predicted': no run yet. */
-    basis: 'last-run' | 'predicted';
-    recordedAt: string | null;
-  };
-  tfjsNodeGpu: { installed: boolean; detail: string };
-  cuda: { found: string[]; missing: string[]; detail: string };
-  devices: { kind: 'cpu' | 'gpu'; name: string; detail: string }[];
-  versions: Record<string, string>;
-  os: string;
-  defaultConcurrency: number;
-}
+    basis: z.enum(['last-run', 'predicted']),
+    recordedAt: z.string().nullable(),
+  }),
+  tfjsNodeGpu: z.object({ installed: z.boolean(), detail: z.string() }),
+  cuda: z.object({ found: z.array(z.string()), missing: z.array(z.string()), detail: z.string() }),
+  devices: z.array(z.object({ kind: z.enum(['cpu', 'gpu']), name: z.string(), detail: z.string() })),
+  versions: z.record(z.string(), z.string()),
+  os: z.string(),
+  defaultConcurrency: z.number().int().min(1),
+});
+export type SystemInfo = z.infer<typeof systemInfoSchema>;
 
-export interface ExportFile {
-  filename: string;
-  mime: string;
-  content: string;
-  encoding: 'utf8' | 'base64';
-}
+export const exportFileSchema = z.object({
+  filename: z.string().min(1),
+  mime: z.string(),
+  content: z.string(),
+  encoding: z.enum(['utf8', 'base64']),
+});
+export type ExportFile = z.infer<typeof exportFileSchema>;
 
 export type { FigureKind };

@@ -1,6 +1,7 @@
 // `annealab runs …`: runs and their per-epoch records, from the store.
 import type { Command } from 'commander';
 import { findExperiment } from '../../services/experiments';
+import { exportWeights } from '../../services/run-weights';
 import {
   DATA_DIR_HELP as dataDirHelp,
   DATA_DIR_OPTION as dataDirOption,
@@ -61,4 +62,33 @@ export function registerRunCommands(program: Command, resolveDataDir: DataDirRes
         }
       }),
     );
+  runs
+    .command('export-weights')
+    .description(
+      'write a run’s best weights (or its last checkpoint’s) with batch-norm buffers, see docs/weights-format.md',
+    )
+    .argument('<run>', 'run id or a unique prefix')
+    .requiredOption('--out <file>', 'the file to write (its folder must exist)')
+    .option('--last', 'the last checkpoint’s weights instead of the best ones (a run that has not finished)')
+    .option('--json', 'report what was written as JSON')
+    .option(dataDirOption, dataDirHelp)
+    .action((key: string, o: { out: string; last?: boolean; json?: boolean; dataDir?: string }) => {
+      const dataDir = resolveDataDir(o.dataDir);
+      return withStore(dataDir, async (store) => {
+        const written = await exportWeights(store, dataDir, key, { out: o.out, last: Boolean(o.last) });
+        for (const note of written.notes) process.stderr.write(`note: ${note}\n`);
+        if (o.json) {
+          process.stdout.write(`${JSON.stringify(written)}\n`);
+          return;
+        }
+        const val = written.validation
+          ? `, val accuracy ${(written.validation.accuracy * 100).toFixed(2)}% loss ${written.validation.loss.toFixed(4)}`
+          : '';
+        const buffers = written.buffers === 'included' ? '' : ', without batch-norm running statistics';
+        process.stdout.write(
+          `wrote the ${written.kind === 'best' ? 'best' : 'last checkpoint’s'} weights of run ${written.runId.slice(0, 8)} ` +
+            `(${written.model}, epoch ${written.epoch ?? '?'}${val}${buffers}) to ${written.path}\n`,
+        );
+      });
+    });
 }
