@@ -25,6 +25,10 @@ const fraction = z.number({ error: 'must be a number' }).min(0, { error: 'must b
  * anyone noticed.
  */
 export const MAX_TEXT_LENGTH = 200;
+/** A description is a paragraph or two, not a lab notebook. */
+export const MAX_DESCRIPTION_LENGTH = 2_000;
+/** Tags are for filtering (`experiments list --tag T`): a few words each, a handful per experiment. */
+export const MAX_TAGS = 50;
 export const MAX_EPOCHS = 100_000;
 /** Runs per spec (models × methods after sweeps × seeds); `--allow-large` lifts it. */
 export const MAX_RUNS_PER_SPEC = 1_000;
@@ -248,8 +252,32 @@ export const methodSchema = z.discriminatedUnion('id', [
   adagrad,
 ]);
 
+const tags = z
+  .array(text('tag'), { error: 'must be a list of strings' })
+  .max(MAX_TAGS, { error: `must hold at most ${MAX_TAGS} tags` })
+  .superRefine((list, ctx) => {
+    // A repeated tag changes no filter; it is a slip, like a repeated seed.
+    list.forEach((t, j) => {
+      const i = list.indexOf(t);
+      if (i < j)
+        ctx.addIssue({
+          code: 'custom',
+          path: [j],
+          message: `duplicates tags[${i}] ("${t}"); list each tag once`,
+        });
+    });
+  });
+
 export const specSchema = z.strictObject({
   name: text('name'),
+  /** What the experiment is for, in the user's words; shown by `experiments show` and the UI. */
+  description: z
+    .string({ error: 'must be a string' })
+    .max(MAX_DESCRIPTION_LENGTH, {
+      error: `must be at most ${fmtCount(MAX_DESCRIPTION_LENGTH)} characters; shorten the description`,
+    })
+    .optional(),
+  tags: tags.optional(),
   dataset: z.strictObject({
     id: z.string({ error: 'must be a dataset name' }).min(1, { error: 'must not be empty' }),
     /** Size of the training subset (class-stratified); the whole training split when absent. */
