@@ -8,6 +8,7 @@ import { concurrencyOption } from './options';
 import { exportCommand, figureCommand } from './commands/export';
 import { registerBenchCommand } from './commands/bench';
 import { registerDatasetCommands } from './commands/datasets';
+import { registerExperimentCommands } from './commands/experiments';
 import { registerModelCommands } from './commands/models';
 import { registerQueueCommands } from './commands/queue';
 import { registerRunCommands } from './commands/runs';
@@ -98,6 +99,7 @@ program
   );
 
 registerQueueCommands(program, resolveDataDir);
+registerExperimentCommands(program, resolveDataDir);
 registerRunCommands(program, resolveDataDir);
 registerServeCommand(program, resolveDataDir);
 registerBenchCommand(program);
