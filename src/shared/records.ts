@@ -101,6 +101,12 @@ export interface EpochRecord {
    * METHODS.md).
    */
   batchNorm?: 'training-steps' | 'accepted-weights';
+  /**
+   * Restart and SGDR runs only (absent otherwise): the snapshot ensemble's validation result,
+   * the averaged softmax of the last M snapshots taken before restarts (Huang et al.; the
+   * thesis's Fig. 2.3); null until the first snapshot.
+   */
+  ensemble?: EnsembleResult | null;
   /** Methods with `earlyStopping` only (absent otherwise): where the patience stood after this epoch. */
   earlyStopping?: EarlyStoppingState;
 }
@@ -115,6 +121,13 @@ export interface EarlyStoppingState {
   epochsWithoutImprovement: number;
   patience: number;
   stopped: boolean;
+}
+
+/** A snapshot ensemble's validation result after an epoch, and how many snapshots it averaged. */
+export interface EnsembleResult extends ValidationResult {
+  snapshots: number;
+  /** The epochs at whose end (or within which, for a mid-epoch restart) the snapshots were taken. */
+  snapshotEpochs: number[];
 }
 
 /** Where and with what a run executed. */

@@ -113,6 +113,30 @@ export type EarlyStoppingOptions = z.output<typeof earlyStopping> & {};
 /** Fields every method takes. */
 const common = { label, earlyStopping };
 
+/**
+ * M, the snapshots a snapshot ensemble averages (Huang et al.; the thesis's Fig. 2.3): the
+ * weights before each restart of a `restart` run or at the end of each SGDR cycle. Restart and
+ * SGDR runs always keep the ensemble's series; absent means DEFAULT_SNAPSHOT_ENSEMBLE.
+ */
+export const DEFAULT_SNAPSHOT_ENSEMBLE = 3;
+export const MAX_SNAPSHOT_ENSEMBLE = 20;
+const snapshotEnsemble = positiveInt
+  .max(MAX_SNAPSHOT_ENSEMBLE, { error: `must be at most ${MAX_SNAPSHOT_ENSEMBLE} snapshots` })
+  .optional();
+
+/** A gradient method's snapshot ensemble needs restarts to take snapshots at: SGDR's. */
+const ensembleNeedsRestarts = (
+  m: { snapshotEnsemble?: number; schedule?: { kind: string } },
+  ctx: z.core.$RefinementCtx,
+) => {
+  if (m.snapshotEnsemble !== undefined && m.schedule?.kind !== 'sgdr')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['snapshotEnsemble'],
+      message: 'applies only where there are restarts: the restart method, or a schedule of kind "sgdr"',
+    });
+};
+
 const momentumOption = z.number({ error: 'must be a number' }).min(0).lt(1, { error: 'must be in [0, 1)' });
 
 /** Options shared by every SGD method (PyTorch's SGD semantics). */
@@ -123,7 +147,9 @@ const sgdOptions = {
   weightDecay: nonNegative.default(0),
 };
 
-const sgd = z.strictObject({ id: z.literal('sgd'), ...common, ...sgdOptions, schedule });
+const sgd = z
+  .strictObject({ id: z.literal('sgd'), ...common, ...sgdOptions, schedule, snapshotEnsemble })
+  .superRefine(ensembleNeedsRestarts);
 
 const scheduledSgd = z.strictObject({
   id: z.literal('scheduled-sgd'),
@@ -141,6 +167,7 @@ const restart = z.strictObject({
   lr: positive().default(0.001),
   momentum: momentumOption.default(0.9),
   schedule,
+  snapshotEnsemble,
   /** Restart when the training-loss estimate falls below this (thesis: 1e-4 AlexNet, 1e-6/1e-7 VGG16/ResNet34). */
   restartEpsilon: positive().default(1e-4),
   /** When to estimate: after each epoch (the published code) or every N minibatch steps (the text). */
@@ -196,36 +223,47 @@ const adamOptions = {
   weightDecay: nonNegative.default(0),
   amsgrad: z.boolean({ error: 'must be true or false' }).default(false),
   schedule,
+  snapshotEnsemble,
 };
-const adam = z.strictObject({ id: z.literal('adam'), ...common, ...adamOptions });
+const adam = z
+  .strictObject({ id: z.literal('adam'), ...common, ...adamOptions })
+  .superRefine(ensembleNeedsRestarts);
 /** AdamW: the weight decay is decoupled from the gradient (w ← w(1 − ηλ)); PyTorch's λ = 1e-2. */
-const adamw = z.strictObject({
-  id: z.literal('adamw'),
-  ...common,
-  ...adamOptions,
-  weightDecay: nonNegative.default(1e-2),
-});
-const rmsprop = z.strictObject({
-  id: z.literal('rmsprop'),
-  ...common,
-  lr: positive().default(1e-2),
-  alpha: nonNegative.default(0.99),
-  eps: nonNegative.default(1e-8),
-  weightDecay: nonNegative.default(0),
-  momentum: nonNegative.default(0),
-  centered: z.boolean({ error: 'must be true or false' }).default(false),
-  schedule,
-});
-const adagrad = z.strictObject({
-  id: z.literal('adagrad'),
-  ...common,
-  lr: positive().default(1e-2),
-  lrDecay: nonNegative.default(0),
-  eps: nonNegative.default(1e-10),
-  weightDecay: nonNegative.default(0),
-  initialAccumulatorValue: nonNegative.default(0),
-  schedule,
-});
+const adamw = z
+  .strictObject({
+    id: z.literal('adamw'),
+    ...common,
+    ...adamOptions,
+    weightDecay: nonNegative.default(1e-2),
+  })
+  .superRefine(ensembleNeedsRestarts);
+const rmsprop = z
+  .strictObject({
+    id: z.literal('rmsprop'),
+    ...common,
+    lr: positive().default(1e-2),
+    alpha: nonNegative.default(0.99),
+    eps: nonNegative.default(1e-8),
+    weightDecay: nonNegative.default(0),
+    momentum: nonNegative.default(0),
+    centered: z.boolean({ error: 'must be true or false' }).default(false),
+    schedule,
+    snapshotEnsemble,
+  })
+  .superRefine(ensembleNeedsRestarts);
+const adagrad = z
+  .strictObject({
+    id: z.literal('adagrad'),
+    ...common,
+    lr: positive().default(1e-2),
+    lrDecay: nonNegative.default(0),
+    eps: nonNegative.default(1e-10),
+    weightDecay: nonNegative.default(0),
+    initialAccumulatorValue: nonNegative.default(0),
+    schedule,
+    snapshotEnsemble,
+  })
+  .superRefine(ensembleNeedsRestarts);
 
 /** Each method's schema by its id: what a sweep may vary is what the method takes. */
 const METHOD_SCHEMAS = {
