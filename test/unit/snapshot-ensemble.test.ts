@@ -13,6 +13,9 @@ import { trainRun, type RunPlan } from '../../src/main/trainer/loop';
 import { buildNetwork, initialValues } from '../../src/main/trainer/models';
 import { endsSgdrCycle, evaluateEnsemble } from '../../src/main/trainer/snapshot-ensemble';
 import { Rng } from '../../src/shared/rng';
+import type { RunResult } from '../../src/shared/results';
+import { buildComparisonTable, runValue } from '../../src/shared/table';
+import { makeRun } from '../fixtures/runs';
 import { syntheticData, tinySpec, useCpu } from '../helpers/tiny-training';
 
 beforeAll(useCpu);
@@ -169,5 +172,54 @@ describe('the snapshotEnsemble option', () => {
     const m = tinySpec([{ id: 'sgd', schedule: { kind: 'sgdr' } }]).methods[0]!;
     const ends = Array.from({ length: 80 }, (_, i) => i + 1).filter((e) => endsSgdrCycle(m, e));
     expect(ends).toEqual([10, 30, 70]);
+  });
+});
+
+describe('the ensemble statistic of the comparison table', () => {
+  const withEnsemble = (run: RunResult, ensemble: EpochRecord['ensemble'][]): RunResult => ({
+    ...run,
+    epochs: run.epochs.map((e, i) => ({ ...e, ensemble: ensemble[i] ?? null })),
+  });
+  const scored = (accuracy: number, loss: number) => ({
+    loss,
+    accuracy,
+    lossThesis: loss / 512,
+    snapshots: 1,
+    snapshotEpochs: [1],
+  });
+
+  it('takes the ensemble after the last epoch, and leaves out runs without one, saying why', () => {
+    const restart = (seed: number, acc: number) =>
+      withEnsemble(
+        makeRun({
+          methodIndex: 0,
+          method: { id: 'restart' },
+          model: 'mlp',
+          seed,
+          epochs: [
+            { valAcc: 0.5, valLoss: 1 },
+            { valAcc: 0.6, valLoss: 0.9 },
+          ],
+        }),
+        [null, scored(acc, 1 - acc)],
+      );
+    const sgd = makeRun({
+      methodIndex: 1,
+      method: { id: 'sgd' },
+      model: 'mlp',
+      seed: 1,
+      epochs: [{ valAcc: 0.7 }],
+    });
+    const table = buildComparisonTable([restart(1, 0.8), restart(2, 0.9), sgd], {
+      stat: 'ensemble',
+      norm: 'mean',
+    });
+    const row = table.rows.find((r) => r.method === 'restart')!;
+    expect(row.cells[0]!.accuracy!.perSeed).toEqual([0.8, 0.9]);
+    expect(row.cells[0]!.loss!.mean).toBeCloseTo(0.15, 12);
+    expect(table.rows.find((r) => r.method === 'sgd')!.cells[0]!.accuracy).toBeNull();
+    expect(table.notes.map((n) => n.text).join('\n')).toContain('no snapshot ensemble');
+    expect(table.caption).toContain('snapshot ensemble');
+    expect(runValue(sgd.epochs, 'accuracy', 'ensemble', 'mean')).toBeNaN();
   });
 });

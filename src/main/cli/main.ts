@@ -65,7 +65,11 @@ program
   .description('the comparison table of one or more experiments (by name or id)')
   .argument('<experiment...>', 'experiment names or ids')
   .requiredOption('--format <format>', 'csv, latex, markdown or text')
-  .option('--stat <stat>', 'best (min loss / max accuracy over epochs, the thesis) or final', 'best')
+  .option(
+    '--stat <stat>',
+    'best (min loss / max accuracy over epochs, the thesis), final, or ensemble (the snapshot ensemble after the last epoch: restart and SGDR runs)',
+    'best',
+  )
   .option('--norm <norm>', 'loss as mean cross-entropy (mean) or as the thesis printed it (thesis)', 'mean')
   .option(
     '--baseline <method>',

@@ -34,7 +34,7 @@ export const selectionSchema = z
 
 export const tableOptionsSchema = z
   .object({
-    stat: z.enum(['best', 'final']).default('best'),
+    stat: z.enum(['best', 'final', 'ensemble']).default('best'),
     norm: z.enum(['mean', 'thesis']).default('mean'),
     baseline: z.string().max(500).optional(),
     test: z.enum(['welch', 'paired', 'mannwhitney']).default('welch'),

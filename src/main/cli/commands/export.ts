@@ -89,7 +89,7 @@ export interface ExportCommandOptions {
 export function exportCommand(experiments: string[], o: ExportCommandOptions): number {
   const format = oneOf<TableFormat>(o.format, TABLE_FORMATS, '--format');
   const options = {
-    stat: oneOf(o.stat, ['best', 'final'] as const, '--stat'),
+    stat: oneOf(o.stat, ['best', 'final', 'ensemble'] as const, '--stat'),
     norm: oneOf(o.norm, ['mean', 'thesis'] as const, '--norm'),
     baseline: o.baseline,
     test: oneOf(o.test, ['welch', 'paired', 'mannwhitney'] as const, '--test'),
