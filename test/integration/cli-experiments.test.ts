@@ -149,6 +149,45 @@ describe('annealab experiments', () => {
     expect(rows(dataDir).experiments.map((e) => e.name)).toEqual(['twin', 'twin-b']);
   });
 
+  it('analyze estimate-error prints the RMSE table from a finished run’s best weights', async () => {
+    const runId = rows(dataDir).runs.find((r) => r.experimentId === first)!.id;
+    const r = await runCli([
+      'analyze',
+      'estimate-error',
+      runId.slice(0, 8),
+      '--batches',
+      '1..2',
+      '--trials',
+      '5',
+      '--json',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      weights: string;
+      trainCount: number;
+      rows: { batches: number; rmse: number }[];
+    };
+    expect(out).toMatchObject({ runId, weights: 'best', trainCount: 100, batchSize: 50 });
+    expect(out.rows.map((x) => x.batches)).toEqual([1, 2]);
+    // Two minibatches of 50 are the whole training set of 100: no sampling error is left.
+    expect(out.rows[0]!.rmse).toBeGreaterThan(1e-4);
+    expect(out.rows[1]!.rmse).toBeLessThan(1e-5);
+
+    const bad = await runCli([
+      'analyze',
+      'estimate-error',
+      runId,
+      '--batches',
+      '0..3',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('give whole numbers from 1 to 1000');
+  });
+
   it('runs delete removes one run, its epochs and its folder, and leaves the rest', async () => {
     const before = rows(dataDir);
     const victim = before.runs.find((r) => r.experimentId === first)!.id;

@@ -6,6 +6,7 @@ import { resolveDataDir } from './data-dir';
 import { UserError } from './errors';
 import { concurrencyOption } from './options';
 import { exportCommand, figureCommand } from './commands/export';
+import { registerAnalyzeCommands } from './commands/analyze';
 import { registerBenchCommand } from './commands/bench';
 import { registerDatasetCommands } from './commands/datasets';
 import { registerExperimentCommands } from './commands/experiments';
@@ -105,6 +106,7 @@ program
 registerQueueCommands(program, resolveDataDir);
 registerExperimentCommands(program, resolveDataDir);
 registerRunCommands(program, resolveDataDir);
+registerAnalyzeCommands(program, resolveDataDir);
 registerServeCommand(program, resolveDataDir);
 registerBenchCommand(program);
 registerModelCommands(program);
