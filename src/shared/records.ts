@@ -107,6 +107,11 @@ export interface EpochRecord {
    * thesis's Fig. 2.3); null until the first snapshot.
    */
   ensemble?: EnsembleResult | null;
+  /**
+   * Only the epochs the spec's `moveHistogram` names (absent otherwise): the gradient times η
+   * against SSA's random move, as histograms on common bins (the thesis's Fig. 3.1, 3.2).
+   */
+  moveHistogram?: MoveHistogram;
   /** Methods with `earlyStopping` only (absent otherwise): where the patience stood after this epoch. */
   earlyStopping?: EarlyStoppingState;
 }
@@ -128,6 +133,23 @@ export interface EnsembleResult extends ValidationResult {
   snapshots: number;
   /** The epochs at whose end (or within which, for a mid-epoch restart) the snapshots were taken. */
   snapshotEpochs: number[];
+}
+
+/**
+ * One parameter vector's worth of η·∇L (the gradient of one random training minibatch at the
+ * epoch's end, in inference mode) and of a random move ε·N(0, 1) per weight, as SSA draws
+ * them, counted on the same bins. Values beyond the outermost edges count in the end bins.
+ */
+export interface MoveHistogram {
+  lr: number;
+  epsilon: number;
+  parameters: number;
+  /** bins + 1 edges, symmetric around 0. */
+  edges: number[];
+  gradient: number[];
+  move: number[];
+  gradientStats: { mean: number; std: number; maxAbs: number };
+  moveStats: { mean: number; std: number; maxAbs: number };
 }
 
 /** Where and with what a run executed. */

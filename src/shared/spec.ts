@@ -306,6 +306,24 @@ const tags = z
     });
   });
 
+/**
+ * Record the histogram of η·gradient against SSA's random move ε·N(0, 1) at the end of these
+ * epochs, for every run (the thesis's Fig. 3.1, 3.2; `annealab figure --kind move-histogram`).
+ * ε defaults to the SSA run's ε in force, else 0.01.
+ */
+const moveHistogram = z
+  .strictObject(
+    {
+      epochs: z.array(positiveInt).min(1, { error: 'must name at least one epoch' }).max(100),
+      lr: positive().default(0.01),
+      epsilon: positive().optional(),
+      bins: positiveInt.min(4, { error: 'must be at least 4' }).max(1000).default(60),
+    },
+    { error: 'must be an object such as {"epochs": [1, 10], "lr": 0.01}' },
+  )
+  .optional();
+export type MoveHistogramOptions = z.output<typeof moveHistogram> & {};
+
 export const specSchema = z.strictObject({
   name: text('name'),
   /** What the experiment is for, in the user's words; shown by `experiments show` and the UI. */
@@ -350,6 +368,7 @@ export const specSchema = z.strictObject({
   dropLast: z.boolean().default(false),
   /** Minibatches drawn for the per-epoch training estimate (thesis §2.3). */
   estimateBatches: positiveInt.default(10),
+  moveHistogram,
   /** Also compute the exact training loss over the whole training split each epoch. */
   exactTrainLoss: z.boolean().default(false),
   /**

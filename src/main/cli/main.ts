@@ -95,10 +95,18 @@ program
   .argument('<experiment...>', 'experiment names or ids')
   .requiredOption('--kind <kind>', 'which figure (see the README for the kinds)')
   .option('--format <format>', 'svg or png', 'svg')
+  .option('--epoch <n>', 'move-histogram: the epoch to draw (default: the last recorded)', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
+    return n;
+  })
   .option('--out <file>', 'write to a file instead of stdout')
   .option(...dataDirOption)
   .action(
-    async (experiments: string[], o: { kind: string; format: string; out?: string; dataDir?: string }) => {
+    async (
+      experiments: string[],
+      o: { kind: string; format: string; out?: string; epoch?: number; dataDir?: string },
+    ) => {
       process.exitCode = await figureCommand(experiments, { ...o, dataDir: resolveDataDir(o.dataDir) });
     },
   );

@@ -27,6 +27,7 @@ import { BestWeights } from './best-weights';
 import { EarlyStopping } from './early-stopping';
 import { bindBuffers, buildNetwork, initialBuffers, initialValues, type Network } from './models';
 import type { Checkpoint } from './checkpoint';
+import { minibatchGradient, moveHistogram } from './move-histogram';
 import { endsSgdrCycle, keepsSnapshots, SnapshotEnsemble } from './snapshot-ensemble';
 
 export interface RunPlan {
@@ -143,6 +144,17 @@ export async function trainRun(
         run.ensemble.take(run.params, run.buffers, epoch);
         run.clock.snapshotAtEnd = true;
       }
+      // The gradient of the weights just validated, before the method acts on the epoch's end.
+      const histogram = plan.spec.moveHistogram?.epochs.includes(epoch) ? plan.spec.moveHistogram : null;
+      const gradient = histogram
+        ? minibatchGradient(
+            run.runNet,
+            run.params,
+            data.train,
+            plan.spec.batchSize,
+            run.ctx.rng('move-histogram'),
+          )
+        : null;
       const fields = run.method.endEpoch(epoch, estimate);
       const earlyStopping = run.stopping?.observe(val.accuracy);
       run.epochsDone = epoch;
@@ -154,6 +166,15 @@ export async function trainRun(
         isBest,
         earlyStopping,
         ensemble: run.ensemble?.result(data.test, plan.spec.batchSize),
+        // SSA's ε in force during the epoch unless the option names one.
+        moveHistogram:
+          histogram && gradient
+            ? moveHistogram(
+                gradient,
+                { ...histogram, epsilon: histogram.epsilon ?? fields.epsilon ?? 0.01 },
+                run.ctx.rng('move-histogram'),
+              )
+            : undefined,
       });
       await hooks.onEpoch(record, () => assembleCheckpoint(run, epoch, record));
     }
@@ -353,6 +374,7 @@ function epochRecord(
     earlyStopping: EpochRecord['earlyStopping'];
     /** Undefined where the run keeps no ensemble (the record then has no such field). */
     ensemble: EpochRecord['ensemble'];
+    moveHistogram: EpochRecord['moveHistogram'];
   },
 ): EpochRecord {
   const methodSpec = methodOf(plan);
@@ -379,6 +401,7 @@ function epochRecord(
     best: r.isBest,
     ...(batchNorm ? { batchNorm } : {}),
     ...(r.ensemble !== undefined ? { ensemble: r.ensemble } : {}),
+    ...(r.moveHistogram ? { moveHistogram: r.moveHistogram } : {}),
     ...(r.earlyStopping ? { earlyStopping: r.earlyStopping } : {}),
   };
 }

@@ -8,6 +8,7 @@ import type { RunResult } from '../results';
 import { restartThresholdMeanCe } from '../spec';
 import { validationLoss, type LossNorm } from '../table/model';
 import { aggregateByEpoch, xOf, type ChartX } from './aggregate';
+import { moveHistogramApplies, moveHistogramFigure } from './move-histogram';
 import {
   AUX_PREFIX,
   TRAINING_ID,
@@ -29,6 +30,7 @@ export const FIGURE_KINDS = [
   'train-loss-restarts',
   'acceptance',
   'moves',
+  'move-histogram',
 ] as const;
 export type FigureKind = (typeof FIGURE_KINDS)[number];
 
@@ -43,6 +45,8 @@ export const FIGURE_DESCRIPTIONS: Record<FigureKind, string> = {
     'Acceptance probability of worsening moves over training, SSA and SGD-SA (thesis Fig. 3.3, 4.1)',
   moves:
     'Accepted and rejected worsening moves per epoch, with ε drops marked, SSA and SGD-SA (thesis Fig. 3.4, 4.2)',
+  'move-histogram':
+    "η·gradient against SSA's random move at one epoch's end, runs with the spec's moveHistogram (thesis Fig. 3.1, 3.2)",
 };
 
 export interface FigureOptions extends ChartOptions {
@@ -50,6 +54,8 @@ export interface FigureOptions extends ChartOptions {
   norm?: LossNorm;
   /** Loss on a log axis; default on for the restart figure, off otherwise. */
   logY?: boolean;
+  /** move-histogram: the epoch to draw (the last recorded when absent). */
+  epoch?: number;
 }
 
 export function isFigureKind(kind: string): kind is FigureKind {
@@ -66,6 +72,7 @@ export function figureApplies(kind: FigureKind, runs: readonly RunResult[]): boo
   const epochs = runs.flatMap((r) => r.epochs);
   if (kind === 'acceptance') return epochs.some(hasAcceptance);
   if (kind === 'moves') return epochs.some((e) => e.moves !== null);
+  if (kind === 'move-histogram') return moveHistogramApplies(runs);
   return epochs.length > 0;
 }
 
@@ -465,6 +472,8 @@ export function buildFigure(
       return acceptanceFigure(runs, options);
     case 'moves':
       return movesFigure(runs, options);
+    case 'move-histogram':
+      return moveHistogramFigure(runs, options);
   }
 }
 

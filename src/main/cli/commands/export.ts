@@ -108,6 +108,8 @@ export interface FigureCommandOptions {
   kind: string;
   format: string;
   out?: string;
+  /** move-histogram: the epoch to draw. */
+  epoch?: number;
 }
 
 export async function figureCommand(experiments: string[], o: FigureCommandOptions): Promise<number> {
@@ -118,6 +120,8 @@ export async function figureCommand(experiments: string[], o: FigureCommandOptio
   }
   checkOut(o.out);
   const runs = loadRuns(o.dataDir, experiments);
-  output(await exportFigure(runs, kind, format as 'svg'), o.out);
+  if (o.epoch !== undefined && kind !== 'move-histogram')
+    throw new UserError('--epoch chooses the epoch of --kind move-histogram; other kinds draw every epoch');
+  output(await exportFigure(runs, kind, format as 'svg', { epoch: o.epoch }), o.out);
   return 0;
 }
