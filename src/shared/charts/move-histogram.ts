@@ -98,6 +98,8 @@ export function moveHistogramFigure(
       nameLocation: 'middle',
       nameGap: 52,
       min: 0,
+      // At the left edge, not through x = 0 where the two distributions peak.
+      axisLine: { onZero: false },
       axisLabel: { formatter: axisNumber },
     },
     series,
