@@ -1,5 +1,5 @@
 // `annealab analyze …`: analyses of a run from its saved weights (the thesis's diagnostics).
-import { Command, InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { estimateError, parseBatchList, type EstimateErrorResult } from '../../services/analysis';
 import {
   DATA_DIR_HELP as dataDirHelp,
