@@ -73,6 +73,7 @@ describe('annealab experiments', () => {
       ['experiments', 'show', 'twin'],
       ['export', 'twin', '--format', 'csv'],
       ['runs', 'list', '--experiment', 'twin'],
+      ['queue', 'retry', 'twin'],
     ]) {
       const r = await runCli([...args, '--data-dir', dataDir]);
       expect(r.code, args.join(' ')).toBe(2);
