@@ -23,6 +23,7 @@ export const NODE_ENTRIES = {
   cli: 'src/main/cli/main.ts',
   trainer: 'src/main/trainer/process.ts',
   'bench-worker': 'src/main/bench/worker.ts',
+  'analysis-worker': 'src/main/trainer/analysis/worker.ts',
 };
 
 /** Builds out/node/; returns the files it (re)wrote. */

@@ -5,11 +5,12 @@
 // all import it.
 
 /** Validation statistic per run: the thesis's best over epochs, or the last epoch. */
-export const TABLE_STATS = ['best', 'final'] as const;
+export const TABLE_STATS = ['best', 'final', 'ensemble'] as const;
 export type TableStat = (typeof TABLE_STATS)[number];
 export const TABLE_STAT_LABELS: Record<TableStat, string> = {
   best: 'best epoch (min loss, max accuracy)',
   final: 'last epoch',
+  ensemble: 'snapshot ensemble after the last epoch (restart and SGDR runs)',
 };
 
 /** Validation loss as mean cross-entropy, or in the thesis's normalisation (METHODS.md). */
@@ -54,6 +55,7 @@ export const FIGURE_KINDS = [
   'train-loss-restarts',
   'acceptance',
   'moves',
+  'move-histogram',
 ] as const;
 export type FigureKind = (typeof FIGURE_KINDS)[number];
 /** Short names, for a select or a legend. */
@@ -65,6 +67,7 @@ export const FIGURE_KIND_TITLES: Record<FigureKind, string> = {
   'train-loss-restarts': 'Training loss and restarts',
   acceptance: 'Acceptance probability',
   moves: 'Worsening moves',
+  'move-histogram': 'Gradient step vs. random move',
 };
 /** What each figure shows and where the thesis has it, for `--help` and tooltips. */
 export const FIGURE_DESCRIPTIONS: Record<FigureKind, string> = {
@@ -78,6 +81,8 @@ export const FIGURE_DESCRIPTIONS: Record<FigureKind, string> = {
     'Acceptance probability of worsening moves over training, SSA and SGD-SA (thesis Fig. 3.3, 4.1)',
   moves:
     'Accepted and rejected worsening moves per epoch, with ε drops marked, SSA and SGD-SA (thesis Fig. 3.4, 4.2)',
+  'move-histogram':
+    "η·gradient against SSA's random move at one epoch's end, runs with the spec's moveHistogram (thesis Fig. 3.1, 3.2)",
 };
 
 /** Files a figure is written as. */

@@ -123,10 +123,52 @@ export const epochRecordSchema = z.object({
    * METHODS.md).
    */
   batchNorm: z.enum(['training-steps', 'accepted-weights']).optional(),
+  /**
+   * Restart and SGDR runs only (absent otherwise): the snapshot ensemble's validation result,
+   * the averaged softmax of the last M snapshots taken before restarts (Huang et al.; the
+   * thesis's Fig. 2.3); null until the first snapshot.
+   */
+  ensemble: z
+    .lazy(() => ensembleResultSchema)
+    .nullable()
+    .optional(),
+  /**
+   * Only the epochs the spec's `moveHistogram` names (absent otherwise): the gradient times η
+   * against SSA's random move, as histograms on common bins (the thesis's Fig. 3.1, 3.2).
+   */
+  moveHistogram: z.lazy(() => moveHistogramSchema).optional(),
   /** Methods with `earlyStopping` only (absent otherwise): where the patience stood after this epoch. */
   earlyStopping: earlyStoppingStateSchema.optional(),
 });
 export type EpochRecord = z.infer<typeof epochRecordSchema>;
+
+/** A snapshot ensemble's validation result after an epoch, and how many snapshots it averaged. */
+export const ensembleResultSchema = validationResultSchema.extend({
+  snapshots: count,
+  /** The epochs at whose end (or within which, for a mid-epoch restart) the snapshots were taken. */
+  snapshotEpochs: z.array(z.number().int().min(1)),
+});
+export type EnsembleResult = z.infer<typeof ensembleResultSchema>;
+
+const histogramStatsSchema = z.object({ mean: z.number(), std: z.number(), maxAbs: z.number() });
+
+/**
+ * One parameter vector's worth of η·∇L (the gradient of one random training minibatch at the
+ * epoch's end, in inference mode) and of a random move ε·N(0, 1) per weight, as SSA draws
+ * them, counted on the same bins. Values beyond the outermost edges count in the end bins.
+ */
+export const moveHistogramSchema = z.object({
+  lr: z.number(),
+  epsilon: z.number(),
+  parameters: count,
+  /** bins + 1 edges, symmetric around 0. */
+  edges: z.array(z.number()),
+  gradient: z.array(count),
+  move: z.array(count),
+  gradientStats: histogramStatsSchema,
+  moveStats: histogramStatsSchema,
+});
+export type MoveHistogram = z.infer<typeof moveHistogramSchema>;
 
 /** Where and with what a run executed. */
 export const runEnvironmentSchema = z.object({

@@ -25,6 +25,10 @@ const fraction = z.number({ error: 'must be a number' }).min(0, { error: 'must b
  * anyone noticed.
  */
 export const MAX_TEXT_LENGTH = 200;
+/** A description is a paragraph or two, not a lab notebook. */
+export const MAX_DESCRIPTION_LENGTH = 2_000;
+/** Tags are for filtering (`experiments list --tag T`): a few words each, a handful per experiment. */
+export const MAX_TAGS = 50;
 export const MAX_EPOCHS = 100_000;
 /** Runs per spec (models × methods after sweeps × seeds); `--allow-large` lifts it. */
 export const MAX_RUNS_PER_SPEC = 1_000;
@@ -109,6 +113,30 @@ export type EarlyStoppingOptions = z.output<typeof earlyStopping> & {};
 /** Fields every method takes. */
 const common = { label, earlyStopping };
 
+/**
+ * M, the snapshots a snapshot ensemble averages (Huang et al.; the thesis's Fig. 2.3): the
+ * weights before each restart of a `restart` run or at the end of each SGDR cycle. Restart and
+ * SGDR runs always keep the ensemble's series; absent means DEFAULT_SNAPSHOT_ENSEMBLE.
+ */
+export const DEFAULT_SNAPSHOT_ENSEMBLE = 3;
+export const MAX_SNAPSHOT_ENSEMBLE = 20;
+const snapshotEnsemble = positiveInt
+  .max(MAX_SNAPSHOT_ENSEMBLE, { error: `must be at most ${MAX_SNAPSHOT_ENSEMBLE} snapshots` })
+  .optional();
+
+/** A gradient method's snapshot ensemble needs restarts to take snapshots at: SGDR's. */
+const ensembleNeedsRestarts = (
+  m: { snapshotEnsemble?: number; schedule?: { kind: string } },
+  ctx: z.core.$RefinementCtx,
+) => {
+  if (m.snapshotEnsemble !== undefined && m.schedule?.kind !== 'sgdr')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['snapshotEnsemble'],
+      message: 'applies only where there are restarts: the restart method, or a schedule of kind "sgdr"',
+    });
+};
+
 const momentumOption = z.number({ error: 'must be a number' }).min(0).lt(1, { error: 'must be in [0, 1)' });
 
 /** Options shared by every SGD method (PyTorch's SGD semantics). */
@@ -119,7 +147,9 @@ const sgdOptions = {
   weightDecay: nonNegative.default(0),
 };
 
-const sgd = z.strictObject({ id: z.literal('sgd'), ...common, ...sgdOptions, schedule });
+const sgd = z
+  .strictObject({ id: z.literal('sgd'), ...common, ...sgdOptions, schedule, snapshotEnsemble })
+  .superRefine(ensembleNeedsRestarts);
 
 const scheduledSgd = z.strictObject({
   id: z.literal('scheduled-sgd'),
@@ -137,6 +167,7 @@ const restart = z.strictObject({
   lr: positive().default(0.001),
   momentum: momentumOption.default(0.9),
   schedule,
+  snapshotEnsemble,
   /** Restart when the training-loss estimate falls below this (thesis: 1e-4 AlexNet, 1e-6/1e-7 VGG16/ResNet34). */
   restartEpsilon: positive().default(1e-4),
   /** When to estimate: after each epoch (the published code) or every N minibatch steps (the text). */
@@ -192,36 +223,47 @@ const adamOptions = {
   weightDecay: nonNegative.default(0),
   amsgrad: z.boolean({ error: 'must be true or false' }).default(false),
   schedule,
+  snapshotEnsemble,
 };
-const adam = z.strictObject({ id: z.literal('adam'), ...common, ...adamOptions });
+const adam = z
+  .strictObject({ id: z.literal('adam'), ...common, ...adamOptions })
+  .superRefine(ensembleNeedsRestarts);
 /** AdamW: the weight decay is decoupled from the gradient (w ← w(1 − ηλ)); PyTorch's λ = 1e-2. */
-const adamw = z.strictObject({
-  id: z.literal('adamw'),
-  ...common,
-  ...adamOptions,
-  weightDecay: nonNegative.default(1e-2),
-});
-const rmsprop = z.strictObject({
-  id: z.literal('rmsprop'),
-  ...common,
-  lr: positive().default(1e-2),
-  alpha: nonNegative.default(0.99),
-  eps: nonNegative.default(1e-8),
-  weightDecay: nonNegative.default(0),
-  momentum: nonNegative.default(0),
-  centered: z.boolean({ error: 'must be true or false' }).default(false),
-  schedule,
-});
-const adagrad = z.strictObject({
-  id: z.literal('adagrad'),
-  ...common,
-  lr: positive().default(1e-2),
-  lrDecay: nonNegative.default(0),
-  eps: nonNegative.default(1e-10),
-  weightDecay: nonNegative.default(0),
-  initialAccumulatorValue: nonNegative.default(0),
-  schedule,
-});
+const adamw = z
+  .strictObject({
+    id: z.literal('adamw'),
+    ...common,
+    ...adamOptions,
+    weightDecay: nonNegative.default(1e-2),
+  })
+  .superRefine(ensembleNeedsRestarts);
+const rmsprop = z
+  .strictObject({
+    id: z.literal('rmsprop'),
+    ...common,
+    lr: positive().default(1e-2),
+    alpha: nonNegative.default(0.99),
+    eps: nonNegative.default(1e-8),
+    weightDecay: nonNegative.default(0),
+    momentum: nonNegative.default(0),
+    centered: z.boolean({ error: 'must be true or false' }).default(false),
+    schedule,
+    snapshotEnsemble,
+  })
+  .superRefine(ensembleNeedsRestarts);
+const adagrad = z
+  .strictObject({
+    id: z.literal('adagrad'),
+    ...common,
+    lr: positive().default(1e-2),
+    lrDecay: nonNegative.default(0),
+    eps: nonNegative.default(1e-10),
+    weightDecay: nonNegative.default(0),
+    initialAccumulatorValue: nonNegative.default(0),
+    schedule,
+    snapshotEnsemble,
+  })
+  .superRefine(ensembleNeedsRestarts);
 
 /** Each method's schema by its id: what a sweep may vary is what the method takes. */
 const METHOD_SCHEMAS = {
@@ -248,8 +290,50 @@ export const methodSchema = z.discriminatedUnion('id', [
   adagrad,
 ]);
 
+const tags = z
+  .array(text('tag'), { error: 'must be a list of strings' })
+  .max(MAX_TAGS, { error: `must hold at most ${MAX_TAGS} tags` })
+  .superRefine((list, ctx) => {
+    // A repeated tag changes no filter; it is a slip, like a repeated seed.
+    list.forEach((t, j) => {
+      const i = list.indexOf(t);
+      if (i < j)
+        ctx.addIssue({
+          code: 'custom',
+          path: [j],
+          message: `duplicates tags[${i}] ("${t}"); list each tag once`,
+        });
+    });
+  });
+
+/**
+ * Record the histogram of η·gradient against SSA's random move ε·N(0, 1) at the end of these
+ * epochs, for every run (the thesis's Fig. 3.1, 3.2; `annealab figure --kind move-histogram`).
+ * ε defaults to the SSA run's ε in force, else 0.01.
+ */
+const moveHistogram = z
+  .strictObject(
+    {
+      epochs: z.array(positiveInt).min(1, { error: 'must name at least one epoch' }).max(100),
+      lr: positive().default(0.01),
+      epsilon: positive().optional(),
+      bins: positiveInt.min(4, { error: 'must be at least 4' }).max(1000).default(60),
+    },
+    { error: 'must be an object such as {"epochs": [1, 10], "lr": 0.01}' },
+  )
+  .optional();
+export type MoveHistogramOptions = z.output<typeof moveHistogram> & {};
+
 export const specSchema = z.strictObject({
   name: text('name'),
+  /** What the experiment is for, in the user's words; shown by `experiments show` and the UI. */
+  description: z
+    .string({ error: 'must be a string' })
+    .max(MAX_DESCRIPTION_LENGTH, {
+      error: `must be at most ${fmtCount(MAX_DESCRIPTION_LENGTH)} characters; shorten the description`,
+    })
+    .optional(),
+  tags: tags.optional(),
   dataset: z.strictObject({
     id: z.string({ error: 'must be a dataset name' }).min(1, { error: 'must not be empty' }),
     /** Size of the training subset (class-stratified); the whole training split when absent. */
@@ -284,6 +368,7 @@ export const specSchema = z.strictObject({
   dropLast: z.boolean().default(false),
   /** Minibatches drawn for the per-epoch training estimate (thesis §2.3). */
   estimateBatches: positiveInt.default(10),
+  moveHistogram,
   /** Also compute the exact training loss over the whole training split each epoch. */
   exactTrainLoss: z.boolean().default(false),
   /**

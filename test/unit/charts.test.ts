@@ -15,6 +15,7 @@ import {
 import { makeRun } from '../fixtures/runs';
 import { renderSvg } from '../../src/main/export/figures';
 import { mnistSmallRuns } from '../fixtures/mnist-small';
+import { withMoveHistogram } from '../fixtures/move-histogram';
 
 const lenet = mnistSmallRuns().filter((r) => r.model === 'lenet5');
 const byLabel = (runs: RunResult[], prefix: string) => runs.filter((r) => r.label.startsWith(prefix));
@@ -316,7 +317,7 @@ describe('worsening moves', () => {
 
 describe('every figure kind', () => {
   it.each(FIGURE_KINDS)('%s has a title, labelled axes and a legend from the recorded experiment', (kind) => {
-    const option = buildFigure(kind, lenet);
+    const option = buildFigure(kind, kind === 'move-histogram' ? withMoveHistogram(lenet) : lenet);
     expect((option.title as { text: string }).text.length).toBeGreaterThan(0);
     expect((option.xAxis as { name: string }).name.length).toBeGreaterThan(0);
     expect((option.yAxis as { name: string }).name.length).toBeGreaterThan(0);

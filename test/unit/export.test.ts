@@ -15,6 +15,7 @@ import {
 import { buildFigure } from '../../src/shared/charts';
 import type { RunResult } from '../../src/shared/results';
 import { mnistSmallRuns } from '../fixtures/mnist-small';
+import { withMoveHistogram } from '../fixtures/move-histogram';
 
 const runs = mnistSmallRuns();
 const lenet = runs.filter((r) => r.model === 'lenet5');
@@ -119,8 +120,9 @@ describe('figures', () => {
 
   it.each(FIGURE_KINDS)('renders %s from the recorded experiment to SVG and PNG', (kind) => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    const svg = exportFigure(lenet, kind, 'svg');
-    const png = exportFigure(lenet, kind, 'png');
+    const runs = kind === 'move-histogram' ? withMoveHistogram(lenet) : lenet;
+    const svg = exportFigure(runs, kind, 'svg');
+    const png = exportFigure(runs, kind, 'png');
     writeFileSync(new URL(`${kind}.svg`, ARTIFACTS), svg);
     writeFileSync(new URL(`${kind}.png`, ARTIFACTS), png);
     expect(svg).toContain('<path');

@@ -246,7 +246,7 @@ describe('sweeps', () => {
       'methods[0].sweep.nesterov[0]': 'must be true or false',
       'methods[1].sweep.lr': 'must list at least one value',
       'methods[1].sweep.momentun':
-        'unknown parameter "momentun" of adam; expected one of earlyStopping, lr, betas, eps, weightDecay, amsgrad, schedule',
+        'unknown parameter "momentun" of adam; expected one of earlyStopping, lr, betas, eps, weightDecay, amsgrad, schedule, snapshotEnsemble',
       'methods[1].sweep.betas[0][1]': 'must be in [0, 1)',
       'methods[1].sweep.schedule[0].etaMin': 'must be >= 0',
       'methods[2].sweep.lr': 'is also given as "lr"; give it in one place',

@@ -6,8 +6,10 @@ import { resolveDataDir } from './data-dir';
 import { UserError } from './errors';
 import { concurrencyOption } from './options';
 import { registerExportCommands } from './commands/export';
+import { registerAnalyzeCommands } from './commands/analyze';
 import { registerBenchCommand } from './commands/bench';
 import { registerDatasetCommands } from './commands/datasets';
+import { registerExperimentCommands } from './commands/experiments';
 import { registerModelCommands } from './commands/models';
 import { registerQueueCommands } from './commands/queue';
 import { registerRunCommands } from './commands/runs';
@@ -55,7 +57,9 @@ program
 
 registerExportCommands(program, resolveDataDir);
 registerQueueCommands(program, resolveDataDir);
+registerExperimentCommands(program, resolveDataDir);
 registerRunCommands(program, resolveDataDir);
+registerAnalyzeCommands(program, resolveDataDir);
 registerServeCommand(program, resolveDataDir);
 registerBenchCommand(program);
 registerModelCommands(program);

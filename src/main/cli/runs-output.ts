@@ -5,7 +5,7 @@ import { runEta } from '../../shared/results';
 import { findRun as findRunOrThrow } from '../services/runs';
 import { StoreRefusal, type RunRow, type Store } from '../store';
 import { UserError } from './errors';
-import { fmtEta } from './format';
+import { fmtDuration, fmtEta } from './format';
 
 /** A run by id or prefix; a miss says where to look. */
 export function findRun(store: Store, key: string): RunRow {
@@ -48,11 +48,33 @@ export function describeRun(run: RunRow, experimentName: string): Record<string,
   };
 }
 
-export function printRuns(store: Store, runs: RunRow[], json: boolean): void {
+/**
+ * One line (or JSON object) per run; with `results`, also its best validation accuracy and its
+ * duration (the run's training clock at its last recorded epoch), as `runs list` shows them.
+ */
+export function printRuns(
+  store: Store,
+  runs: RunRow[],
+  json: boolean,
+  options: { results?: boolean } = {},
+): void {
   const names = new Map(store.experiments.list().map((e) => [e.id, e.name]));
+  const standing = options.results ? store.epochs.standingByRun() : null;
+  const results = (r: RunRow) => {
+    const s = standing?.get(r.id);
+    return {
+      bestValAccuracy: r.summary?.bestValAccuracy ?? s?.bestValAccuracy ?? null,
+      durationSeconds: r.summary?.seconds ?? s?.seconds ?? null,
+    };
+  };
   if (json) {
     process.stdout.write(
-      `${JSON.stringify(runs.map((r) => describeRun(r, names.get(r.experimentId) ?? '?')))}\n`,
+      `${JSON.stringify(
+        runs.map((r) => ({
+          ...describeRun(r, names.get(r.experimentId) ?? '?'),
+          ...(standing ? results(r) : {}),
+        })),
+      )}\n`,
     );
     return;
   }
@@ -72,8 +94,14 @@ export function printRuns(store: Store, runs: RunRow[], json: boolean): void {
         : r.status === 'interrupted'
           ? `checkpoint at epoch ${r.checkpointEpoch ?? 0}`
           : where;
+    let figures = '';
+    if (standing) {
+      const { bestValAccuracy: best, durationSeconds: secs } = results(r);
+      const acc = best === null ? '–' : `${(best * 100).toFixed(2)}%`;
+      figures = `best ${acc.padStart(7)}  ${(secs === null ? '–' : fmtDuration(secs)).padStart(7)}  `;
+    }
     process.stdout.write(
-      `${r.id.slice(0, 8)}  ${r.status.padEnd(11)} ${(names.get(r.experimentId) ?? '?').padEnd(16)} ${r.label} · ${r.model} · seed ${r.seed}  ${extra}\n`,
+      `${r.id.slice(0, 8)}  ${r.status.padEnd(11)} ${(names.get(r.experimentId) ?? '?').padEnd(16)} ${figures}${r.label} · ${r.model} · seed ${r.seed}  ${extra}\n`,
     );
   }
 }

@@ -196,7 +196,9 @@ export function exportFigure(
     const what =
       kind === 'acceptance' || kind === 'moves'
         ? 'no finished SSA or SGD-SA run with worsening moves'
-        : 'no finished run with recorded epochs';
+        : kind === 'move-histogram'
+          ? 'no finished run recorded a move histogram (the spec\'s "moveHistogram": {"epochs": [1]})'
+          : 'no finished run with recorded epochs';
     // The user's choice of figure for these experiments, not a bug: refused as bad input.
     throw new ContractError(
       `cannot draw "${kind}": ${what} among the ${runs.length} runs given; choose another figure kind ` +

@@ -1,9 +1,22 @@
 // Experiments: validating a spec against the datasets this data dir has, submitting it with its
 // grid of queued runs, finding one by id or name, and the summaries the Experiments view lists.
-import { ContractError, type ExperimentSummary, type ValidationResult } from '../../shared/contract';
+import {
+  ContractError,
+  type Deletion,
+  type ExperimentDetail,
+  type ExperimentRename,
+  type ExperimentSummary,
+  type ValidationResult,
+} from '../../shared/contract';
 import type { RunnerEvent } from '../../shared/events';
 import { RUN_STATUSES, type RunStatus } from '../../shared/results';
-import { validateSpec, type ExperimentSpec, type SpecResult } from '../../shared/spec';
+import {
+  methodLabel,
+  specSchema,
+  validateSpec,
+  type ExperimentSpec,
+  type SpecResult,
+} from '../../shared/spec';
 import {
   BUILTIN_TRAIN_COUNTS,
   datasetFilePath,
@@ -12,6 +25,7 @@ import {
   readDatasetHeader,
 } from '../datasets';
 import type { ExperimentRow, RunRow, Store } from '../store';
+import { deleteRuns, type DeleteOptions } from './deletion';
 import { experimentGrid } from './grid';
 
 export type ExperimentFinished = Extract<RunnerEvent, { type: 'experiment-finished' }>;
@@ -85,11 +99,106 @@ export async function submitSpec(
   return submitExperiment(store, result.spec);
 }
 
-/** By id, or the most recent experiment with that name. */
+/**
+ * An experiment by its id, its name, or a unique prefix of its id (as git takes commits), in
+ * that order. Names need not be unique: a name that several experiments share is refused with
+ * the candidates listed, each with its id and date, so the user can pick one by id.
+ */
 export function findExperiment(store: Store, key: string): ExperimentRow {
-  const e = store.experiments.get(key) ?? store.experiments.find(key);
-  if (!e) throw new ContractError(`no experiment "${key}"`, 'not-found');
-  return e;
+  const byId = store.experiments.get(key);
+  if (byId) return byId;
+  const named = store.experiments.named(key);
+  if (named.length === 1) return named[0]!;
+  if (named.length > 1) throw ambiguous(store, `"${key}" names ${named.length} experiments`, named);
+  const prefixed = store.experiments.withIdPrefix(key);
+  if (prefixed.length === 1) return prefixed[0]!;
+  if (prefixed.length > 1)
+    throw ambiguous(store, `"${key}" begins the ids of ${prefixed.length} or more experiments`, prefixed);
+  throw new ContractError(`no experiment "${key}"`, 'not-found');
+}
+
+function ambiguous(store: Store, what: string, candidates: readonly ExperimentRow[]): ContractError {
+  const lines = candidates.map(
+    (e) =>
+      `  ${e.id.slice(0, 8)}  ${e.createdAt.slice(0, 16).replace('T', ' ')}  ${String(store.runs.forExperiment(e.id).length).padStart(4)} runs  ${e.name}`,
+  );
+  return new ContractError(
+    `${what}; give one's id or a unique prefix of it:\n${lines.join('\n')}`,
+    'bad-input',
+  );
+}
+
+/** One experiment as `experiments show` prints it: what it is for, its tags, its runs. */
+export function experimentDetail(store: Store, key: string): ExperimentDetail {
+  const e = findExperiment(store, key);
+  const runs = store.runs.forExperiment(e.id);
+  const counts = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
+  for (const r of runs) counts[r.status]++;
+  return {
+    id: e.id,
+    name: e.name,
+    description: e.spec.description ?? null,
+    tags: e.spec.tags ?? [],
+    createdAt: e.createdAt,
+    dataset: e.spec.dataset.id,
+    models: [...e.spec.models],
+    methods: e.spec.methods.map((m) => methodLabel(m)),
+    seeds: [...e.spec.seeds],
+    epochs: e.spec.epochs,
+    counts,
+    runs: runs.map((r) => {
+      const epochs = store.epochs.forRun(r.id);
+      return {
+        id: r.id,
+        label: r.label,
+        model: r.model,
+        seed: r.seed,
+        status: r.status,
+        bestValAccuracy: epochs.length ? Math.max(...epochs.map((x) => x.val.accuracy)) : null,
+        seconds: epochs.at(-1)?.counters.seconds ?? null,
+      };
+    }),
+    spec: e.spec as unknown as Record<string, unknown>,
+  };
+}
+
+/** A new name, bounded as a spec's name is; the id stays, so ids and prefixes keep working. */
+export function renameExperiment(store: Store, key: string, name: string): ExperimentRename {
+  const problem = validateName(name);
+  if (problem) throw new ContractError(`cannot rename to ${JSON.stringify(name)}: ${problem}`, 'bad-input');
+  const e = findExperiment(store, key);
+  store.experiments.rename(e.id, name);
+  return { id: e.id, from: e.name, to: name };
+}
+
+function validateName(name: string): string | null {
+  const r = specSchema.shape.name.safeParse(name);
+  return r.success ? null : r.error.issues[0]!.message;
+}
+
+/**
+ * Delete an experiment: its row, its runs and their epochs, and every run's files (checkpoints,
+ * best weights). Refused, changing nothing, while a run of it is running, unless `cancel`.
+ */
+export function deleteExperiment(
+  store: Store,
+  dataDir: string,
+  key: string,
+  options: DeleteOptions = {},
+): Promise<Deletion> {
+  const e = findExperiment(store, key);
+  const runIds = store.runs.forExperiment(e.id).map((r) => r.id);
+  return deleteRuns(store, dataDir, e, runIds, {
+    ...options,
+    whole: true,
+    what: `experiment "${e.name}" (${e.id.slice(0, 8)})`,
+  });
+}
+
+/** Experiments carrying `tag` (all of them without one), newest first, as the list shows them. */
+export function experimentSummariesTagged(store: Store, tag?: string): ExperimentSummary[] {
+  const all = experimentSummaries(store);
+  return tag === undefined ? all : all.filter((e) => (e.spec.tags ?? []).includes(tag));
 }
 
 /** The event that ends an experiment once none of its runs is queued or running; null before. */

@@ -8,6 +8,7 @@ import { RETRYABLE, type RunRow, type Store } from '../store';
 import { checkpointPath } from '../trainer/checkpoint';
 import { resolveBackendRequest, type ResolvedBackendRequest } from '../trainer/backend/backend-request';
 import { defaultConcurrency } from './concurrency';
+import { findExperiment } from './experiments';
 import { findRun, queuedRunViews } from './runs';
 
 export const QUEUE_PAUSED = 'queue.paused';
@@ -84,7 +85,7 @@ export function retryTargets(store: Store, key: string | undefined, options: { f
     }
     return store.runs.all().filter(wanted);
   }
-  const experiment = store.experiments.find(key) ?? experimentByPrefix(store, key);
+  const experiment = experimentOrNone(store, key);
   if (experiment) return store.runs.forExperiment(experiment.id).filter(wanted);
   try {
     return [findRun(store, key)];
@@ -102,9 +103,17 @@ export function retryTargets(store: Store, key: string | undefined, options: { f
   }
 }
 
-function experimentByPrefix(store: Store, prefix: string) {
-  const matches = prefix ? store.experiments.list().filter((e) => e.id.startsWith(prefix)) : [];
-  return matches.length === 1 ? matches[0] : undefined;
+/** The experiment KEY names (id, name or unique id prefix), or none: then KEY may be a run. */
+function experimentOrNone(store: Store, key: string) {
+  // A name several experiments share is refused with its candidates (findExperiment says so);
+  // a key that is no experiment, or begins several experiments' ids, may still be a run's prefix.
+  if (store.experiments.named(key).length > 1) return findExperiment(store, key);
+  try {
+    return findExperiment(store, key);
+  } catch (err) {
+    if (err instanceof ContractError) return undefined;
+    throw err;
+  }
 }
 
 export function moveRun(store: Store, key: string, index: number): RunRow {

@@ -1,8 +1,9 @@
 // Runs: finding one by id or prefix, the view of a run the queue and the run view show, one
 // run with its records, and the runs (with their epochs) a comparison or an export covers.
-import { ContractError, type RunDetail, type RunView } from '../../shared/contract';
+import { ContractError, type Deletion, type RunDetail, type RunView } from '../../shared/contract';
 import { runEta, type RunResult } from '../../shared/results';
 import { StoreRefusal, type ExperimentRow, type RunRow, type Store } from '../store';
+import { deleteRuns, type DeleteOptions } from './deletion';
 import { findExperiment } from './experiments';
 
 /** A run by its id or a unique prefix of it. */
@@ -63,4 +64,23 @@ export function selectResults(
 /** Every run of one experiment (by id or name) with its epochs. */
 export function experimentResults(store: Store, key: string): RunResult[] {
   return store.results(findExperiment(store, key));
+}
+
+/**
+ * Delete one run: its row, its epochs and its files; its experiment stays (with one run fewer).
+ * Refused, changing nothing, while it is running, unless `cancel`.
+ */
+export function deleteRun(
+  store: Store,
+  dataDir: string,
+  key: string,
+  options: DeleteOptions = {},
+): Promise<Deletion> {
+  const run = findRun(store, key);
+  const experiment = findExperiment(store, run.experimentId);
+  return deleteRuns(store, dataDir, experiment, [run.id], {
+    ...options,
+    whole: false,
+    what: `run ${run.id.slice(0, 8)} (${run.label} · ${run.model} · seed ${run.seed})`,
+  });
 }

@@ -68,6 +68,19 @@ export class EpochsTable {
     return new Map(rows.map((r) => [r.run_id, r.n]));
   }
 
+  /**
+   * By run: the highest validation accuracy recorded and the run's clock at its last recorded
+   * epoch (seconds are cumulative), for lists that show how far each run got.
+   */
+  standingByRun(): Map<string, { bestValAccuracy: number; seconds: number }> {
+    const rows = this.db
+      .prepare(
+        `SELECT run_id, MAX(val_accuracy) AS best, MAX(seconds) AS seconds FROM epochs GROUP BY run_id`,
+      )
+      .all() as { run_id: string; best: number; seconds: number }[];
+    return new Map(rows.map((r) => [r.run_id, { bestValAccuracy: r.best, seconds: r.seconds }]));
+  }
+
   forRun(runId: string): EpochRecord[] {
     const rows = this.db.prepare('SELECT record FROM epochs WHERE run_id = ? ORDER BY epoch').all(runId) as {
       record: string;

@@ -50,6 +50,38 @@ export class ExperimentsTable {
     return r && fromRaw(r);
   }
 
+  /** Every experiment with exactly this name, newest first (names need not be unique). */
+  named(name: string): ExperimentRow[] {
+    return (
+      this.db
+        .prepare('SELECT * FROM experiments WHERE name = ? ORDER BY created_at DESC')
+        .all(name) as RawExperiment[]
+    ).map(fromRaw);
+  }
+
+  /** Every experiment whose id starts with `prefix` (at most `limit`), newest first. */
+  withIdPrefix(prefix: string, limit = 20): ExperimentRow[] {
+    if (prefix.length === 0) return [];
+    // LIKE's wildcards cannot occur in a UUID; dropping them keeps "%" from matching everything.
+    return (
+      this.db
+        .prepare('SELECT * FROM experiments WHERE id LIKE ? ORDER BY created_at DESC LIMIT ?')
+        .all(`${prefix.replace(/[%_]/g, '')}%`, limit) as RawExperiment[]
+    ).map(fromRaw);
+  }
+
+  /** Rename: the name column and the stored spec's name together, so the two never disagree. */
+  rename(id: string, name: string): void {
+    this.db
+      .prepare("UPDATE experiments SET name = ?, spec = json_set(spec, '$.name', ?) WHERE id = ?")
+      .run(name, name, id);
+  }
+
+  /** Delete the row; its runs and their epochs go with it (ON DELETE CASCADE). */
+  delete(id: string): boolean {
+    return this.db.prepare('DELETE FROM experiments WHERE id = ?').run(id).changes === 1;
+  }
+
   list(): ExperimentRow[] {
     return (
       this.db.prepare('SELECT * FROM experiments ORDER BY created_at DESC').all() as RawExperiment[]

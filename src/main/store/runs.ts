@@ -313,6 +313,11 @@ export class RunsTable {
     ).map(fromRaw);
   }
 
+  /** Delete the row; its epochs go with it (ON DELETE CASCADE). */
+  delete(id: string): boolean {
+    return this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes === 1;
+  }
+
   markStarted(id: string, environment: RunEnvironment, notes: string[]): void {
     this.db
       .prepare(`UPDATE runs SET status = 'running', environment = ?, notes = ?, started_at = ? WHERE id = ?`)

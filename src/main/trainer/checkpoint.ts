@@ -18,6 +18,8 @@ export interface LoopState {
   minValLoss: number | null;
   minValLossThesis: number | null;
   method: MethodState['scalars'];
+  /** Restart and SGDR runs: the epochs of the snapshots the `snapshots` tensors hold, in order. */
+  snapshotEpochs?: number[];
 }
 
 export interface Checkpoint {
@@ -25,6 +27,8 @@ export interface Checkpoint {
   params: SavedTensor[];
   bestWeights: SavedTensor[];
   methodTensors: SavedTensor[];
+  /** A snapshot ensemble's members: each one's parameters then batch-norm buffers. */
+  snapshots?: SavedTensor[];
 }
 
 export const checkpointPath = (dataDir: string, runId: string) =>
@@ -32,7 +36,12 @@ export const checkpointPath = (dataDir: string, runId: string) =>
 export const bestWeightsRelativePath = (runId: string) => join('checkpoints', runId, 'best.weights');
 
 export function writeCheckpoint(path: string, c: Checkpoint): void {
-  writeTensorFile(path, c.state, { params: c.params, best: c.bestWeights, method: c.methodTensors });
+  writeTensorFile(path, c.state, {
+    params: c.params,
+    best: c.bestWeights,
+    method: c.methodTensors,
+    ...(c.snapshots?.length ? { snapshots: c.snapshots } : {}),
+  });
 }
 
 export function readCheckpoint(path: string): Checkpoint {
@@ -42,6 +51,7 @@ export function readCheckpoint(path: string): Checkpoint {
     params: groups.params ?? [],
     bestWeights: groups.best ?? [],
     methodTensors: groups.method ?? [],
+    ...(groups.snapshots ? { snapshots: groups.snapshots } : {}),
   };
 }
 

@@ -6,7 +6,12 @@ import './gradients';
 import type { ModelId } from '../../shared/ids';
 import type { EpochRecord, LossAccuracy } from '../../shared/records';
 import { Rng } from '../../shared/rng';
-import { methodLabel, type ExperimentSpec, type MethodSpec } from '../../shared/spec';
+import {
+  DEFAULT_SNAPSHOT_ENSEMBLE,
+  methodLabel,
+  type ExperimentSpec,
+  type MethodSpec,
+} from '../../shared/spec';
 import { augmentImages, thesisAugmentation } from './data/augment';
 import { disposeBatch, epochBatches, gatherBatch, sequentialBatches, type DeviceSplit } from './data/batches';
 import { estimateTraining, evaluateBatches, validate } from './evaluate';
@@ -22,6 +27,8 @@ import { BestWeights } from './best-weights';
 import { EarlyStopping } from './early-stopping';
 import { bindBuffers, buildNetwork, initialBuffers, initialValues, type Network } from './models';
 import type { Checkpoint } from './checkpoint';
+import { minibatchGradient, moveHistogram } from './move-histogram';
+import { endsSgdrCycle, keepsSnapshots, SnapshotEnsemble } from './snapshot-ensemble';
 
 export interface RunPlan {
   experimentId: string;
@@ -103,6 +110,10 @@ interface RunSession {
   best: BestWeights;
   /** The method's early stopping, when it has one. */
   stopping: EarlyStopping | null;
+  /** Restart and SGDR runs: the snapshots taken before restarts, scored as an ensemble. */
+  ensemble: SnapshotEnsemble | null;
+  /** The epoch under way, and whether its end's snapshot is taken (a cold restart then takes none). */
+  clock: { epoch: number; snapshotAtEnd: boolean };
   /** performance.now() at which the run would have started had it never stopped. */
   started: number;
   epochsDone: number;
@@ -128,6 +139,22 @@ export async function trainRun(
       // The record describes the weights that were validated, so note "best" before the
       // method acts on the epoch's end (a restart re-draws them).
       const isBest = run.best.consider(epoch, val, run.params, run.buffers);
+      // SGDR restarts the rate after the last epoch of a cycle: these weights are its snapshot.
+      if (run.ensemble && endsSgdrCycle(methodOf(plan), epoch)) {
+        run.ensemble.take(run.params, run.buffers, epoch);
+        run.clock.snapshotAtEnd = true;
+      }
+      // The gradient of the weights just validated, before the method acts on the epoch's end.
+      const histogram = plan.spec.moveHistogram?.epochs.includes(epoch) ? plan.spec.moveHistogram : null;
+      const gradient = histogram
+        ? minibatchGradient(
+            run.runNet,
+            run.params,
+            data.train,
+            plan.spec.batchSize,
+            run.ctx.rng('move-histogram'),
+          )
+        : null;
       const fields = run.method.endEpoch(epoch, estimate);
       const earlyStopping = run.stopping?.observe(val.accuracy);
       run.epochsDone = epoch;
@@ -138,6 +165,16 @@ export async function trainRun(
         fields,
         isBest,
         earlyStopping,
+        ensemble: run.ensemble?.result(data.test, plan.spec.batchSize),
+        // SSA's ε in force during the epoch unless the option names one.
+        moveHistogram:
+          histogram && gradient
+            ? moveHistogram(
+                gradient,
+                { ...histogram, epsilon: histogram.epsilon ?? fields.epsilon ?? 0.01 },
+                run.ctx.rng('move-histogram'),
+              )
+            : undefined,
       });
       await hooks.onEpoch(record, () => assembleCheckpoint(run, epoch, record));
     }
@@ -145,6 +182,7 @@ export async function trainRun(
     run.best.dispose();
     throw err;
   } finally {
+    run.ensemble?.dispose();
     run.method.dispose();
     tf.dispose(run.params);
     tf.dispose(run.buffers);
@@ -205,12 +243,25 @@ function startRun(plan: RunPlan, data: PreparedData, resume: Checkpoint | undefi
     ? { ...resume.state.counters }
     : { forward: 0, backward: 0, updates: 0 };
   const estimateRng = rng('estimate');
+  const clock = { epoch: resume?.state.epoch ?? 0, snapshotAtEnd: false };
+  const ensemble = keepsSnapshots(methodSpec)
+    ? SnapshotEnsemble.resumed(
+        net,
+        ('snapshotEnsemble' in methodSpec ? methodSpec.snapshotEnsemble : undefined) ??
+          DEFAULT_SNAPSHOT_ENSEMBLE,
+        resume?.state.snapshotEpochs && resume.snapshots
+          ? { epochs: resume.state.snapshotEpochs, tensors: resume.snapshots }
+          : undefined,
+      )
+    : null;
   const ctx: MethodContext = {
     net: runNet,
     params,
     counters,
     rng,
     reinitialize() {
+      // The weights a cold restart throws away are the ensemble's next snapshot.
+      if (ensemble && !clock.snapshotAtEnd) ensemble.take(params, buffers, clock.epoch);
       tf.tidy(() => {
         initialValues(net.params, initRng, spec.init).forEach((values, i) =>
           params[i]!.assign(tf.tensor(values, net.params[i]!.shape)),
@@ -247,6 +298,8 @@ function startRun(plan: RunPlan, data: PreparedData, resume: Checkpoint | undefi
     stopping: methodSpec.earlyStopping
       ? new EarlyStopping(methodSpec.earlyStopping, resume?.state.record.earlyStopping)
       : null,
+    ensemble,
+    clock,
     started: performance.now() - (resume?.state.seconds ?? 0) * 1000,
     epochsDone: resume?.state.epoch ?? 0,
   };
@@ -261,6 +314,8 @@ async function trainEpoch(
   hooks: LoopHooks,
 ): Promise<'done' | 'cancelled'> {
   const { spec } = plan;
+  run.clock.epoch = epoch;
+  run.clock.snapshotAtEnd = false;
   run.method.beginEpoch(epoch);
   const batches = epochBatches(data.train.count, spec.batchSize, run.shuffleRng, spec.dropLast);
   for (let s = 0; s < batches.length; s++) {
@@ -317,6 +372,9 @@ function epochRecord(
     fields: MethodEpochFields;
     isBest: boolean;
     earlyStopping: EpochRecord['earlyStopping'];
+    /** Undefined where the run keeps no ensemble (the record then has no such field). */
+    ensemble: EpochRecord['ensemble'];
+    moveHistogram: EpochRecord['moveHistogram'];
   },
 ): EpochRecord {
   const methodSpec = methodOf(plan);
@@ -342,6 +400,8 @@ function epochRecord(
     ...r.fields,
     best: r.isBest,
     ...(batchNorm ? { batchNorm } : {}),
+    ...(r.ensemble !== undefined ? { ensemble: r.ensemble } : {}),
+    ...(r.moveHistogram ? { moveHistogram: r.moveHistogram } : {}),
     ...(r.earlyStopping ? { earlyStopping: r.earlyStopping } : {}),
   };
 }
@@ -349,6 +409,7 @@ function epochRecord(
 /** Everything a resumed run needs to continue exactly after `epoch` (read back from the device). */
 function assembleCheckpoint(run: RunSession, epoch: number, record: EpochRecord): Checkpoint {
   const methodState = run.method.saveState();
+  const snapshots = run.ensemble?.saved(saveTensors);
   return {
     state: {
       epoch,
@@ -360,10 +421,12 @@ function assembleCheckpoint(run: RunSession, epoch: number, record: EpochRecord)
       minValLoss: run.best.minValLoss,
       minValLossThesis: run.best.minValLossThesis,
       method: methodState.scalars,
+      ...(snapshots ? { snapshotEpochs: snapshots.epochs } : {}),
     },
     params: [...saveTensors(run.net.params, run.params), ...saveTensors(run.net.buffers, run.buffers)],
     bestWeights: run.best.saved(saveTensors),
     methodTensors: methodState.tensors,
+    ...(snapshots?.tensors.length ? { snapshots: snapshots.tensors } : {}),
   };
 }
 

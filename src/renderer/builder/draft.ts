@@ -155,6 +155,9 @@ export interface MethodDraft {
 
 export interface SpecDraft {
   name: string;
+  description: string;
+  /** Comma-separated, as typed (a tag may hold spaces). */
+  tags: string;
   dataset: { id: string; trainSize: string; testSize: string; seed: string };
   models: ModelId[];
   methods: MethodDraft[];
@@ -212,6 +215,8 @@ export function methodDraft(id: MethodId, given: Partial<Record<string, unknown>
 export function emptyDraft(datasetId = 'mnist'): SpecDraft {
   return {
     name: 'experiment',
+    description: '',
+    tags: '',
     dataset: { id: datasetId, trainSize: '2000', testSize: '500', seed: '0' },
     models: ['lenet5'],
     methods: [methodDraft('sgd'), methodDraft('ssa')],
@@ -286,6 +291,14 @@ export function methodToSpec(m: MethodDraft): Record<string, unknown> {
   return out;
 }
 
+/** "baseline, lenet 5" → ["baseline", "lenet 5"]: tags split at commas only. */
+export function parseTags(text: string): string[] {
+  return text
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
 /** The spec JSON the draft stands for (not yet validated). */
 export function draftToSpec(d: SpecDraft): Record<string, unknown> {
   const dataset: Record<string, unknown> = { id: d.dataset.id };
@@ -294,6 +307,8 @@ export function draftToSpec(d: SpecDraft): Record<string, unknown> {
   put(dataset, 'seed', parseNumber(d.dataset.seed));
   const spec: Record<string, unknown> = {
     name: d.name,
+    ...(d.description.trim() ? { description: d.description.trim() } : {}),
+    ...(parseTags(d.tags).length ? { tags: parseTags(d.tags) } : {}),
     dataset,
     models: [...d.models],
     methods: d.methods.map(methodToSpec),
@@ -317,6 +332,8 @@ export function specToDraft(json: unknown): SpecDraft {
   const methods = Array.isArray(s.methods) ? (s.methods as Record<string, unknown>[]) : [];
   return {
     name: typeof s.name === 'string' ? s.name : base.name,
+    description: typeof s.description === 'string' ? s.description : '',
+    tags: Array.isArray(s.tags) ? s.tags.join(', ') : '',
     dataset: {
       id: typeof ds.id === 'string' ? ds.id : base.dataset.id,
       trainSize: show(ds.trainSize) as string,

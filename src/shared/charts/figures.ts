@@ -9,6 +9,7 @@ import { restartThresholdMeanCe } from '../spec';
 import { validationLoss, type LossNorm } from '../table/model';
 import { FIGURE_DESCRIPTIONS, FIGURE_KINDS, type FigureKind } from '../options';
 import { aggregateByEpoch, xOf, type ChartX } from './aggregate';
+import { moveHistogramApplies, moveHistogramFigure } from './move-histogram';
 import {
   AUX_PREFIX,
   TRAINING_ID,
@@ -39,6 +40,8 @@ export interface FigureOptions extends ChartOptions {
   norm?: LossNorm;
   /** Loss on a log axis; default on for the restart figure, off otherwise. */
   logY?: boolean;
+  /** move-histogram: the epoch to draw (the last recorded when absent). */
+  epoch?: number;
 }
 
 export function isFigureKind(kind: string): kind is FigureKind {
@@ -55,6 +58,7 @@ export function figureApplies(kind: FigureKind, runs: readonly RunResult[]): boo
   const epochs = runs.flatMap((r) => r.epochs);
   if (kind === 'acceptance') return epochs.some(hasAcceptance);
   if (kind === 'moves') return epochs.some((e) => e.moves !== null);
+  if (kind === 'move-histogram') return moveHistogramApplies(runs);
   return epochs.length > 0;
 }
 
@@ -506,6 +510,8 @@ export function buildFigure(
       return acceptanceFigure(runs, options);
     case 'moves':
       return movesFigure(runs, options);
+    case 'move-histogram':
+      return moveHistogramFigure(runs, options);
   }
 }
 

@@ -3,6 +3,7 @@ export * from './define';
 export * from './routes';
 export * from './events';
 export * from './types';
+export * from './experiment-management';
 
 import type { z } from 'zod';
 import type { Events, Routes } from './index';

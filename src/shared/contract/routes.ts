@@ -27,6 +27,7 @@ import {
   systemInfoSchema,
   validationResultSchema,
 } from './types';
+import { deletionSchema, experimentDetailSchema, experimentRenameSchema } from './experiment-management';
 
 const id = z.string().min(1).max(200);
 const none = z.object({}).strict();
@@ -84,6 +85,27 @@ export const routes = {
     summary: 'validate a spec and queue its grid of runs (refused with every problem by path)',
     input: z.object({ spec: z.unknown() }).strict(),
     output: submitResultSchema,
+  }),
+  'experiments.get': route({
+    summary: 'one experiment by name, id or unique id prefix: its description, tags and runs',
+    input: z.object({ key: id }).strict(),
+    output: experimentDetailSchema,
+  }),
+  'experiments.rename': route({
+    summary: 'give an experiment (name, id or unique id prefix) a new name',
+    input: z.object({ key: id, name: z.string().min(1).max(200) }).strict(),
+    output: experimentRenameSchema,
+  }),
+  'experiments.delete': route({
+    summary:
+      'delete an experiment with its runs, epochs and run files; refused while a run is running unless cancel',
+    input: z.object({ key: id, cancel: z.boolean().default(false) }).strict(),
+    output: deletionSchema,
+  }),
+  'runs.delete': route({
+    summary: 'delete a run with its epochs and files; refused while it is running unless cancel',
+    input: z.object({ runId: id, cancel: z.boolean().default(false) }).strict(),
+    output: deletionSchema,
   }),
 
   'runs.get': route({

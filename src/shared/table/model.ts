@@ -19,7 +19,10 @@ import {
 export type { TableStat, LossNorm, SignificanceTest };
 
 export interface TableOptions {
-  /** `best`: min validation loss and max validation accuracy over epochs (the thesis); `final`: last epoch. */
+  /**
+   * `best`: min validation loss and max validation accuracy over epochs (the thesis); `final`:
+   * last epoch; `ensemble`: the snapshot ensemble's after the last epoch (restart and SGDR runs).
+   */
   stat: TableStat;
   /** `mean`: mean cross-entropy; `thesis`: the thesis's Loss column (METHODS.md, "Loss in tables"). */
   norm: LossNorm;
@@ -146,6 +149,11 @@ export function runValue(
   stat: TableStat,
   norm: LossNorm,
 ): number {
+  if (stat === 'ensemble') {
+    const ensemble = lastEpoch(epochs)?.ensemble;
+    if (!ensemble) return NaN;
+    return metric === 'loss' ? (norm === 'thesis' ? ensemble.lossThesis : ensemble.loss) : ensemble.accuracy;
+  }
   const values = epochs.map((e) => (metric === 'loss' ? validationLoss(e, norm) : e.val.accuracy));
   if (stat === 'final') {
     let last = 0;
@@ -156,6 +164,21 @@ export function runValue(
   const finite = values.filter(Number.isFinite);
   if (finite.length === 0) return NaN;
   return metric === 'loss' ? Math.min(...finite) : Math.max(...finite);
+}
+
+function lastEpoch(epochs: readonly EpochRecord[]): EpochRecord | undefined {
+  return epochs.reduce<EpochRecord | undefined>(
+    (last, e) => (!last || e.epoch > last.epoch ? e : last),
+    undefined,
+  );
+}
+
+/** Why a finished run has no value under `stat`, or null when it has one. */
+function missingValue(r: RunResult, stat: TableStat): string | null {
+  if (r.epochs.length === 0) return 'finished with no epochs recorded';
+  if (stat === 'ensemble' && !lastEpoch(r.epochs)?.ensemble)
+    return 'no snapshot ensemble (only restart and SGDR runs keep one, from their first restart on)';
+  return null;
 }
 
 function summarise(values: readonly number[]): Summary | null {
@@ -330,7 +353,9 @@ function describeTable(
   const what =
     options.stat === 'best'
       ? `Minimum validation ${lossKind} and maximum validation accuracy (%) over ${over}`
-      : `Validation ${lossKind} and validation accuracy (%) after the last epoch (${over.replace('all epochs', 'runs of different lengths')})`;
+      : options.stat === 'ensemble'
+        ? `Validation ${lossKind} and validation accuracy (%) of the snapshot ensemble (averaged softmax of the last snapshots before restarts) after ${over.replace('all epochs', 'the last epoch')}`
+        : `Validation ${lossKind} and validation accuracy (%) after the last epoch (${over.replace('all epochs', 'runs of different lengths')})`;
   let spread = '';
   if (seeds.max > 1) {
     const n = seeds.min === seeds.max ? `${seeds.max} seeds` : `${seeds.min}–${seeds.max} seeds per cell`;
@@ -367,10 +392,11 @@ export function buildComparisonTable(runs: readonly RunResult[], options: TableO
     const included = new Map<string, RunResult[]>();
     for (const r of m.runs) {
       const column = columnOf(r, columnKind);
-      if (r.status !== 'finished' || r.epochs.length === 0) {
+      const missing = r.status === 'finished' ? missingValue(r, options.stat) : null;
+      if (r.status !== 'finished' || missing) {
         const reason =
           r.status === 'finished'
-            ? 'finished with no epochs recorded'
+            ? missing!
             : r.status === 'failed' && r.error
               ? `failed: ${r.error}`
               : r.status;

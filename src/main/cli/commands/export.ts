@@ -186,6 +186,8 @@ export interface FigureCommandOptions {
   runs?: string[];
   /** Whether stdout is a terminal; the process's own by default (a test passes it). */
   stdoutIsTTY?: boolean;
+  /** move-histogram: the epoch to draw. */
+  epoch?: number;
 }
 
 export async function figureCommand(experiments: string[], o: FigureCommandOptions): Promise<number> {
@@ -202,6 +204,8 @@ export async function figureCommand(experiments: string[], o: FigureCommandOptio
   checkOut(o.out);
   const selected = selectRuns(loadRuns(o.dataDir, experiments), o);
   const runs = smoothRuns(selected, o.smoothing ?? SMOOTHING.default);
+  if (o.epoch !== undefined && kind !== 'move-histogram')
+    throw new UserError('--epoch chooses the epoch of --kind move-histogram; other kinds draw every epoch');
   let figure;
   try {
     figure = exportFigure(runs, kind, format, {
@@ -212,6 +216,7 @@ export async function figureCommand(experiments: string[], o: FigureCommandOptio
       column: o.network,
       width: o.width,
       height: o.height,
+      epoch: o.epoch,
     });
   } catch (err) {
     // An unknown --network is named by the chart builder; it is the user's to fix.
@@ -272,7 +277,7 @@ export function registerExportCommands(program: Command, resolveDataDir: DataDir
     .addOption(
       choice(
         '--stat <stat>',
-        'best (min loss / max accuracy over epochs, the thesis) or final',
+        'best (min loss / max accuracy over epochs, the thesis), final, or ensemble (the snapshot ensemble after the last epoch: restart and SGDR runs)',
         TABLE_STATS,
         'best',
       ),
@@ -331,6 +336,11 @@ export function registerExportCommands(program: Command, resolveDataDir: DataDir
     .option('--network <id>', 'only this network (model id) or dataset')
     .option('--methods <list>', methodsHelp, list)
     .option('--runs <list>', runsHelp, list)
+    .option('--epoch <n>', 'move-histogram: the epoch to draw (default: the last recorded)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
+      return n;
+    })
     .option('--width <px>', 'width in CSS pixels (default 900)', pixels(300, 4000))
     .option('--height <px>', 'height in CSS pixels (default 560)', pixels(200, 4000))
     .option('--out <file>', 'write to a file instead of stdout (a PNG needs one on a terminal)')

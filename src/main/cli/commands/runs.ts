@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { findExperiment } from '../../services/experiments';
 import { exportWeights } from '../../services/run-weights';
+import { deleteRun } from '../../services/runs';
+import { printDeletion, refusedAsync } from './experiments';
 import {
   DATA_DIR_HELP as dataDirHelp,
   DATA_DIR_OPTION as dataDirOption,
@@ -14,7 +16,7 @@ export function registerRunCommands(program: Command, resolveDataDir: DataDirRes
   const runs = program.command('runs').description('runs and their per-epoch records');
   runs
     .command('list')
-    .description('every run, newest experiment first')
+    .description('every run, newest experiment first, with its best validation accuracy and duration')
     .option('--experiment <name>', 'only this experiment (name or id)')
     .option('--json', 'as JSON')
     .option(dataDirOption, dataDirHelp)
@@ -25,7 +27,7 @@ export function registerRunCommands(program: Command, resolveDataDir: DataDirRes
           const e = refused(() => findExperiment(store, o.experiment!));
           list = store.runs.forExperiment(e.id);
         }
-        printRuns(store, list, Boolean(o.json));
+        printRuns(store, list, Boolean(o.json), { results: true });
       }),
     );
   runs
@@ -89,6 +91,21 @@ export function registerRunCommands(program: Command, resolveDataDir: DataDirRes
           `wrote the ${written.kind === 'best' ? 'best' : 'last checkpoint’s'} weights of run ${written.runId.slice(0, 8)} ` +
             `(${written.model}, epoch ${written.epoch ?? '?'}${val}${buffers}) to ${written.path}\n`,
         );
+      });
+    });
+  runs
+    .command('delete')
+    .description('delete a run with its epochs, checkpoints and best weights (refused while it is running)')
+    .argument('<run>', 'run id or a unique prefix')
+    .option('--cancel', 'cancel it first if it is queued or running, and wait for it to stop')
+    .option('--json', 'say what was deleted as JSON')
+    .option(dataDirOption, dataDirHelp)
+    .action((key: string, o: { cancel?: boolean; json?: boolean; dataDir?: string }) => {
+      const dataDir = resolveDataDir(o.dataDir);
+      return withStore(dataDir, async (store) => {
+        const run = findRun(store, key);
+        const d = await refusedAsync(() => deleteRun(store, dataDir, run.id, { cancel: o.cancel }));
+        printDeletion(d, `run ${run.id.slice(0, 8)} of ${d.name}`, Boolean(o.json));
       });
     });
 }
