@@ -2,7 +2,7 @@
 // (or one JSON object), and the store's refusals as messages for the user.
 import { ContractError } from '../../shared/contract';
 import { runEta } from '../../shared/results';
-import { findRun as findRunOrThrow } from '../services/runs';
+import { findRun as findRunOrThrow, withLiveStatus } from '../services/runs';
 import { StoreRefusal, type RunRow, type Store } from '../store';
 import { UserError } from './errors';
 import { fmtEta } from './format';
@@ -48,7 +48,9 @@ export function describeRun(run: RunRow, experimentName: string): Record<string,
   };
 }
 
-export function printRuns(store: Store, runs: RunRow[], json: boolean): void {
+export function printRuns(store: Store, stored: RunRow[], json: boolean): void {
+  // A run whose host died shows interrupted, not running, until the next executor marks it so.
+  const runs = withLiveStatus(store, stored);
   const names = new Map(store.experiments.list().map((e) => [e.id, e.name]));
   if (json) {
     process.stdout.write(

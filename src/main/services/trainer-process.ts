@@ -20,6 +20,8 @@ export interface TrainerChannel {
   onStderr(listener: (chunk: string) => void): void;
   onExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void;
   onError(listener: (err: Error) => void): void;
+  /** Stop the process at once (a host that lost the queue, a second Ctrl-C). */
+  kill?(): void;
 }
 
 export type TrainerSpawner = () => TrainerChannel;
@@ -34,6 +36,10 @@ export const forkTrainer: TrainerSpawner = () => {
     execArgv: bundle ? [] : ['--import', TSX_LOADER],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env },
+    // Its own process group: a terminal's Ctrl-C (SIGINT to the whole foreground group) reaches
+    // the host alone, which stops its trainers so that their runs end interrupted, not failed.
+    // The trainer still goes when the host does: it exits once its IPC channel closes.
+    detached: true,
   });
   child.stderr?.setEncoding('utf8');
   return {
@@ -45,6 +51,7 @@ export const forkTrainer: TrainerSpawner = () => {
     onStderr: (l) => void child.stderr?.on('data', l),
     onExit: (l) => void child.on('exit', l),
     onError: (l) => void child.on('error', l),
+    kill: () => void child.kill('SIGKILL'),
   };
 };
 
@@ -57,6 +64,8 @@ export function setTrainerSpawner(next: TrainerSpawner): void {
 
 export interface TrainerHandle {
   cancel(): void;
+  /** Stop the process now, without waiting for its minibatch (its last checkpoint stays). */
+  kill(): void;
   /** Resolves once the process has exited and every event has been delivered. */
   done: Promise<void>;
 }
@@ -92,6 +101,10 @@ export function startTrainer(command: StartCommand, onEvent: (event: TrainerEven
   return {
     cancel: () => {
       if (child.connected) child.send({ type: 'cancel' });
+    },
+    kill: () => {
+      if (child.kill) child.kill();
+      else if (child.connected) child.send({ type: 'cancel' });
     },
     done,
   };

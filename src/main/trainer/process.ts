@@ -46,10 +46,11 @@ async function run(cmd: StartCommand): Promise<void> {
     notes: info.notes,
   });
   let resume: Checkpoint | undefined;
-  const ckptPath = checkpointPath(cmd.dataDir, cmd.runId);
+  const ckptPath = checkpointPath(cmd.dataDir, cmd.runId, cmd.attempt);
   if (cmd.resume) {
-    if (!existsSync(ckptPath)) throw new Error(`cannot resume: the checkpoint ${ckptPath} is missing`);
-    resume = readCheckpoint(ckptPath);
+    const from = checkpointPath(cmd.dataDir, cmd.runId, cmd.resumeAttempt ?? cmd.attempt);
+    if (!existsSync(from)) throw new Error(`cannot resume: the checkpoint ${from} is missing`);
+    resume = readCheckpoint(from);
     await send({ type: 'resumed', fromEpoch: resume.state.epoch });
   }
   let lastProgress = 0;
@@ -77,7 +78,7 @@ async function run(cmd: StartCommand): Promise<void> {
   disposeSplit(data.test);
   let bestWeightsPath: string | null = null;
   if (outcome.bestWeights) {
-    bestWeightsPath = bestWeightsRelativePath(cmd.runId);
+    bestWeightsPath = bestWeightsRelativePath(cmd.runId, cmd.attempt);
     const weights = outcome.bestWeights.map((t, i) => ({
       name: outcome.net.params[i]!.name,
       shape: [...t.shape],

@@ -16,6 +16,14 @@ export interface StartCommand {
   backend: { request: ExperimentSpec['backend']; source: 'flag' | 'env' | 'spec' | 'default' };
   /** Continue from the run's checkpoint in the data dir (the host knows one was recorded). */
   resume: boolean;
+  /**
+   * Which attempt of the run this is: its checkpoint and best weights go to files of their own
+   * (checkpoint.ts), so that an older attempt still running somewhere never touches them.
+   * Absent: the single legacy files.
+   */
+  attempt?: number;
+  /** With `resume`: the attempt whose checkpoint to continue from (absent: the legacy file). */
+  resumeAttempt?: number;
 }
 
 export type TrainerCommand = StartCommand | { type: 'cancel' };

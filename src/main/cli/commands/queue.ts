@@ -17,6 +17,7 @@ import {
   setConcurrency,
 } from '../../services/queue-control';
 import type { RunRow } from '../../store';
+import { handleCtrlC } from '../ctrl-c';
 import { UserError } from '../errors';
 import { concurrencyOption } from '../options';
 import { ProgressView } from '../progress';
@@ -120,6 +121,9 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
           await runner.stop({ cancel: false });
           return;
         }
+        const ctrlC = handleCtrlC(say);
+        ctrlC.attach(runner);
+        runner.onLost((lost) => say(lost.message));
         const pending = todo.length;
         const view = o.json ? null : new ProgressView(process.stderr, pending, Boolean(process.stderr.isTTY));
         runner.on((e: RunnerEvent) => {
@@ -127,8 +131,25 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
           if (e.type !== 'progress' && e.type !== 'log') process.stdout.write(`${JSON.stringify(e)}\n`);
         });
         runner.tick();
-        await runner.idle();
-        await runner.stop({ cancel: false });
+        try {
+          await runner.waitUntil(() =>
+            ctrlC.pressed
+              ? runner.runningIds().length === 0
+              : runner.runningIds().length === 0 && (runner.paused || !store.runs.nextQueued()),
+          );
+          await runner.stop({ cancel: false });
+        } finally {
+          ctrlC.dispose();
+        }
+        if (runner.lost || ctrlC.pressed) {
+          const left = store.runs.all().filter((r) => r.status === 'interrupted' || r.status === 'queued');
+          if (ctrlC.pressed)
+            say(
+              `stopped: ${left.length} runs left interrupted or queued (annealab queue resume continues them)`,
+            );
+          process.exitCode = 1;
+          return;
+        }
         // Only what this resume ran decides: a run that failed last week is not its failure.
         const ran = new Set(todo.map((r) => r.id));
         const failed = store.runs.all().filter((r) => ran.has(r.id) && r.status === 'failed');

@@ -1,6 +1,8 @@
 // `annealab runs …`: runs and their per-epoch records, from the store.
 import type { Command } from 'commander';
 import { findExperiment } from '../../services/experiments';
+import { withLiveStatus } from '../../services/runs';
+import type { RunRow } from '../../store';
 import {
   DATA_DIR_HELP as dataDirHelp,
   DATA_DIR_OPTION as dataDirOption,
@@ -35,7 +37,7 @@ export function registerRunCommands(program: Command, resolveDataDir: DataDirRes
     .option(dataDirOption, dataDirHelp)
     .action((key: string, o: { json?: boolean; dataDir?: string }) =>
       withStore(resolveDataDir(o.dataDir), (store) => {
-        const run = findRun(store, key);
+        const [run] = withLiveStatus(store, [findRun(store, key)]) as [RunRow];
         const experiment = store.experiments.get(run.experimentId)!;
         const epochs = store.epochs.forRun(run.id);
         const out = {
