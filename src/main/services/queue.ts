@@ -243,6 +243,7 @@ export class QueueRunner {
         resume: resumed !== null,
         attempt: run.attempts,
         resumeAttempt: resumed?.attempt,
+        acknowledgeEpochs: true,
       },
       (event) => {
         // A trainer of a host that lost the queue, or quits now: its runs are not ours to write.
@@ -267,8 +268,11 @@ export class QueueRunner {
                 this.store.epochs.insert(event.record);
                 this.store.runs.setCheckpointEpoch(run.id, event.record.epoch);
               })
-            )
+            ) {
+              // Only now does the trainer go on: what it trains next, this host will hear of.
+              entry.handle.acknowledge(event.record.epoch);
               this.emit(event.record);
+            }
             break;
           case 'finished':
             // The best weights are kept; the last-epoch checkpoints are only for resuming.

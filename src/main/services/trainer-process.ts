@@ -66,6 +66,8 @@ export interface TrainerHandle {
   cancel(): void;
   /** Stop the process now, without waiting for its minibatch (its last checkpoint stays). */
   kill(): void;
+  /** The epoch's record is stored: a trainer started with acknowledgeEpochs trains on. */
+  acknowledge(epoch: number): void;
   /** Resolves once the process has exited and every event has been delivered. */
   done: Promise<void>;
 }
@@ -101,6 +103,9 @@ export function startTrainer(command: StartCommand, onEvent: (event: TrainerEven
   return {
     cancel: () => {
       if (child.connected) child.send({ type: 'cancel' });
+    },
+    acknowledge: (epoch) => {
+      if (child.connected) child.send({ type: 'epoch-stored', epoch });
     },
     kill: () => {
       if (child.kill) child.kill();

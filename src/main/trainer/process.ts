@@ -30,6 +30,14 @@ function send(event: TrainerEvent): Promise<void> {
 }
 
 let cancelRequested = false;
+/** The host's `epoch-stored` for the epoch the loop waits on (acknowledgeEpochs). */
+let stored: { epoch: number; resolve: () => void } | null = null;
+
+function epochStored(epoch: number): Promise<void> {
+  return new Promise((resolve) => {
+    stored = { epoch, resolve };
+  });
+}
 
 async function run(cmd: StartCommand): Promise<void> {
   const backend = await initBackend(cmd.backend);
@@ -62,7 +70,9 @@ async function run(cmd: StartCommand): Promise<void> {
       // together, and a crash in between is repaired from the checkpoint on resume.
       onEpoch: async (record, checkpoint) => {
         writeCheckpoint(ckptPath, checkpoint());
+        const acknowledged = cmd.acknowledgeEpochs ? epochStored(record.epoch) : null;
         await send({ type: 'epoch', record });
+        await acknowledged;
       },
       onProgress: (p) => {
         const now = performance.now();
@@ -108,6 +118,10 @@ process.on('message', (message: TrainerCommand) => {
     cancelRequested = true;
     return;
   }
+  if (message.type === 'epoch-stored') {
+    if (stored?.epoch === message.epoch) stored.resolve();
+    return;
+  }
   if (message.type === 'start') {
     run(message).then(
       () => process.disconnect?.(),
@@ -121,5 +135,6 @@ process.on('message', (message: TrainerCommand) => {
 // A host that goes away takes its trainers with it.
 process.on('disconnect', () => {
   cancelRequested = true;
+  stored?.resolve();
   setTimeout(() => process.exit(0), 5000).unref();
 });

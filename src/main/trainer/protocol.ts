@@ -24,9 +24,16 @@ export interface StartCommand {
   attempt?: number;
   /** With `resume`: the attempt whose checkpoint to continue from (absent: the legacy file). */
   resumeAttempt?: number;
+  /**
+   * After each epoch, wait for the host's `epoch-stored` before training on. A host frozen past
+   * its lease (Ctrl-Z of the host alone, a stalled VM) then holds its trainers at the epoch it
+   * last heard of, whose record is in the checkpoint: the executor that takes over continues
+   * from there, and no epoch trained meanwhile is known only to the frozen host.
+   */
+  acknowledgeEpochs?: boolean;
 }
 
-export type TrainerCommand = StartCommand | { type: 'cancel' };
+export type TrainerCommand = StartCommand | { type: 'cancel' } | { type: 'epoch-stored'; epoch: number };
 
 export type TrainerEvent =
   | { type: 'started'; environment: RunEnvironment; trainCount: number; testCount: number; notes: string[] }
