@@ -39,8 +39,14 @@ function stored(dataDir: string) {
     const records = (db.prepare('SELECT record FROM epochs').all() as { record: string }[]).map(
       (r) => JSON.parse(r.record) as Record<string, any>,
     );
-    const runs = db.prepare('SELECT id, seed, status, error, attempts FROM runs ORDER BY seed').all() as any[];
-    return { records: records.sort(bySeedEpoch), runs, integrity: db.pragma('integrity_check', { simple: true }) };
+    const runs = db
+      .prepare('SELECT id, seed, status, error, attempts FROM runs ORDER BY seed')
+      .all() as any[];
+    return {
+      records: records.sort(bySeedEpoch),
+      runs,
+      integrity: db.pragma('integrity_check', { simple: true }),
+    };
   } finally {
     db.close();
   }
@@ -98,7 +104,11 @@ const pidAlive = (pid: number) => {
 };
 const trainersOf = (pid: number) => {
   try {
-    return execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').map(Number);
+    return execFileSync('pgrep', ['-P', String(pid)])
+      .toString()
+      .trim()
+      .split('\n')
+      .map(Number);
   } catch {
     return [];
   }
@@ -109,7 +119,15 @@ describe('the executor lease is fenced; Ctrl-C interrupts; dead hosts are not ru
   let reference: Record<string, any>[];
   beforeAll(async () => {
     const dir = tempDir();
-    const r = await runCli(['run', writeSpec(dir, spec), '--json', '--concurrency', '2', '--data-dir', join(dir, 'd')]);
+    const r = await runCli([
+      'run',
+      writeSpec(dir, spec),
+      '--json',
+      '--concurrency',
+      '2',
+      '--data-dir',
+      join(dir, 'd'),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     reference = jsonLines(r.stdout)
       .filter((e) => e.type === 'epoch')
@@ -149,7 +167,10 @@ describe('the executor lease is fenced; Ctrl-C interrupts; dead hosts are not ru
       // The finished runs keep their best weights, no attempt's checkpoint and no temporary.
       for (const run of after.runs) {
         const files = readdirSync(join(dataDir, 'checkpoints', run.id));
-        expect(files.filter((f) => f.endsWith('.ckpt') || f.endsWith('.tmp')), run.id).toEqual([]);
+        expect(
+          files.filter((f) => f.endsWith('.ckpt') || f.endsWith('.tmp')),
+          run.id,
+        ).toEqual([]);
         expect(files, run.id).toContain(`best-${run.attempts}.weights`);
       }
     } finally {

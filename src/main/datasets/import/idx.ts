@@ -212,15 +212,22 @@ export function importIdx(
  * class of its own; it is refused with its item, so the file can be fixed (or a class-names file
  * given, which says which labels exist).
  */
-function refuseLabelsOutOfRange(parts: readonly { file: string; keys: readonly string[]; isTest: boolean }[]): void {
-  const distinct = new Set(parts.filter((p) => !p.isTest).flatMap((p) => p.keys)).size;
-  for (const part of parts) {
-    const i = part.keys.findIndex((k) => Number(k) >= distinct);
+function refuseLabelsOutOfRange(
+  parts: readonly { file: string; keys: readonly string[]; isTest: boolean }[],
+): void {
+  const seen = [...new Set(parts.filter((p) => !p.isTest).flatMap((p) => p.keys))]
+    .map(Number)
+    .sort((a, b) => a - b);
+  const n = seen.length;
+  // A test label outside the training labels gets resolveClasses' own message.
+  for (const part of parts.filter((p) => !p.isTest)) {
+    const i = part.keys.findIndex((k) => Number(k) >= n);
     if (i < 0) continue;
+    const shown = n > 12 ? `${seen.slice(0, 10).join(', ')}, …, ${seen[n - 1]}` : seen.join(', ');
     throw new ImportError(
       part.file,
-      `item ${i}: label ${part.keys[i]} is out of range: IDX labels are class indices 0…${distinct - 1} ` +
-        `for the ${distinct} different labels in training; fix the label, or give a class-names file (classes.txt) that names every class`,
+      `item ${i}: label ${part.keys[i]} is out of range: IDX labels are class indices 0…N-1, and the ` +
+        `${n} different training labels are ${shown}; fix the label, or give a class-names file (classes.txt) that names every class`,
     );
   }
 }
