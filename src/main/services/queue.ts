@@ -7,6 +7,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelId } from '../../shared/ids';
 import type { ExperimentRow, RunRow, Store } from '../store';
+import { asDiskError, DiskError } from '../store/errors';
+import { DB_FILE } from '../store/db';
 import { resolveBackendRequest, type ResolvedBackendRequest } from '../trainer/backend/backend-request';
 import {
   attemptCheckpoints,
@@ -72,10 +74,15 @@ export class QueueRunner {
    * temporary files of checkpoint writes a kill cut short are removed.
    */
   static start(store: Store, options: QueueOptions, role: string): QueueRunner | null {
-    const lease = ExecutorLease.acquire(store, role);
-    if (!lease) return null;
-    lease.fenced(() => store.runs.markOrphansInterrupted());
-    removeOrphanTemporaries(store, options.dataDir);
+    let lease: ExecutorLease | null;
+    try {
+      lease = ExecutorLease.acquire(store, role);
+      if (!lease) return null;
+      lease.fenced(() => store.runs.markOrphansInterrupted());
+      removeOrphanTemporaries(store, options.dataDir);
+    } catch (err) {
+      throw asDiskError(err, join(options.dataDir, DB_FILE));
+    }
     const q = new QueueRunner(store, lease, options);
     q.timer = setInterval(() => q.tick(), options.pollMs ?? 500);
     q.tick();
@@ -102,6 +109,47 @@ export class QueueRunner {
   }
 
   private lostByOther: LeaseLost | null = null;
+  private halted: DiskError | null = null;
+
+  /** Set when the disk (full, read-only) stopped this runner; the runs stay resumable. */
+  get diskError(): DiskError | null {
+    return this.halted;
+  }
+
+  /**
+   * A write of this host or of a trainer met a full or read-only disk: stop everything now,
+   * before more runs fail for the same cause. The trainers are killed (each keeps its last
+   * epoch's checkpoint); the runs are marked interrupted where the disk still lets us, else the
+   * next executor does it. `queue resume` continues them once there is room.
+   */
+  private halt(err: DiskError): void {
+    if (this.halted) return;
+    this.halted = err;
+    this.claiming = false;
+    for (const a of this.active.values()) {
+      a.abandoned = true;
+      a.handle.kill();
+    }
+    try {
+      this.lease.fenced(() => {
+        for (const id of this.active.keys()) this.store.runs.interrupt(id);
+      });
+    } catch {
+      // The disk is still full: the rows stay 'running' and read as interrupted once we exit.
+    }
+    this.notify();
+  }
+
+  /** Run `work`; a disk error halts the runner (see halt), anything else is a bug and throws. */
+  private guarded(work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      const disk = asDiskError(err, join(this.options.dataDir, DB_FILE));
+      if (!(disk instanceof DiskError)) throw err;
+      this.halt(disk);
+    }
+  }
 
   /**
    * Another executor holds the queue now (this host was frozen past its lease): kill this
@@ -144,7 +192,11 @@ export class QueueRunner {
 
   /** One scheduling pass: stop what was cancelled, then fill free slots with queued runs. */
   tick(): void {
-    if (this.lostByOther) return this.notify();
+    this.guarded(() => this.schedule());
+  }
+
+  private schedule(): void {
+    if (this.lostByOther || this.halted) return this.notify();
     for (const id of this.store.runs.cancelRequested([...this.active.keys()]))
       this.active.get(id)?.handle.cancel();
     while (this.claiming && !this.paused) {
@@ -245,48 +297,53 @@ export class QueueRunner {
         resumeAttempt: resumed?.attempt,
         acknowledgeEpochs: true,
       },
-      (event) => {
-        // A trainer of a host that lost the queue, or quits now: its runs are not ours to write.
-        if (entry.abandoned) return;
-        switch (event.type) {
-          case 'started':
-            if (this.lease.fenced(() => this.store.runs.markStarted(run.id, event.environment, event.notes)))
-              this.emit({ ...id, ...event, type: 'run-started', resumedFromEpoch: resumedFrom });
-            break;
-          case 'resumed':
-            break;
-          case 'log':
-            this.emit({ ...id, ...event });
-            break;
-          case 'progress':
-            this.recordProgress(entry, event, spec.epochs);
-            this.emit({ ...id, ...event, epochs: spec.epochs });
-            break;
-          case 'epoch':
-            if (
-              this.lease.fenced(() => {
-                this.store.epochs.insert(event.record);
-                this.store.runs.setCheckpointEpoch(run.id, event.record.epoch);
-              })
-            ) {
-              // Only now does the trainer go on: what it trains next, this host will hear of.
-              entry.handle.acknowledge(event.record.epoch);
-              this.emit(event.record);
-            }
-            break;
-          case 'finished':
-            // The best weights are kept; the last-epoch checkpoints are only for resuming.
-            this.endRun(run, 'finished', event.summary, null, () => this.removeEarlierAttempts(run));
-            break;
-          case 'cancelled':
-            if (entry.interrupting) this.interruptRun(run);
-            else this.endRun(run, 'cancelled', event.summary, null);
-            break;
-          case 'failed':
-            this.endRun(run, 'failed', null, event.reason);
-            break;
-        }
-      },
+      (event) =>
+        this.guarded(() => {
+          // A trainer of a host that lost the queue, or quits now: its runs are not ours to write.
+          if (entry.abandoned) return;
+          switch (event.type) {
+            case 'started':
+              if (
+                this.lease.fenced(() => this.store.runs.markStarted(run.id, event.environment, event.notes))
+              )
+                this.emit({ ...id, ...event, type: 'run-started', resumedFromEpoch: resumedFrom });
+              break;
+            case 'resumed':
+              break;
+            case 'log':
+              this.emit({ ...id, ...event });
+              break;
+            case 'progress':
+              this.recordProgress(entry, event, spec.epochs);
+              this.emit({ ...id, ...event, epochs: spec.epochs });
+              break;
+            case 'epoch':
+              if (
+                this.lease.fenced(() => {
+                  this.store.epochs.insert(event.record);
+                  this.store.runs.setCheckpointEpoch(run.id, event.record.epoch);
+                })
+              ) {
+                // Only now does the trainer go on: what it trains next, this host will hear of.
+                entry.handle.acknowledge(event.record.epoch);
+                this.emit(event.record);
+              }
+              break;
+            case 'finished':
+              // The best weights are kept; the last-epoch checkpoints are only for resuming.
+              this.endRun(run, 'finished', event.summary, null, () => this.removeEarlierAttempts(run));
+              break;
+            case 'cancelled':
+              if (entry.interrupting) this.interruptRun(run);
+              else this.endRun(run, 'cancelled', event.summary, null);
+              break;
+            case 'failed':
+              // A full disk is not the run's fault: it is interrupted, not failed; the queue stops.
+              if (event.disk) this.halt(new DiskError(event.reason, this.options.dataDir));
+              else this.endRun(run, 'failed', null, event.reason);
+              break;
+          }
+        }),
     );
     this.active.set(run.id, entry);
     void entry.handle.done.then(() => {
@@ -364,7 +421,7 @@ export class QueueRunner {
   waitUntil(done: () => boolean): Promise<void> {
     return new Promise((resolve) => {
       const check = () => {
-        if (!this.lostByOther && !done()) return;
+        if (!this.lostByOther && !this.halted && !done()) return;
         this.waiters.delete(check);
         resolve();
       };
@@ -401,7 +458,11 @@ export class QueueRunner {
       });
       if (this.timer) clearInterval(this.timer);
       this.timer = null;
-      this.lease.release();
+      try {
+        this.lease.release();
+      } catch {
+        // A full disk: the lease stays with this pid, free once this process has gone.
+      }
     })();
     return this.stopping;
   }

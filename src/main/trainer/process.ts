@@ -18,6 +18,7 @@ import {
   type Checkpoint,
 } from './checkpoint';
 import type { StartCommand, TrainerCommand, TrainerEvent } from './protocol';
+import { withDiskMessage } from '../store/disk-errors';
 import { writeTensorFile } from './tensor-file';
 
 const PROGRESS_INTERVAL_MS = 250;
@@ -69,7 +70,11 @@ async function run(cmd: StartCommand): Promise<void> {
       // The checkpoint is on disk before the host hears of the epoch: the host records both
       // together, and a crash in between is repaired from the checkpoint on resume.
       onEpoch: async (record, checkpoint) => {
-        writeCheckpoint(ckptPath, checkpoint());
+        try {
+          writeCheckpoint(ckptPath, checkpoint());
+        } catch (err) {
+          throw withDiskMessage(err, ckptPath);
+        }
         const acknowledged = cmd.acknowledgeEpochs ? epochStored(record.epoch) : null;
         await send({ type: 'epoch', record });
         await acknowledged;
@@ -94,11 +99,12 @@ async function run(cmd: StartCommand): Promise<void> {
       shape: [...t.shape],
       values: t.dataSync() as Float32Array,
     }));
-    writeTensorFile(
-      join(cmd.dataDir, bestWeightsPath),
-      { epoch: outcome.bestEpoch, model: cmd.model },
-      { params: weights },
-    );
+    const path = join(cmd.dataDir, bestWeightsPath);
+    try {
+      writeTensorFile(path, { epoch: outcome.bestEpoch, model: cmd.model }, { params: weights });
+    } catch (err) {
+      throw withDiskMessage(err, path);
+    }
     tf.dispose(outcome.bestWeights);
   }
   const summary: RunSummary = {
@@ -126,7 +132,13 @@ process.on('message', (message: TrainerCommand) => {
     run(message).then(
       () => process.disconnect?.(),
       async (err: unknown) => {
-        await send({ type: 'failed', reason: err instanceof Error ? err.message : String(err) });
+        // A full disk met elsewhere (the dataset cache) names its file when Node knows it.
+        const said = withDiskMessage(err, (err as NodeJS.ErrnoException).path ?? message.dataDir);
+        await send({
+          type: 'failed',
+          reason: said instanceof Error ? said.message : String(said),
+          ...((said as { disk?: boolean }).disk ? { disk: true } : {}),
+        });
         process.exit(1);
       },
     );

@@ -44,4 +44,5 @@ export type TrainerEvent =
   | { type: 'resumed'; fromEpoch: number }
   | { type: 'finished'; summary: RunSummary }
   | { type: 'cancelled'; summary: RunSummary }
-  | { type: 'failed'; reason: string };
+  /** `disk`: the disk is full, read-only or forbidden (the reason names the file): not the run's fault. */
+  | { type: 'failed'; reason: string; disk?: boolean };

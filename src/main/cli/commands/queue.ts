@@ -141,6 +141,7 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
         } finally {
           ctrlC.dispose();
         }
+        if (runner.diskError) throw runner.diskError;
         if (runner.lost || ctrlC.pressed) {
           const left = store.runs.all().filter((r) => r.status === 'interrupted' || r.status === 'queued');
           if (ctrlC.pressed)

@@ -8,7 +8,8 @@ import { tableText } from '../../services/exports';
 import { followRuns } from '../../services/follower';
 import { QueueRunner } from '../../services/queue';
 import { isPaused } from '../../services/queue-control';
-import { Store } from '../../store';
+import { Store, type ExperimentRow, type RunRow } from '../../store';
+import { diskErrorOf } from '../store';
 import { handleCtrlC } from '../ctrl-c';
 import { UserError } from '../errors';
 import { fmtDuration } from '../format';
@@ -70,7 +71,13 @@ export async function runCommand(specPaths: string[], options: RunCommandOptions
   }
   const started = performance.now();
   const store = Store.open(options.dataDir);
-  const submitted = specs.map((spec) => ({ spec, ...submitExperiment(store, spec) }));
+  let submitted: { spec: ExperimentSpec; experiment: ExperimentRow; runs: RunRow[] }[];
+  try {
+    submitted = specs.map((spec) => ({ spec, ...submitExperiment(store, spec) }));
+  } catch (err) {
+    store.close();
+    throw diskErrorOf(err, options.dataDir);
+  }
   const experimentIds = new Set(submitted.map((s) => s.experiment.id));
   const ids = submitted.flatMap((s) => s.runs.map((r) => r.id));
   const view = options.json
@@ -117,6 +124,8 @@ export async function runCommand(specPaths: string[], options: RunCommandOptions
       );
       off();
       await queue.stop({ cancel: false });
+      // A full disk: exit 2 with where and how much room; the runs resume once there is room.
+      if (queue.diskError) throw queue.diskError;
       if (queue.lost) {
         say(`its runs go on there (annealab queue list); experiment ids ${[...experimentIds].join(', ')}`);
         return 1;
