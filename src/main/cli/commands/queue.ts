@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { RunnerEvent } from '../../../shared/events';
 import { currentExecutor } from '../../services/executor-lease';
 import { QueueRunner } from '../../services/queue';
+import { withLiveStatus } from '../../services/runs';
 import {
   cancelRun,
   isPaused,
@@ -111,7 +112,12 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
           const executor = currentExecutor(store);
           say(`another Annealab process (${executor?.role}, pid ${executor?.pid}) executes the queue`);
           if (o.wait) {
-            while (store.runs.all().some((r) => r.status === 'queued' || r.status === 'running')) {
+            // A run whose executor died reads interrupted (live-status.ts): no waiting for ever.
+            const busy = () =>
+              withLiveStatus(store, store.runs.all()).some(
+                (r) => r.status === 'queued' || r.status === 'running',
+              );
+            while (busy()) {
               await new Promise((r) => setTimeout(r, 1000));
             }
           }
