@@ -116,6 +116,8 @@ export class AnnealabApp {
     // Frozen past its lease, this host lost the queue to another: it follows that one now.
     runner.onLost((lost) => {
       console.warn(lost.message);
+      // Its trainers are being killed; stop() clears its timer once they have exited.
+      void runner.stop({ cancel: false });
       this.offRunner?.();
       this.offRunner = null;
       this.runner = null;
