@@ -105,4 +105,21 @@ describe('queue controls on a real store', () => {
     expect(everyRun.poll()).toEqual([]);
     lease.release();
   });
+
+  it('stops following a run that ends interrupted, or whose executor died, and says which', async () => {
+    const { runs } = submitExperiment(store, spec);
+    const [a, b] = runs.map((r) => r.id) as [string, string];
+    const lease = ExecutorLease.acquire(store, 'test')!;
+    store.runs.claim(a);
+    store.runs.claim(b);
+    store.runs.interrupt(a); // its executor stopped it (Ctrl-C)
+    const follower = new RunFollower(store, { runIds: [a, b], lifecycle: true });
+    follower.poll();
+    expect(follower.done).toBe(false); // b still runs under a live executor
+    lease.release(); // now nobody executes the queue: b reads as interrupted
+    follower.poll();
+    expect(follower.done).toBe(true);
+    expect(follower.interrupted.sort()).toEqual([a, b].sort());
+    expect(store.runs.get(b)!.status).toBe('running'); // the row is the next executor's to change
+  });
 });
