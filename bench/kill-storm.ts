@@ -112,12 +112,16 @@ async function killCycle(
       kill(host.child.pid!);
       finish({ killed: true, midWrite: false });
     });
+    // The trainers' pids are looked up ahead (pgrep takes milliseconds, a checkpoint write not many).
+    let trainers: number[] = [];
+    const lookup = setInterval(() => (trainers = trainersOf(host.child.pid!)), 100);
+    void host.exited.then(() => clearInterval(lookup));
     const poll = () => {
-      if (done) return;
+      if (done) return clearInterval(lookup);
       if (temporaries(dataDir).length > 0) {
-        const trainers = trainersOf(host.child.pid!);
-        kill(host.child.pid!);
         for (const t of trainers) kill(t);
+        kill(host.child.pid!);
+        clearInterval(lookup);
         finish({ killed: true, midWrite: true });
         return;
       }
@@ -151,7 +155,8 @@ async function main() {
     throw new Error(`the clean run failed (${clean.status}): ${clean.stderr}`);
 
   const dataDir = join(dir, 'storm');
-  const reported = new Map<string, number>();
+  const reported = new Map<string, number[]>();
+  const killLog: string[] = [];
   let kills = 0;
   let midWrite = 0;
   let cycles = 0;
@@ -163,7 +168,8 @@ async function main() {
     const mode = kills < KILLS ? (kills % 2 === 0 ? 'epoch' : 'checkpoint') : null;
     const outcome = mode ? await killCycle(host, dataDir, mode) : { killed: false, midWrite: false };
     const code = await host.exited;
-    for (const e of host.epochs) reported.set(key(e), (reported.get(key(e)) ?? 0) + 1);
+    for (const e of host.epochs) reported.set(key(e), [...(reported.get(key(e)) ?? []), cycles]);
+    killLog.push(`${cycles}:${outcome.killed ? (outcome.midWrite ? 'mid-write' : 'epoch') : 'none'}`);
     if (outcome.killed) {
       kills++;
       if (outcome.midWrite) midWrite++;
@@ -191,7 +197,8 @@ async function main() {
   const lost = [...want.keys()].filter((k) => !got.has(k)).length;
   const differ = [...want.keys()].filter((k) => got.has(k) && got.get(k) !== want.get(k)).length;
   // An epoch reported by two hosts was recorded by both: trained twice, or written twice.
-  const duplicated = [...reported.values()].filter((n) => n > 1).length;
+  const twice = [...reported.entries()].filter(([, c]) => c.length > 1);
+  const duplicated = twice.length;
   const leftovers = temporaries(dataDir).length;
   const passed =
     lost === 0 &&
@@ -209,6 +216,8 @@ async function main() {
     differing: differ,
     temporariesLeft: leftovers,
     orphansLeftByKills: orphansLeft,
+    duplicates: twice.map(([k, c]) => `seed:epoch ${k} reported in host starts ${c.join(', ')}`),
+    kills: killLog.join(' '),
     integrity,
     statuses,
   };
@@ -218,6 +227,8 @@ async function main() {
     process.stdout.write(
       `${row.test} | ${row.attempts} host starts | ${passed ? 'yes' : 'NO'} | ${lost}/${duplicated}\n`,
     );
+    for (const d of row.duplicates) process.stdout.write(`duplicate: ${d}\n`);
+    process.stdout.write(`host starts: ${row.kills}\n`);
     process.stdout.write(
       `(differing from the clean run: ${differ}; temporary files left by kills mid-write: ${orphansLeft}, left at the end: ${leftovers}; integrity: ${integrity})\n`,
     );

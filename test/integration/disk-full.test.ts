@@ -78,9 +78,11 @@ describe.skipIf(mountProblem !== null)(
 
     describe('a run whose disk fills up between epochs', () => {
       let reference: Record<string, any>[];
+      let referenceDir: string;
       beforeAll(async () => {
         const dir = tempDir();
-        const r = await runCli(['run', writeSpec(dir, spec), '--json', '--data-dir', join(dir, 'd')]);
+        referenceDir = join(dir, 'd');
+        const r = await runCli(['run', writeSpec(dir, spec), '--json', '--data-dir', referenceDir]);
         expect(r.code, r.stderr).toBe(0);
         reference = jsonLines(r.stdout).filter((e) => e.type === 'epoch');
       }, 300_000);
@@ -131,6 +133,30 @@ describe.skipIf(mountProblem !== null)(
         db.close();
         expect(records.map(comparable)).toEqual(reference.map(comparable));
       }, 300_000);
+
+      it('an export --out onto the full disk says so, exit 2', async () => {
+        const out = join(mountPoint, 'table.csv');
+        const filler = fill();
+        try {
+          const r = await runCli([
+            'export',
+            'full',
+            '--format',
+            'csv',
+            '--out',
+            out,
+            '--data-dir',
+            referenceDir,
+          ]);
+          expect(r.code, r.stderr).toBe(2);
+          expect(r.stderr).toMatch(
+            new RegExp(`no space left on tmpfs \\(${mountPoint}\\) writing ${out} \\(0\\.\\d MB free\\)`),
+          );
+          noStack(r.stderr);
+        } finally {
+          rmSync(filler);
+        }
+      }, 60_000);
     });
   },
 );

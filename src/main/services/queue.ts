@@ -387,13 +387,13 @@ export class QueueRunner {
     status: 'finished' | 'failed' | 'cancelled',
     summary: RunRow['summary'],
     error: string | null,
-    alsoInTransaction?: () => void,
+    afterCommit?: () => void,
   ) {
-    const written = this.lease.fenced(() => {
-      this.store.runs.markEnded(run.id, status, summary, error);
-      alsoInTransaction?.();
-    });
+    const written = this.lease.fenced(() => this.store.runs.markEnded(run.id, status, summary, error));
     if (!written) return;
+    // Files go only once the row says so: a kill in between must not leave a run that is still
+    // 'running' without the checkpoint it would resume from.
+    afterCommit?.();
     const id = identityOf(run);
     if (status === 'finished') this.emit({ ...id, type: 'run-finished', summary: summary! });
     else if (status === 'cancelled') this.emit({ ...id, type: 'run-cancelled', summary });

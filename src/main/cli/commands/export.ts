@@ -15,6 +15,7 @@ import {
 import { tableText } from '../../services/exports';
 import { experimentResults } from '../../services/runs';
 import { UserError } from '../errors';
+import { describeDiskError } from '../../store/disk-errors';
 import { withStore } from '../store';
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
@@ -70,7 +71,11 @@ function output(text: string | Buffer, out?: string): void {
     writeFileSync(out, text);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new UserError(`--out ${out}: cannot write it (${code}); choose a path you can write`);
+    // A full or read-only disk says which device and how much room is left.
+    throw new UserError(
+      describeDiskError(err, resolve(out)) ??
+        `--out ${out}: cannot write it (${code}); choose a path you can write`,
+    );
   }
 }
 
