@@ -3,7 +3,7 @@
 // with the SHA-256 of the bytes on disk. Nothing here trusts a size from inside a file: data
 // is collected as it actually arrives, against one budget for the whole import.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { basename, join, resolve } from 'node:path';
@@ -62,7 +62,7 @@ const READ_CONCURRENCY = 16;
 /** Below this much output a .gz may expand as much as it likes (tiny files compress wildly). */
 const EXPANSION_FLOOR = 16 * 1024 * 1024;
 
-function kindOf(info: import('node:fs').Stats): string {
+function kindOf(info: Stats): string {
   if (info.isFIFO()) return 'a named pipe';
   if (info.isSocket()) return 'a socket';
   if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
