@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunnerEvent } from '../../src/shared/events';
 import { validateSpec, type ExperimentSpec } from '../../src/shared/spec';
 import { submitExperiment } from '../../src/main/services/experiments';
+import { ExecutorLease } from '../../src/main/services/executor-lease';
 import { RunFollower } from '../../src/main/services/follower';
 import {
   cancelRun,
@@ -86,6 +87,9 @@ describe('queue controls on a real store', () => {
     const [a, b] = runs.map((r) => r.id) as [string, string];
     const everyRun = new RunFollower(store);
     const mine = new RunFollower(store, { runIds: [a], lifecycle: true });
+    // A live executor (this process's own lease counts) runs it: without one, readers would
+    // see a run left 'running' by a dead host, shown interrupted (executor-lease.test.ts).
+    const lease = ExecutorLease.acquire(store, 'test')!;
     store.runs.claim(a);
     const progress = { epoch: 1, step: 3, steps: 10, epochs: 1, stepsPerSecond: null, at: 't1' };
     store.runs.setProgress(a, progress);
@@ -99,5 +103,23 @@ describe('queue controls on a real store', () => {
     expect(mine.poll()).toEqual([expect.objectContaining({ type: 'run-failed', runId: a, reason: 'boom' })]);
     expect(mine.done).toBe(true);
     expect(everyRun.poll()).toEqual([]);
+    lease.release();
+  });
+
+  it('stops following a run that ends interrupted, or whose executor died, and says which', async () => {
+    const { runs } = submitExperiment(store, spec);
+    const [a, b] = runs.map((r) => r.id) as [string, string];
+    const lease = ExecutorLease.acquire(store, 'test')!;
+    store.runs.claim(a);
+    store.runs.claim(b);
+    store.runs.interrupt(a); // its executor stopped it (Ctrl-C)
+    const follower = new RunFollower(store, { runIds: [a, b], lifecycle: true });
+    follower.poll();
+    expect(follower.done).toBe(false); // b still runs under a live executor
+    lease.release(); // now nobody executes the queue: b reads as interrupted
+    follower.poll();
+    expect(follower.done).toBe(true);
+    expect(follower.interrupted.sort()).toEqual([a, b].sort());
+    expect(store.runs.get(b)!.status).toBe('running'); // the row is the next executor's to change
   });
 });

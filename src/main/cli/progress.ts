@@ -44,9 +44,13 @@ export class ProgressView {
           startedAt: performance.now(),
           lastVal: '',
         });
-        this.print(
-          `started  ${title} on ${event.environment.backend} (${event.trainCount} train / ${event.testCount} test)`,
-        );
+        // A followed run (another process executes it) knows no sizes: its trainer told them to
+        // that process alone, so they read 0 here and are left out rather than printed as 0.
+        const sizes =
+          event.trainCount > 0 || event.testCount > 0
+            ? ` (${event.trainCount} train / ${event.testCount} test)`
+            : '';
+        this.print(`started  ${title} on ${event.environment.backend}${sizes}`);
         for (const note of event.notes) this.print(`  note: ${note}`);
         break;
       }

@@ -2,7 +2,7 @@
 // (or one JSON object), and the store's refusals as messages for the user.
 import { ContractError } from '../../shared/contract';
 import { runEta } from '../../shared/results';
-import { findRun as findRunOrThrow } from '../services/runs';
+import { findRun as findRunOrThrow, withLiveStatus } from '../services/runs';
 import { StoreRefusal, type RunRow, type Store } from '../store';
 import { UserError } from './errors';
 import { fmtDuration, fmtEta } from './format';
@@ -54,10 +54,12 @@ export function describeRun(run: RunRow, experimentName: string): Record<string,
  */
 export function printRuns(
   store: Store,
-  runs: RunRow[],
+  stored: RunRow[],
   json: boolean,
   options: { results?: boolean } = {},
 ): void {
+  // A run whose host died shows interrupted, not running, until the next executor marks it so.
+  const runs = withLiveStatus(store, stored);
   const names = new Map(store.experiments.list().map((e) => [e.id, e.name]));
   const standing = options.results ? store.epochs.standingByRun() : null;
   const results = (r: RunRow) => {

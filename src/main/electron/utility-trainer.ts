@@ -32,5 +32,6 @@ export const utilityTrainer: TrainerSpawner = (): TrainerChannel => {
     onExit: (l) => void child.on('exit', (code) => l(code, null)),
     onError: (l) =>
       void child.on('error', (type: string, location: string) => l(new Error(`${type} at ${location}`))),
+    kill: () => void child.kill(),
   };
 };

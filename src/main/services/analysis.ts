@@ -7,7 +7,7 @@ import { isAbsolute, join } from 'node:path';
 import { ContractError } from '../../shared/contract';
 import type { Store } from '../store';
 import { resolveBackendRequest } from '../trainer/backend/backend-request';
-import { checkpointPath } from '../trainer/checkpoint';
+import { latestCheckpointPath } from '../trainer/checkpoint';
 import { nodeBuildFile } from './app-root';
 import { findExperiment } from './experiments';
 import { findRun } from './runs';
@@ -80,7 +80,7 @@ export async function estimateError(
   const experiment = findExperiment(store, run.experimentId);
   const best = run.summary?.bestWeightsPath;
   const bestPath = best ? (isAbsolute(best) ? best : join(dataDir, best)) : null;
-  const lastPath = checkpointPath(dataDir, run.id);
+  const lastPath = latestCheckpointPath(dataDir, run.id);
   const choice =
     request.weights === 'best' || (request.weights === 'auto' && bestPath && existsSync(bestPath))
       ? { kind: 'best' as const, path: bestPath }

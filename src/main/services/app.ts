@@ -113,6 +113,20 @@ export class AnnealabApp {
     // From now on the runner reports epochs itself; the follower must not repeat them.
     this.follower.skipRecorded();
     this.offRunner = runner.on((event) => this.onRunnerEvent(event));
+    // Frozen past its lease, this host lost the queue to another: it follows that one now.
+    runner.onLost((lost) => {
+      console.warn(lost.message);
+      // Its trainers are being killed; stop() clears its timer once they have exited.
+      void runner.stop({ cancel: false });
+      this.offRunner?.();
+      this.offRunner = null;
+      this.runner = null;
+      this.follower.skipRecorded();
+      this.retryTimer = setInterval(() => this.tryExecute(), this.options.retryMs ?? 3000);
+      this.retryTimer.unref();
+      this.announceExecutor();
+      this.emit('queue.changed', { reason: 'executor' });
+    });
     this.announceExecutor();
     this.emit('queue.changed', { reason: 'executor' });
   }
@@ -169,11 +183,9 @@ export class AnnealabApp {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.offRunner?.();
     if (this.runner) {
-      const running = this.runner.runningIds();
-      await this.runner.stop({ cancel: true });
-      // Closing the app is not the user cancelling: its runs stopped at a minibatch with their
-      // last epoch checkpointed, and continue from there on resume, as after a crash.
-      this.store.runs.markInterrupted(running);
+      // Closing the app is not the user cancelling: its runs stop at a minibatch with their
+      // last epoch checkpointed, interrupted, and continue from there on resume, as after a crash.
+      await this.runner.stop({ cancel: true, interrupt: true });
     }
     this.runner = null;
     this.listeners.clear();

@@ -27,6 +27,7 @@ import {
 import type { ExperimentRow, RunRow, Store } from '../store';
 import { deleteRuns, type DeleteOptions } from './deletion';
 import { experimentGrid } from './grid';
+import { withLiveStatus } from './live-status';
 
 export type ExperimentFinished = Extract<RunnerEvent, { type: 'experiment-finished' }>;
 
@@ -221,7 +222,7 @@ export function experimentFinished(store: Store, experimentId: string): Experime
 export function experimentSummaries(store: Store): ExperimentSummary[] {
   const counts = store.epochs.countsByRun();
   return store.experiments.list().map((e) => {
-    const runs = store.runs.forExperiment(e.id);
+    const runs = withLiveStatus(store, store.runs.forExperiment(e.id));
     const byStatus = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
     for (const r of runs) byStatus[r.status]++;
     const planned = runs.length * e.spec.epochs;

@@ -4,6 +4,7 @@
 import type { RunnerEvent } from '../../shared/events';
 import type { RunRow, Store } from '../store';
 import { identityOf } from './identity';
+import { withLiveStatus } from './live-status';
 
 export interface FollowOptions {
   /** Only these runs; every run when absent. */
@@ -18,6 +19,7 @@ export class RunFollower {
   private rowid: number;
   private readonly started = new Set<string>();
   private readonly ended = new Set<string>();
+  private readonly interruptedIds = new Set<string>();
   private readonly progressAt = new Map<string, string>();
 
   constructor(
@@ -44,9 +46,14 @@ export class RunFollower {
       this.rowid = rowid;
       events.push(record);
     }
-    const runs = this.options.runIds
-      ? this.options.runIds.flatMap((id) => this.store.runs.get(id) ?? [])
-      : this.store.runs.all();
+    // A run whose executor died reads as interrupted (live-status.ts), so a follower stops
+    // waiting for it instead of waiting for ever.
+    const runs = withLiveStatus(
+      this.store,
+      this.options.runIds
+        ? this.options.runIds.flatMap((id) => this.store.runs.get(id) ?? [])
+        : this.store.runs.all(),
+    );
     for (const run of runs) {
       if (this.ended.has(run.id)) continue;
       const who = identityOf(run);
@@ -68,12 +75,24 @@ export class RunFollower {
         events.push({ ...who, type: 'progress', epoch, step, steps, epochs });
       }
       if (!this.options.lifecycle) continue;
+      if (run.status === 'interrupted') {
+        // Its executor stopped it (Ctrl-C, closing) or died: it ends here for this follower;
+        // `queue resume` continues it later. No event of its own: the caller asks `interrupted`.
+        this.interruptedIds.add(run.id);
+        this.ended.add(run.id);
+        continue;
+      }
       const end = endEvent(run);
       if (!end) continue;
       events.push(end);
       this.ended.add(run.id);
     }
     return events;
+  }
+
+  /** Followed runs that ended interrupted rather than finished, failed or cancelled. */
+  get interrupted(): string[] {
+    return [...this.interruptedIds];
   }
 
   private reportsProgress(run: RunRow): boolean {
@@ -96,11 +115,11 @@ export async function followRuns(
   runIds: readonly string[],
   onEvent: (event: RunnerEvent) => void,
   options: { pollMs?: number; signal?: AbortSignal } = {},
-): Promise<void> {
+): Promise<{ interrupted: string[] }> {
   const follower = new RunFollower(store, { runIds, lifecycle: true });
   for (;;) {
     for (const event of follower.poll()) onEvent(event);
-    if (follower.done || options.signal?.aborted) return;
+    if (follower.done || options.signal?.aborted) return { interrupted: follower.interrupted };
     await new Promise((r) => setTimeout(r, options.pollMs ?? 500));
   }
 }

@@ -3,15 +3,24 @@
 // and picks up what other processes ask through the store (pause, cancel, new runs).
 // Runs survive a crash of their trainer or of this host: each epoch ends with a checkpoint,
 // and an interrupted run continues from its last one.
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ModelId } from '../../shared/ids';
 import type { ExperimentRow, RunRow, Store } from '../store';
+import { asDiskError, DiskError } from '../store/errors';
+import { DB_FILE } from '../store/db';
 import { resolveBackendRequest, type ResolvedBackendRequest } from '../trainer/backend/backend-request';
-import { checkpointPath, readCheckpointState } from '../trainer/checkpoint';
+import {
+  attemptCheckpoints,
+  bestWeightsRelativePath,
+  readCheckpointState,
+  type LoopState,
+} from '../trainer/checkpoint';
 import type { RunnerEvent, RunnerListener } from '../../shared/events';
 import { defaultConcurrency } from './concurrency';
 import { experimentFinished } from './experiments';
-import { ExecutorLease } from './executor-lease';
+import { ExecutorLease, type LeaseLost } from './executor-lease';
+import { removeOrphanTemporaries } from './orphan-files';
 import { identityOf } from './identity';
 import { isPaused, storedConcurrency } from './queue-control';
 import { startTrainer, type TrainerHandle } from './trainer-process';
@@ -35,6 +44,10 @@ interface ActiveRun {
   handle: TrainerHandle;
   lastProgressWrite: number;
   lastProgressStep: { at: number; steps: number } | null;
+  /** Stopped by this host (Ctrl-C, closing): a 'cancelled' from its trainer means interrupted. */
+  interrupting: boolean;
+  /** Killed because the lease was lost or the host quits now: nothing it says is written. */
+  abandoned: boolean;
 }
 
 export class QueueRunner {
@@ -43,22 +56,33 @@ export class QueueRunner {
   private readonly waiters = new Set<() => void>();
   private timer: NodeJS.Timeout | null = null;
   private claiming = true;
+  private stopping: Promise<void> | null = null;
   private readonly experiments = new Map<string, ExperimentRow>();
+  private readonly lostListeners = new Set<(lost: LeaseLost) => void>();
 
   private constructor(
     readonly store: Store,
     private readonly lease: ExecutorLease,
     private readonly options: QueueOptions,
-  ) {}
+  ) {
+    lease.onLost((lost) => this.abandon(lost));
+  }
 
   /**
    * Become the queue's executor; null when another live process already is. Runs that a
-   * dead host left 'running' are marked interrupted (`resume` continues them).
+   * dead host left 'running' are marked interrupted (`resume` continues them), and the
+   * temporary files of checkpoint writes a kill cut short are removed.
    */
   static start(store: Store, options: QueueOptions, role: string): QueueRunner | null {
-    const lease = ExecutorLease.acquire(store, role);
-    if (!lease) return null;
-    store.runs.markOrphansInterrupted();
+    let lease: ExecutorLease | null;
+    try {
+      lease = ExecutorLease.acquire(store, role);
+      if (!lease) return null;
+      lease.fenced(() => store.runs.markOrphansInterrupted());
+      removeOrphanTemporaries(store, options.dataDir);
+    } catch (err) {
+      throw asDiskError(err, join(options.dataDir, DB_FILE));
+    }
     const q = new QueueRunner(store, lease, options);
     q.timer = setInterval(() => q.tick(), options.pollMs ?? 500);
     q.tick();
@@ -72,6 +96,74 @@ export class QueueRunner {
 
   private emit(event: RunnerEvent): void {
     for (const l of this.listeners) l(event);
+  }
+
+  /** Told once if another executor takes the queue over while this one runs (see abandon). */
+  onLost(listener: (lost: LeaseLost) => void): void {
+    this.lostListeners.add(listener);
+  }
+
+  /** Set when another executor took over: this runner has stopped and writes nothing more. */
+  get lost(): LeaseLost | null {
+    return this.lostByOther;
+  }
+
+  private lostByOther: LeaseLost | null = null;
+  private halted: DiskError | null = null;
+
+  /** Set when the disk (full, read-only) stopped this runner; the runs stay resumable. */
+  get diskError(): DiskError | null {
+    return this.halted;
+  }
+
+  /**
+   * A write of this host or of a trainer met a full or read-only disk: stop everything now,
+   * before more runs fail for the same cause. The trainers are killed (each keeps its last
+   * epoch's checkpoint); the runs are marked interrupted where the disk still lets us, else the
+   * next executor does it. `queue resume` continues them once there is room.
+   */
+  private halt(err: DiskError): void {
+    if (this.halted) return;
+    this.halted = err;
+    this.claiming = false;
+    for (const a of this.active.values()) {
+      a.abandoned = true;
+      a.handle.kill();
+    }
+    try {
+      this.lease.fenced(() => {
+        for (const id of this.active.keys()) this.store.runs.interrupt(id);
+      });
+    } catch {
+      // The disk is still full: the rows stay 'running' and read as interrupted once we exit.
+    }
+    this.notify();
+  }
+
+  /** Run `work`; a disk error halts the runner (see halt), anything else is a bug and throws. */
+  private guarded(work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      const disk = asDiskError(err, join(this.options.dataDir, DB_FILE));
+      if (!(disk instanceof DiskError)) throw err;
+      this.halt(disk);
+    }
+  }
+
+  /**
+   * Another executor holds the queue now (this host was frozen past its lease): kill this
+   * host's trainers at once and write nothing more; their runs are the new executor's.
+   */
+  private abandon(lost: LeaseLost): void {
+    this.lostByOther = lost;
+    this.claiming = false;
+    for (const a of this.active.values()) {
+      a.abandoned = true;
+      a.handle.kill();
+    }
+    for (const l of this.lostListeners) l(lost);
+    this.notify();
   }
 
   get paused(): boolean {
@@ -100,56 +192,94 @@ export class QueueRunner {
 
   /** One scheduling pass: stop what was cancelled, then fill free slots with queued runs. */
   tick(): void {
+    this.guarded(() => this.schedule());
+  }
+
+  private schedule(): void {
+    if (this.lostByOther || this.halted) return this.notify();
     for (const id of this.store.runs.cancelRequested([...this.active.keys()]))
       this.active.get(id)?.handle.cancel();
     while (this.claiming && !this.paused) {
       const next = this.store.runs.nextQueued();
       if (!next || this.active.size >= this.concurrencyFor(next)) break;
-      if (!this.store.runs.claim(next.id)) continue;
+      let claimed = false;
+      if (!this.lease.fenced(() => (claimed = this.store.runs.claim(next.id)))) break;
+      if (!claimed) continue;
       this.launch(this.store.runs.get(next.id)!);
     }
     this.notify();
   }
 
-  /** Make the store and the checkpoint agree, and say whether the run continues from it. */
-  private prepareResume(run: RunRow): number | null {
-    const path = checkpointPath(this.options.dataDir, run.id);
-    if (!existsSync(path)) {
+  /**
+   * Make the store and the newest readable checkpoint of an earlier attempt agree, and say
+   * which attempt and epoch the run continues from (null: from the start).
+   */
+  private prepareResume(run: RunRow): { attempt: number; epoch: number } | null {
+    const earlier = attemptCheckpoints(this.options.dataDir, run.id).filter((c) => c.attempt < run.attempts);
+    let state: LoopState | null = null;
+    let from = 0;
+    let firstError: unknown = null;
+    for (const c of earlier) {
+      try {
+        state = readCheckpointState(c.path);
+        from = c.attempt;
+        break;
+      } catch (err) {
+        // A checkpoint cut short (a kill mid-write of a file that was not atomic, a full disk):
+        // an older attempt's may still be whole.
+        firstError ??= err;
+      }
+    }
+    if (!state && firstError) throw firstError;
+    if (!state) {
       if (run.checkpointEpoch !== null || this.store.epochs.lastEpoch(run.id) > 0) {
         // Its checkpoint is gone: start over rather than continue from unknown weights.
-        this.store.transaction(() => {
+        this.lease.fenced(() => {
           this.store.epochs.deleteAfter(run.id, 0);
           this.store.runs.setCheckpointEpoch(run.id, null);
         });
       }
       return null;
     }
-    const state = readCheckpointState(path);
-    this.store.transaction(() => {
+    const found = state;
+    this.lease.fenced(() => {
       // The trainer writes the checkpoint before it reports the epoch: if the host died in
       // between, the record is only in the checkpoint.
-      if (state.epoch > this.store.epochs.lastEpoch(run.id)) this.store.epochs.insert(state.record);
-      this.store.epochs.deleteAfter(run.id, state.epoch);
-      this.store.runs.setCheckpointEpoch(run.id, state.epoch);
+      if (found.epoch > this.store.epochs.lastEpoch(run.id)) this.store.epochs.insert(found.record);
+      this.store.epochs.deleteAfter(run.id, found.epoch);
+      this.store.runs.setCheckpointEpoch(run.id, found.epoch);
     });
-    return state.epoch;
+    return { attempt: from, epoch: found.epoch };
+  }
+
+  /** When a run has finished: the checkpoints and best weights of attempts before this one. */
+  private removeEarlierAttempts(run: RunRow): void {
+    for (const c of attemptCheckpoints(this.options.dataDir, run.id)) {
+      if (c.attempt > run.attempts) continue; // a newer attempt's (cannot happen while fenced)
+      rmSync(c.path, { force: true });
+      if (c.attempt < run.attempts)
+        rmSync(join(this.options.dataDir, bestWeightsRelativePath(run.id, c.attempt)), { force: true });
+    }
   }
 
   private launch(run: RunRow): void {
     const id = identityOf(run);
-    let resumedFrom: number | null;
+    let resumed: { attempt: number; epoch: number } | null;
     try {
-      resumedFrom = this.prepareResume(run);
+      resumed = this.prepareResume(run);
     } catch (err) {
       this.endRun(run, 'failed', null, `cannot read the run's checkpoint: ${(err as Error).message}`);
       return;
     }
+    const resumedFrom = resumed?.epoch ?? null;
     const spec = this.experiment(run.experimentId).spec;
     const entry: ActiveRun = {
       run,
       handle: undefined as unknown as TrainerHandle,
       lastProgressWrite: 0,
       lastProgressStep: null,
+      interrupting: false,
+      abandoned: false,
     };
     entry.handle = startTrainer(
       {
@@ -162,49 +292,69 @@ export class QueueRunner {
         seed: run.seed,
         dataDir: this.options.dataDir,
         backend: this.backendFor(run),
-        resume: resumedFrom !== null,
+        resume: resumed !== null,
+        attempt: run.attempts,
+        resumeAttempt: resumed?.attempt,
+        acknowledgeEpochs: true,
       },
-      (event) => {
-        switch (event.type) {
-          case 'started':
-            this.store.runs.markStarted(run.id, event.environment, event.notes);
-            this.emit({ ...id, ...event, type: 'run-started', resumedFromEpoch: resumedFrom });
-            break;
-          case 'resumed':
-            break;
-          case 'log':
-            this.emit({ ...id, ...event });
-            break;
-          case 'progress':
-            this.recordProgress(entry, event, spec.epochs);
-            this.emit({ ...id, ...event, epochs: spec.epochs });
-            break;
-          case 'epoch':
-            this.store.transaction(() => {
-              this.store.epochs.insert(event.record);
-              this.store.runs.setCheckpointEpoch(run.id, event.record.epoch);
-            });
-            this.emit(event.record);
-            break;
-          case 'finished':
-            // The best weights are kept; the last-epoch checkpoint is only for resuming.
-            rmSync(checkpointPath(this.options.dataDir, run.id), { force: true });
-            this.endRun(run, 'finished', event.summary, null);
-            break;
-          case 'cancelled':
-            this.endRun(run, 'cancelled', event.summary, null);
-            break;
-          case 'failed':
-            this.endRun(run, 'failed', null, event.reason);
-            break;
-        }
-      },
+      (event) =>
+        this.guarded(() => {
+          // A trainer of a host that lost the queue, or quits now: its runs are not ours to write.
+          if (entry.abandoned) return;
+          switch (event.type) {
+            case 'started':
+              if (
+                this.lease.fenced(() => this.store.runs.markStarted(run.id, event.environment, event.notes))
+              )
+                this.emit({ ...id, ...event, type: 'run-started', resumedFromEpoch: resumedFrom });
+              break;
+            case 'resumed':
+              break;
+            case 'log':
+              this.emit({ ...id, ...event });
+              break;
+            case 'progress':
+              this.recordProgress(entry, event, spec.epochs);
+              this.emit({ ...id, ...event, epochs: spec.epochs });
+              break;
+            case 'epoch':
+              if (
+                this.lease.fenced(() => {
+                  this.store.epochs.insert(event.record);
+                  this.store.runs.setCheckpointEpoch(run.id, event.record.epoch);
+                })
+              ) {
+                // Only now does the trainer go on: what it trains next, this host will hear of.
+                entry.handle.acknowledge(event.record.epoch);
+                this.emit(event.record);
+              }
+              break;
+            case 'finished':
+              // The best weights are kept; the last-epoch checkpoints are only for resuming.
+              this.endRun(run, 'finished', event.summary, null, () => this.removeEarlierAttempts(run));
+              break;
+            case 'cancelled':
+              if (entry.interrupting) this.interruptRun(run);
+              else this.endRun(run, 'cancelled', event.summary, null);
+              break;
+            case 'failed':
+              // A full disk is not the run's fault: it is interrupted, not failed; the queue stops.
+              if (event.disk) this.halt(new DiskError(event.reason, this.options.dataDir));
+              else this.endRun(run, 'failed', null, event.reason);
+              break;
+          }
+        }),
     );
     this.active.set(run.id, entry);
     void entry.handle.done.then(() => {
       this.active.delete(run.id);
       this.tick();
     });
+  }
+
+  /** A run this host stopped on purpose: interrupted, to continue from its checkpoint. */
+  private interruptRun(run: RunRow): void {
+    this.lease.fenced(() => this.store.runs.interrupt(run.id));
   }
 
   private recordProgress(
@@ -222,12 +372,14 @@ export class QueueRunner {
         : null;
     entry.lastProgressStep = { at: now, steps: totalSteps };
     entry.lastProgressWrite = now;
-    this.store.runs.setProgress(entry.run.id, {
-      ...p,
-      epochs,
-      stepsPerSecond: rate,
-      at: new Date(now).toISOString(),
-    });
+    this.lease.fenced(() =>
+      this.store.runs.setProgress(entry.run.id, {
+        ...p,
+        epochs,
+        stepsPerSecond: rate,
+        at: new Date(now).toISOString(),
+      }),
+    );
   }
 
   private endRun(
@@ -235,8 +387,13 @@ export class QueueRunner {
     status: 'finished' | 'failed' | 'cancelled',
     summary: RunRow['summary'],
     error: string | null,
+    afterCommit?: () => void,
   ) {
-    this.store.runs.markEnded(run.id, status, summary, error);
+    const written = this.lease.fenced(() => this.store.runs.markEnded(run.id, status, summary, error));
+    if (!written) return;
+    // Files go only once the row says so: a kill in between must not leave a run that is still
+    // 'running' without the checkpoint it would resume from.
+    afterCommit?.();
     const id = identityOf(run);
     if (status === 'finished') this.emit({ ...id, type: 'run-finished', summary: summary! });
     else if (status === 'cancelled') this.emit({ ...id, type: 'run-cancelled', summary });
@@ -257,11 +414,14 @@ export class QueueRunner {
     for (const w of [...this.waiters]) w();
   }
 
-  /** Resolves when `done()` holds, checked after every scheduling pass and run end. */
+  /**
+   * Resolves when `done()` holds, checked after every scheduling pass and run end, or when
+   * another executor took the queue over (see `lost`).
+   */
   waitUntil(done: () => boolean): Promise<void> {
     return new Promise((resolve) => {
       const check = () => {
-        if (!done()) return;
+        if (!this.lostByOther && !this.halted && !done()) return;
         this.waiters.delete(check);
         resolve();
       };
@@ -279,10 +439,49 @@ export class QueueRunner {
    * Stop executing: claim nothing more; with `cancel`, ask running runs to stop (each within a
    * minibatch); wait for the trainers to exit, then give up the lease.
    */
-  async stop(options: { cancel: boolean }): Promise<void> {
+  async stop(options: { cancel: boolean; interrupt?: boolean }): Promise<void> {
     this.claiming = false;
-    if (options.cancel) for (const a of this.active.values()) a.handle.cancel();
-    await this.waitUntil(() => this.active.size === 0);
+    for (const a of this.active.values()) {
+      if (options.interrupt) a.interrupting = true;
+      if (options.cancel || options.interrupt) a.handle.cancel();
+    }
+    // Once: a second call (Ctrl-C's handler, then the command's own ending) waits for the first.
+    this.stopping ??= (async () => {
+      await new Promise<void>((resolve) => {
+        const check = () => {
+          if (this.active.size > 0) return;
+          this.waiters.delete(check);
+          resolve();
+        };
+        this.waiters.add(check);
+        check();
+      });
+      if (this.timer) clearInterval(this.timer);
+      this.timer = null;
+      try {
+        this.lease.release();
+      } catch {
+        // A full disk: the lease stays with this pid, free once this process has gone.
+      }
+    })();
+    return this.stopping;
+  }
+
+  /**
+   * Quit now (a second Ctrl-C): the running runs are marked interrupted, their trainers
+   * killed without waiting for a minibatch (each keeps its last epoch's checkpoint), and the
+   * lease given up. Nothing is marked failed.
+   */
+  stopNow(): void {
+    this.claiming = false;
+    const ids = [...this.active.keys()];
+    this.lease.fenced(() => {
+      for (const id of ids) this.store.runs.interrupt(id);
+    });
+    for (const a of this.active.values()) {
+      a.abandoned = true;
+      a.handle.kill();
+    }
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.lease.release();

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ContractError, type ExportFile } from '../../shared/contract';
 import type { ModelId } from '../../shared/ids';
 import type { ExperimentRow, RunRow, Store } from '../store';
-import { checkpointPath, readCheckpoint } from '../trainer/checkpoint';
+import { latestCheckpointPath, readCheckpoint } from '../trainer/checkpoint';
 import {
   encodeWeightsFile,
   isBufferName,
@@ -165,8 +165,8 @@ async function lastCheckpointWeights(
   run: RunRow,
   experiment: ExperimentRow,
 ): Promise<WeightsFile> {
-  const path = checkpointPath(dataDir, run.id);
-  if (!existsSync(path)) {
+  const path = latestCheckpointPath(dataDir, run.id);
+  if (!path || !existsSync(path)) {
     throw new ContractError(
       `run ${run.id} has no last checkpoint: ${
         run.status === 'finished'

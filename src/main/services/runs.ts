@@ -5,6 +5,9 @@ import { runEta, type RunResult } from '../../shared/results';
 import { StoreRefusal, type ExperimentRow, type RunRow, type Store } from '../store';
 import { deleteRuns, type DeleteOptions } from './deletion';
 import { findExperiment } from './experiments';
+import { withLiveStatus } from './live-status';
+
+export { withLiveStatus } from './live-status';
 
 /** A run by its id or a unique prefix of it. */
 export function findRun(store: Store, key: string): RunRow {
@@ -31,16 +34,16 @@ export function runView(run: RunRow, experiment: ExperimentRow, epochsDone: numb
 export function queuedRunViews(store: Store): RunView[] {
   const experiments = new Map(store.experiments.list().map((e) => [e.id, e]));
   const counts = store.epochs.countsByRun();
-  return store.runs.all().flatMap((r) => {
+  return withLiveStatus(store, store.runs.all()).flatMap((r) => {
     const e = experiments.get(r.experimentId);
     return e ? [runView(r, e, counts.get(r.id) ?? 0)] : [];
   });
 }
 
 export function runDetail(store: Store, key: string): RunDetail {
-  const run = findRun(store, key);
+  const [run] = withLiveStatus(store, [findRun(store, key)]) as [RunRow];
   const experiment = findExperiment(store, run.experimentId);
-  const result = store.results(experiment).find((r) => r.runId === run.id)!;
+  const result = withLiveStatus(store, store.results(experiment)).find((r) => r.runId === run.id)!;
   return {
     run: runView(run, experiment, result.epochs.length),
     experiment: { id: experiment.id, name: experiment.name, spec: experiment.spec },
@@ -63,7 +66,7 @@ export function selectResults(
 
 /** Every run of one experiment (by id or name) with its epochs. */
 export function experimentResults(store: Store, key: string): RunResult[] {
-  return store.results(findExperiment(store, key));
+  return withLiveStatus(store, store.results(findExperiment(store, key)));
 }
 
 /**

@@ -22,6 +22,8 @@ export interface TrainerChannel {
   onStderr(listener: (chunk: string) => void): void;
   onExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void;
   onError(listener: (err: Error) => void): void;
+  /** Stop the process at once (a host that lost the queue, a second Ctrl-C). */
+  kill?(): void;
 }
 
 export type TrainerSpawner = () => TrainerChannel;
@@ -49,6 +51,10 @@ export const forkTrainer: TrainerSpawner = () => {
     execArgv: [],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env },
+    // Its own process group: a terminal's Ctrl-C (SIGINT to the whole foreground group) reaches
+    // the host alone, which stops its trainers so that their runs end interrupted, not failed.
+    // The trainer still goes when the host does: it exits once its IPC channel closes.
+    detached: true,
   });
   child.stderr?.setEncoding('utf8');
   return {
@@ -60,6 +66,7 @@ export const forkTrainer: TrainerSpawner = () => {
     onStderr: (l) => void child.stderr?.on('data', l),
     onExit: (l) => void child.on('exit', l),
     onError: (l) => void child.on('error', l),
+    kill: () => void child.kill('SIGKILL'),
   };
 };
 
@@ -72,6 +79,10 @@ export function setTrainerSpawner(next: TrainerSpawner): void {
 
 export interface TrainerHandle {
   cancel(): void;
+  /** Stop the process now, without waiting for its minibatch (its last checkpoint stays). */
+  kill(): void;
+  /** The epoch's record is stored: a trainer started with acknowledgeEpochs trains on. */
+  acknowledge(epoch: number): void;
   /** Resolves once the process has exited and every event has been delivered. */
   done: Promise<void>;
 }
@@ -83,7 +94,8 @@ export function startTrainer(command: StartCommand, onEvent: (event: TrainerEven
   } catch (err) {
     // E.g. the trainer was never built: the run fails with the reason, the host carries on.
     const reason = `the trainer process could not start: ${(err as Error).message}`;
-    return { cancel: () => {}, done: Promise.resolve().then(() => onEvent({ type: 'failed', reason })) };
+    const done = Promise.resolve().then(() => onEvent({ type: 'failed', reason }));
+    return { cancel: () => {}, kill: () => {}, acknowledge: () => {}, done };
   }
   let stderr = '';
   child.onStderr((chunk: string) => {
@@ -127,6 +139,13 @@ export function startTrainer(command: StartCommand, onEvent: (event: TrainerEven
   return {
     cancel: () => {
       if (child.connected) child.send({ type: 'cancel' });
+    },
+    acknowledge: (epoch) => {
+      if (child.connected) child.send({ type: 'epoch-stored', epoch });
+    },
+    kill: () => {
+      if (child.kill) child.kill();
+      else if (child.connected) child.send({ type: 'cancel' });
     },
     done,
   };

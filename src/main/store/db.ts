@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ContractError } from '../../shared/contract';
+import { asDiskError } from './errors';
 import { MIGRATIONS } from './migrations';
 
 export type Db = Database.Database;
@@ -12,13 +13,26 @@ export const DB_FILE = 'annealab.db';
 
 export function openDatabase(dataDir: string): Db {
   ensureDataDir(dataDir);
-  const db = new Database(join(dataDir, DB_FILE));
-  db.pragma('journal_mode = WAL');
-  db.pragma('foreign_keys = ON');
-  // Wait for another process's write (a second CLI, the UI host) instead of failing at once.
-  db.pragma('busy_timeout = 10000');
-  migrate(db);
-  return db;
+  const path = join(dataDir, DB_FILE);
+  let db: Db | undefined;
+  try {
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    // Wait for another process's write (a second CLI, the UI host) instead of failing at once.
+    db.pragma('busy_timeout = 10000');
+    migrate(db);
+    return db;
+  } catch (err) {
+    // A full or read-only disk: say where and how much room is left (SQLite says "disk I/O
+    // error"). The file is as it was: SQLite wrote nothing it could not finish.
+    try {
+      db?.close();
+    } catch {
+      // Closing a connection that never opened properly: nothing to keep.
+    }
+    throw asDiskError(err, path);
+  }
 }
 
 /**

@@ -103,9 +103,10 @@ export class RunsTable {
 
   /** A run by its id or a unique prefix of it (as git takes commits). */
   find(idOrPrefix: string): RunRow {
+    // LIKE's own wildcards in the prefix are matched as themselves, not stripped or expanded.
     const rows = this.db
-      .prepare('SELECT * FROM runs WHERE id LIKE ? ORDER BY id LIMIT 2')
-      .all(`${idOrPrefix.replace(/[%_]/g, '')}%`) as RawRun[];
+      .prepare(`SELECT * FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 2`)
+      .all(`${idOrPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) as RawRun[];
     if (rows.length === 0 || idOrPrefix.length === 0)
       throw new StoreRefusal(`no run "${idOrPrefix}"`, 'not-found');
     if (rows.length > 1 && rows[0]!.id !== idOrPrefix) {
@@ -145,6 +146,19 @@ export class RunsTable {
         `UPDATE runs SET status = 'interrupted', progress = NULL, cancel_requested = 0 WHERE status = 'running'`,
       )
       .run().changes;
+  }
+
+  /**
+   * A running run this host stopped (Ctrl-C, closing) or can no longer finish: interrupted,
+   * to continue from its last checkpoint on resume. Only a run still 'running' changes.
+   */
+  interrupt(id: string): void {
+    this.db
+      .prepare(
+        `UPDATE runs SET status = 'interrupted', progress = NULL, cancel_requested = 0, finished_at = NULL
+         WHERE id = ? AND status = 'running'`,
+      )
+      .run(id);
   }
 
   /** Interrupted runs go back into the queue, in their place, to continue from their checkpoint. */

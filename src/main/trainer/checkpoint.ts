@@ -1,5 +1,6 @@
 // A run's state at the end of an epoch: enough to continue it so that the resumed run's
 // numbers equal those of an uninterrupted one (same seed, same backend).
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EpochRecord } from '../../shared/records';
 import type { ComputeCounters, MethodState, SavedTensor } from './methods';
@@ -31,9 +32,44 @@ export interface Checkpoint {
   snapshots?: SavedTensor[];
 }
 
-export const checkpointPath = (dataDir: string, runId: string) =>
-  join(dataDir, 'checkpoints', runId, 'last.ckpt');
-export const bestWeightsRelativePath = (runId: string) => join('checkpoints', runId, 'best.weights');
+/** The folder of one run's checkpoints and best weights. */
+export const runCheckpointDir = (dataDir: string, runId: string) => join(dataDir, 'checkpoints', runId);
+
+/**
+ * The checkpoint of one attempt of a run (attempt = the run's attempts count when it started).
+ * Each attempt writes its own file, so a trainer of an older attempt (one whose host lost the
+ * queue while frozen) can never overwrite or delete a newer attempt's. Attempt 0, or none, is
+ * the single `last.ckpt` of stores written before checkpoints were per attempt.
+ */
+export const checkpointPath = (dataDir: string, runId: string, attempt = 0) =>
+  join(runCheckpointDir(dataDir, runId), attempt > 0 ? `attempt-${attempt}.ckpt` : 'last.ckpt');
+
+/** Best weights, per attempt like the checkpoints (the run's summary names the file). */
+export const bestWeightsRelativePath = (runId: string, attempt = 0) =>
+  join('checkpoints', runId, attempt > 0 ? `best-${attempt}.weights` : 'best.weights');
+
+const ATTEMPT_FILE = /^attempt-(\d+)\.ckpt$/;
+
+/** A run's checkpoint files, newest attempt first (the legacy `last.ckpt` counts as attempt 0). */
+export function attemptCheckpoints(dataDir: string, runId: string): { attempt: number; path: string }[] {
+  let names: string[];
+  try {
+    names = readdirSync(runCheckpointDir(dataDir, runId));
+  } catch {
+    return [];
+  }
+  const found = names.flatMap((name) => {
+    if (name === 'last.ckpt') return [{ attempt: 0, path: checkpointPath(dataDir, runId) }];
+    const m = ATTEMPT_FILE.exec(name);
+    return m ? [{ attempt: Number(m[1]), path: checkpointPath(dataDir, runId, Number(m[1])) }] : [];
+  });
+  return found.sort((a, b) => b.attempt - a.attempt);
+}
+
+/** The newest attempt's checkpoint of a run, or null when it has none (what `--last` reads). */
+export function latestCheckpointPath(dataDir: string, runId: string): string | null {
+  return attemptCheckpoints(dataDir, runId)[0]?.path ?? null;
+}
 
 export function writeCheckpoint(path: string, c: Checkpoint): void {
   writeTensorFile(path, c.state, {

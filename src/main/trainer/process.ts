@@ -18,6 +18,7 @@ import {
   type Checkpoint,
 } from './checkpoint';
 import { commandProblem, type StartCommand, type TrainerCommand, type TrainerEvent } from './protocol';
+import { withDiskMessage } from '../store/disk-errors';
 import { writeBestWeights } from './best-weights';
 
 const PROGRESS_INTERVAL_MS = 250;
@@ -30,6 +31,14 @@ function send(event: TrainerEvent): Promise<void> {
 }
 
 let cancelRequested = false;
+/** The host's `epoch-stored` for the epoch the loop waits on (acknowledgeEpochs). */
+let stored: { epoch: number; resolve: () => void } | null = null;
+
+function epochStored(epoch: number): Promise<void> {
+  return new Promise((resolve) => {
+    stored = { epoch, resolve };
+  });
+}
 
 async function run(cmd: StartCommand): Promise<void> {
   const backend = await initBackend(cmd.backend);
@@ -46,10 +55,11 @@ async function run(cmd: StartCommand): Promise<void> {
     notes: info.notes,
   });
   let resume: Checkpoint | undefined;
-  const ckptPath = checkpointPath(cmd.dataDir, cmd.runId);
+  const ckptPath = checkpointPath(cmd.dataDir, cmd.runId, cmd.attempt);
   if (cmd.resume) {
-    if (!existsSync(ckptPath)) throw new Error(`cannot resume: the checkpoint ${ckptPath} is missing`);
-    resume = readCheckpoint(ckptPath);
+    const from = checkpointPath(cmd.dataDir, cmd.runId, cmd.resumeAttempt ?? cmd.attempt);
+    if (!existsSync(from)) throw new Error(`cannot resume: the checkpoint ${from} is missing`);
+    resume = readCheckpoint(from);
     await send({ type: 'resumed', fromEpoch: resume.state.epoch });
   }
   let lastProgress = 0;
@@ -60,8 +70,14 @@ async function run(cmd: StartCommand): Promise<void> {
       // The checkpoint is on disk before the host hears of the epoch: the host records both
       // together, and a crash in between is repaired from the checkpoint on resume.
       onEpoch: async (record, checkpoint) => {
-        writeCheckpoint(ckptPath, checkpoint());
+        try {
+          writeCheckpoint(ckptPath, checkpoint());
+        } catch (err) {
+          throw withDiskMessage(err, ckptPath);
+        }
+        const acknowledged = cmd.acknowledgeEpochs ? epochStored(record.epoch) : null;
         await send({ type: 'epoch', record });
+        await acknowledged;
       },
       onProgress: (p) => {
         const now = performance.now();
@@ -77,11 +93,13 @@ async function run(cmd: StartCommand): Promise<void> {
   disposeSplit(data.test);
   let bestWeightsPath: string | null = null;
   if (outcome.bestWeights) {
-    bestWeightsPath = bestWeightsRelativePath(cmd.runId);
-    writeBestWeights(join(cmd.dataDir, bestWeightsPath), cmd.model, data, {
-      ...outcome,
-      bestWeights: outcome.bestWeights,
-    });
+    bestWeightsPath = bestWeightsRelativePath(cmd.runId, cmd.attempt);
+    const path = join(cmd.dataDir, bestWeightsPath);
+    try {
+      writeBestWeights(path, cmd.model, data, { ...outcome, bestWeights: outcome.bestWeights });
+    } catch (err) {
+      throw withDiskMessage(err, path);
+    }
     tf.dispose(outcome.bestWeights);
   }
   if (outcome.bestBuffers) tf.dispose(outcome.bestBuffers);
@@ -109,11 +127,21 @@ process.on('message', (raw: unknown) => {
     cancelRequested = true;
     return;
   }
+  if (message.type === 'epoch-stored') {
+    if (stored?.epoch === message.epoch) stored.resolve();
+    return;
+  }
   if (message.type === 'start') {
     run(message).then(
       () => process.disconnect?.(),
       async (err: unknown) => {
-        await send({ type: 'failed', reason: err instanceof Error ? err.message : String(err) });
+        // A full disk met elsewhere (the dataset cache) names its file when Node knows it.
+        const said = withDiskMessage(err, (err as NodeJS.ErrnoException).path ?? message.dataDir);
+        await send({
+          type: 'failed',
+          reason: said instanceof Error ? said.message : String(said),
+          ...((said as { disk?: boolean }).disk ? { disk: true } : {}),
+        });
         process.exit(1);
       },
     );
@@ -122,5 +150,6 @@ process.on('message', (raw: unknown) => {
 // A host that goes away takes its trainers with it.
 process.on('disconnect', () => {
   cancelRequested = true;
+  stored?.resolve();
   setTimeout(() => process.exit(0), 5000).unref();
 });

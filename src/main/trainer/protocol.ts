@@ -24,12 +24,28 @@ export const startCommandSchema = z.object({
   }),
   /** Continue from the run's checkpoint in the data dir (the host knows one was recorded). */
   resume: z.boolean(),
+  /**
+   * Which attempt of the run this is: its checkpoint and best weights go to files of their own
+   * (checkpoint.ts), so that an older attempt still running somewhere never touches them.
+   * Absent: the single legacy files.
+   */
+  attempt: z.number().int().min(0).optional(),
+  /** With `resume`: the attempt whose checkpoint to continue from (absent: the legacy file). */
+  resumeAttempt: z.number().int().min(0).optional(),
+  /**
+   * After each epoch, wait for the host's `epoch-stored` before training on. A host frozen past
+   * its lease (Ctrl-Z of the host alone, a stalled VM) then holds its trainers at the epoch it
+   * last heard of, whose record is in the checkpoint: the executor that takes over continues
+   * from there, and no epoch trained meanwhile is known only to the frozen host.
+   */
+  acknowledgeEpochs: z.boolean().optional(),
 });
 export type StartCommand = z.infer<typeof startCommandSchema>;
 
 export const trainerCommandSchema = z.discriminatedUnion('type', [
   startCommandSchema,
   z.object({ type: z.literal('cancel') }),
+  z.object({ type: z.literal('epoch-stored'), epoch: z.number().int().min(0) }),
 ]);
 export type TrainerCommand = z.infer<typeof trainerCommandSchema>;
 
@@ -53,7 +69,8 @@ export const trainerEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('resumed'), fromEpoch: z.number().int().min(0) }),
   z.object({ type: z.literal('finished'), summary: runSummarySchema }),
   z.object({ type: z.literal('cancelled'), summary: runSummarySchema }),
-  z.object({ type: z.literal('failed'), reason: z.string() }),
+  /** `disk`: the disk is full, read-only or forbidden (the reason names the file): not the run's fault. */
+  z.object({ type: z.literal('failed'), reason: z.string(), disk: z.boolean().optional() }),
 ]);
 export type TrainerEvent = z.infer<typeof trainerEventSchema>;
 

@@ -22,6 +22,19 @@ const parseFraction = (v: string) => {
   if (!(n > 0 && n < 1)) throw new InvalidArgumentError('must be a fraction between 0 and 1, e.g. 0.2');
   return n;
 };
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+/** "4G", "512M", "1.5GiB", "100000": a size in bytes, as people write one. */
+const parseSize = (v: string) => {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(v.trim());
+  const bytes = m ? Math.floor(Number(m[1]) * SIZE_UNITS[m[2]!.toLowerCase()]!) : NaN;
+  if (!(bytes > 0)) throw new InvalidArgumentError('must be a size such as 4G, 512M or 100000 (bytes)');
+  return bytes;
+};
+const parseRatio = (v: string) => {
+  const n = Number(v);
+  if (!(n >= 1)) throw new InvalidArgumentError('must be a number >= 1, e.g. 100');
+  return n;
+};
 const parseSeed = (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n)) throw new InvalidArgumentError('must be a whole number');
@@ -87,12 +100,24 @@ export function registerDatasetCommands(program: Command, resolveDataDir: (flag?
     .option('--resize <HxW>', 'scale every image of an image folder to this size, e.g. 32x32', parseResize)
     .option('--test-fraction <f>', 'test share when the source has no test part (default 0.2)', parseFraction)
     .option('--seed <n>', 'seed of that split (default 0)', parseSeed)
+    .option(
+      '--max-size <size>',
+      'the most the data may take once decompressed, e.g. 8G (default 4G; it is all held in memory)',
+      parseSize,
+    )
+    .option(
+      '--max-ratio <n>',
+      'how many times its size a .gz may expand to (default 100; refuses decompression bombs)',
+      parseRatio,
+    )
     .option('--json', 'print the metadata as JSON')
     .option(...DATA_DIR_OPTION)
     .action(
       async (
         paths: string[],
         o: {
+          maxSize?: number;
+          maxRatio?: number;
           name: string;
           resize?: { height: number; width: number };
           testFraction?: number;
@@ -118,6 +143,8 @@ export function registerDatasetCommands(program: Command, resolveDataDir: (flag?
                 resize: o.resize,
                 testFraction: o.testFraction,
                 seed: o.seed,
+                maxBytes: o.maxSize,
+                maxExpansionRatio: o.maxRatio,
               }),
             ),
           );

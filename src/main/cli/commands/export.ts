@@ -31,6 +31,7 @@ import { tableText } from '../../services/exports';
 import { experimentResults } from '../../services/runs';
 import { UserError } from '../errors';
 import { DATA_DIR_HELP, DATA_DIR_OPTION, type DataDirResolver } from '../options';
+import { describeDiskError } from '../../store/disk-errors';
 import { withStore } from '../store';
 
 /** For callers that bypass commander's `.choices()` (tests, scripts): the same refusal. */
@@ -87,7 +88,11 @@ function output(text: string | Buffer, out?: string): void {
     writeFileSync(out, text);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new UserError(`--out ${out}: cannot write it (${code}); choose a path you can write`);
+    // A full or read-only disk says which device and how much room is left.
+    throw new UserError(
+      describeDiskError(err, resolve(out)) ??
+        `--out ${out}: cannot write it (${code}); choose a path you can write`,
+    );
   }
 }
 

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { RunnerEvent } from '../../../shared/events';
 import { currentExecutor } from '../../services/executor-lease';
 import { QueueRunner } from '../../services/queue';
+import { withLiveStatus } from '../../services/runs';
 import {
   cancelRun,
   isPaused,
@@ -17,6 +18,7 @@ import {
   setConcurrency,
 } from '../../services/queue-control';
 import type { RunRow } from '../../store';
+import { handleCtrlC } from '../ctrl-c';
 import { UserError } from '../errors';
 import { concurrencyOption } from '../options';
 import { ProgressView } from '../progress';
@@ -110,7 +112,12 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
           const executor = currentExecutor(store);
           say(`another Annealab process (${executor?.role}, pid ${executor?.pid}) executes the queue`);
           if (o.wait) {
-            while (store.runs.all().some((r) => r.status === 'queued' || r.status === 'running')) {
+            // A run whose executor died reads interrupted (live-status.ts): no waiting for ever.
+            const busy = () =>
+              withLiveStatus(store, store.runs.all()).some(
+                (r) => r.status === 'queued' || r.status === 'running',
+              );
+            while (busy()) {
               await new Promise((r) => setTimeout(r, 1000));
             }
           }
@@ -120,6 +127,9 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
           await runner.stop({ cancel: false });
           return;
         }
+        const ctrlC = handleCtrlC(say);
+        ctrlC.attach(runner);
+        runner.onLost((lost) => say(lost.message));
         const pending = todo.length;
         const view = o.json ? null : new ProgressView(process.stderr, pending, Boolean(process.stderr.isTTY));
         runner.on((e: RunnerEvent) => {
@@ -127,8 +137,26 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
           if (e.type !== 'progress' && e.type !== 'log') process.stdout.write(`${JSON.stringify(e)}\n`);
         });
         runner.tick();
-        await runner.idle();
-        await runner.stop({ cancel: false });
+        try {
+          await runner.waitUntil(() =>
+            ctrlC.pressed
+              ? runner.runningIds().length === 0
+              : runner.runningIds().length === 0 && (runner.paused || !store.runs.nextQueued()),
+          );
+          await runner.stop({ cancel: false });
+        } finally {
+          ctrlC.dispose();
+        }
+        if (runner.diskError) throw runner.diskError;
+        if (runner.lost || ctrlC.pressed) {
+          const left = store.runs.all().filter((r) => r.status === 'interrupted' || r.status === 'queued');
+          if (ctrlC.pressed)
+            say(
+              `stopped: ${left.length} runs left interrupted or queued (annealab queue resume continues them)`,
+            );
+          process.exitCode = 1;
+          return;
+        }
         // Only what this resume ran decides: a run that failed last week is not its failure.
         const ran = new Set(todo.map((r) => r.id));
         const failed = store.runs.all().filter((r) => ran.has(r.id) && r.status === 'failed');

@@ -8,7 +8,9 @@ import { tableText } from '../../services/exports';
 import { followRuns } from '../../services/follower';
 import { QueueRunner } from '../../services/queue';
 import { isPaused } from '../../services/queue-control';
-import { Store } from '../../store';
+import { Store, type ExperimentRow, type RunRow } from '../../store';
+import { diskErrorOf } from '../store';
+import { handleCtrlC } from '../ctrl-c';
 import { UserError } from '../errors';
 import { fmtDuration } from '../format';
 import { ProgressView } from '../progress';
@@ -69,7 +71,13 @@ export async function runCommand(specPaths: string[], options: RunCommandOptions
   }
   const started = performance.now();
   const store = Store.open(options.dataDir);
-  const submitted = specs.map((spec) => ({ spec, ...submitExperiment(store, spec) }));
+  let submitted: { spec: ExperimentSpec; experiment: ExperimentRow; runs: RunRow[] }[];
+  try {
+    submitted = specs.map((spec) => ({ spec, ...submitExperiment(store, spec) }));
+  } catch (err) {
+    store.close();
+    throw diskErrorOf(err, options.dataDir);
+  }
   const experimentIds = new Set(submitted.map((s) => s.experiment.id));
   const ids = submitted.flatMap((s) => s.runs.map((r) => r.id));
   const view = options.json
@@ -83,21 +91,11 @@ export async function runCommand(specPaths: string[], options: RunCommandOptions
     else if (event.type !== 'progress') process.stdout.write(`${JSON.stringify(event)}\n`);
   };
   const say = (line: string) => process.stderr.write(`${line}\n`);
-  // Ctrl-C once: cancel these experiments' runs (each stops within a minibatch), still print the tables.
-  let cancelled = false;
-  const onSigint = () => {
-    if (cancelled) process.exit(130);
-    cancelled = true;
-    say('\ncancelling: running runs stop after their current minibatch (Ctrl-C again to quit now)');
-    for (const id of ids) {
-      try {
-        store.runs.requestCancel(id);
-      } catch {
-        // Already ended.
-      }
-    }
-  };
-  process.on('SIGINT', onSigint);
+  // Ctrl-C once: the runs stop after their minibatch, interrupted with their checkpoints; the
+  // tables are still printed. Twice: quit now (ctrl-c.ts). Following another executor, Ctrl-C
+  // only stops following: the runs are that process's.
+  const following = new AbortController();
+  const ctrlC = handleCtrlC(say, () => following.abort());
   try {
     if (!options.json) {
       for (const { spec, runs } of submitted) {
@@ -112,20 +110,39 @@ export async function runCommand(specPaths: string[], options: RunCommandOptions
       { dataDir: options.dataDir, concurrency: options.concurrency, backendFlag: options.backend },
       'annealab run',
     );
+    ctrlC.attach(queue);
     if (isPaused(store)) {
       say('the queue is paused: these runs wait until `annealab queue resume`');
     }
     if (queue) {
       const off = queue.on(emit);
-      await queue.waitUntil(() => ids.every((id) => ENDED.has(store.runs.get(id)!.status)));
+      queue.onLost((lost) => say(lost.message));
+      await queue.waitUntil(() =>
+        ctrlC.pressed
+          ? queue.runningIds().length === 0
+          : ids.every((id) => ENDED.has(store.runs.get(id)!.status)),
+      );
       off();
       await queue.stop({ cancel: false });
+      // A full disk: exit 2 with where and how much room; the runs resume once there is room.
+      if (queue.diskError) throw queue.diskError;
+      if (queue.lost) {
+        say(`its runs go on there (annealab queue list); experiment ids ${[...experimentIds].join(', ')}`);
+        return 1;
+      }
     } else {
       const executor = currentExecutor(store);
       say(
         `another Annealab process (${executor?.role ?? 'unknown'}, pid ${executor?.pid ?? '?'}) runs the queue; following it`,
       );
-      await followRuns(store, ids, emit);
+      const { interrupted } = await followRuns(store, ids, emit, { signal: following.signal });
+      if (ctrlC.pressed) say('stopped following: the runs go on in the process that executes the queue');
+      else if (interrupted.length > 0) {
+        say(
+          `${interrupted.length} run${interrupted.length === 1 ? ' was' : 's were'} interrupted where they ran ` +
+            '(that process stopped or died); annealab queue resume continues them from their checkpoints',
+        );
+      }
       for (const { experiment } of submitted) {
         const finished = experimentFinished(store, experiment.id);
         if (finished) emit(finished);
@@ -140,9 +157,14 @@ export async function runCommand(specPaths: string[], options: RunCommandOptions
       say(`${ids.length} runs in ${fmtDuration((performance.now() - started) / 1000)} wall time`);
     }
     const final = submitted.flatMap((s) => store.runs.forExperiment(s.experiment.id));
+    const interrupted = final.filter((r) => r.status === 'interrupted').length;
+    if (interrupted > 0 && queue)
+      say(
+        `${interrupted} run${interrupted === 1 ? '' : 's'} interrupted: annealab queue resume continues them`,
+      );
     return final.every((r) => r.status === 'finished') ? 0 : 1;
   } finally {
-    process.off('SIGINT', onSigint);
+    ctrlC.dispose();
     store.close();
   }
 }

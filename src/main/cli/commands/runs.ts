@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { findExperiment } from '../../services/experiments';
 import { exportWeights } from '../../services/run-weights';
-import { deleteRun } from '../../services/runs';
+import { deleteRun, withLiveStatus } from '../../services/runs';
+import type { RunRow } from '../../store';
 import { printDeletion, refusedAsync } from './experiments';
 import {
   DATA_DIR_HELP as dataDirHelp,
@@ -38,7 +39,7 @@ export function registerRunCommands(program: Command, resolveDataDir: DataDirRes
     .option(dataDirOption, dataDirHelp)
     .action((key: string, o: { json?: boolean; dataDir?: string }) =>
       withStore(resolveDataDir(o.dataDir), (store) => {
-        const run = findRun(store, key);
+        const [run] = withLiveStatus(store, [findRun(store, key)]) as [RunRow];
         const experiment = store.experiments.get(run.experimentId)!;
         const epochs = store.epochs.forRun(run.id);
         const out = {

@@ -186,6 +186,7 @@ export function importIdx(
     keys: Array.from(p.labels.body, String),
     isTest: i > 0,
   }));
+  if (!names) refuseLabelsOutOfRange(parts);
   const { classes, labels: resolved } = resolveClasses(parts, names);
   const toSplit = (p: { images: IdxFile }, i: number) => ({
     images: imagesOf(p.images),
@@ -203,6 +204,32 @@ export function importIdx(
     used: pairs.flatMap((p) => [p.images.file, p.labels.file]),
     notes: emnist ? ['EMNIST images transposed to upright'] : [],
   };
+}
+
+/**
+ * IDX labels are class indices: with N different labels in training they must be 0…N-1. A label
+ * past that (a stray 10 among MNIST's digits, a 255 marking "unknown") would otherwise become a
+ * class of its own; it is refused with its item, so the file can be fixed (or a class-names file
+ * given, which says which labels exist).
+ */
+function refuseLabelsOutOfRange(
+  parts: readonly { file: string; keys: readonly string[]; isTest: boolean }[],
+): void {
+  const seen = [...new Set(parts.filter((p) => !p.isTest).flatMap((p) => p.keys))]
+    .map(Number)
+    .sort((a, b) => a - b);
+  const n = seen.length;
+  // A test label outside the training labels gets resolveClasses' own message.
+  for (const part of parts.filter((p) => !p.isTest)) {
+    const i = part.keys.findIndex((k) => Number(k) >= n);
+    if (i < 0) continue;
+    const shown = n > 12 ? `${seen.slice(0, 10).join(', ')}, …, ${seen[n - 1]}` : seen.join(', ');
+    throw new ImportError(
+      part.file,
+      `item ${i}: label ${part.keys[i]} is out of range: IDX labels are class indices 0…N-1, and the ` +
+        `${n} different training labels are ${shown}; fix the label, or give a class-names file (classes.txt) that names every class`,
+    );
+  }
 }
 
 function transposeAll(body: Uint8Array, count: number, rows: number, cols: number): Uint8Array {

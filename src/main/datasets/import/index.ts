@@ -36,7 +36,12 @@ export type { DatasetRow, DatasetSource } from '../../store';
 export const DATASET_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const MAX_NAME_LENGTH = 100;
 /** What an import may hold in memory by default: the decompressed inputs, then the dataset. */
-export const DEFAULT_MAX_IMPORT_BYTES = 2 * 1024 ** 3;
+export const DEFAULT_MAX_IMPORT_BYTES = 4 * 1024 ** 3;
+/**
+ * How many times its own size a .gz may expand to. Real datasets stay far below it (MNIST's
+ * images expand 4.8×); a file made to exhaust memory (872 KB that expand to 392 MB, 450×) not.
+ */
+export const DEFAULT_MAX_EXPANSION_RATIO = 100;
 /** The thesis's 80/20 split for a source without a test part. */
 export const DEFAULT_TEST_FRACTION = 0.2;
 export const DEFAULT_SPLIT_SEED = 0;
@@ -60,8 +65,10 @@ export interface ImportOptions {
   seed?: number;
   /** Decoder for image folders (default: sharp). */
   decoder?: ImageDecoder;
-  /** The most bytes the import may hold in memory (default 2 GiB). */
+  /** The most bytes the import may hold in memory after decompression (default 4 GiB). */
   maxBytes?: number;
+  /** How many times its size a .gz may expand to (default DEFAULT_MAX_EXPANSION_RATIO). */
+  maxExpansionRatio?: number;
 }
 
 /** The metadata row as stored, plus how the data was read. */
@@ -95,10 +102,16 @@ export async function importDataset(
     }
   }
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_IMPORT_BYTES;
+  if (!(Number.isInteger(maxBytes) && maxBytes > 0))
+    throw new ImportError(undefined, `the maximum size must be a whole number of bytes > 0, got ${maxBytes}`);
+  const maxExpansionRatio = options.maxExpansionRatio ?? DEFAULT_MAX_EXPANSION_RATIO;
+  if (!(maxExpansionRatio >= 1))
+    throw new ImportError(undefined, `the maximum expansion ratio must be >= 1, got ${maxExpansionRatio}`);
   await removeStaleStagingFiles(dataDir);
 
   const { files, dirs } = await readInputs(paths, {
     maxBytes,
+    maxExpansionRatio,
     signal,
     name,
     onProgress: (done, total) => report('reading', done, total),
@@ -112,6 +125,7 @@ export async function importDataset(
   };
   const parsed = await parseInputs(files, dirs, ctx, options.decoder ?? sharpDecoder);
   throwIfAborted(signal, name);
+  refuseSingleClass(parsed);
   if (
     options.resize &&
     parsed.format !== 'image-folder' &&
@@ -312,6 +326,20 @@ async function parseInputs(
         ctx,
       );
   }
+}
+
+/**
+ * One rule for every format: a dataset needs training images of at least two classes (with one,
+ * every method scores 100 % and nothing is compared). An image folder says so with its folders.
+ */
+function refuseSingleClass(parsed: ParsedDataset): void {
+  const present = new Set(parsed.train.labels).size;
+  if (present >= 2) return;
+  const only = parsed.classes[parsed.train.labels[0] ?? 0] ?? '?';
+  throw new ImportError(
+    parsed.used[0]?.display,
+    `every training image has the same label (${JSON.stringify(only)}); a dataset needs at least two classes`,
+  );
 }
 
 /** The source's own split (interleaving class-sorted ones), or a seeded stratified one. */

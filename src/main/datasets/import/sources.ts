@@ -3,7 +3,7 @@
 // with the SHA-256 of the bytes on disk. Nothing here trusts a size from inside a file: data
 // is collected as it actually arrives, against one budget for the whole import.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { basename, join, resolve } from 'node:path';
@@ -47,6 +47,8 @@ export interface ReadInputs {
 export interface ReadOptions {
   /** The most bytes the import may hold in memory after decompression. */
   maxBytes: number;
+  /** How many times its size a .gz may expand to (a decompression bomb is refused early). */
+  maxExpansionRatio?: number;
   signal: AbortSignal | undefined;
   name: string;
   onProgress: (done: number, total: number) => void;
@@ -56,6 +58,16 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 const READ_CHUNK = 1 << 20;
 const SMALL_FILE = 1 << 20;
 const READ_CONCURRENCY = 16;
+
+/** Below this much output a .gz may expand as much as it likes (tiny files compress wildly). */
+const EXPANSION_FLOOR = 16 * 1024 * 1024;
+
+function kindOf(info: Stats): string {
+  if (info.isFIFO()) return 'a named pipe';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
 
 const isGzip = (data: Uint8Array) => data[0] === GZIP_MAGIC[0] && data[1] === GZIP_MAGIC[1];
 
@@ -97,6 +109,13 @@ export async function readInputs(paths: readonly string[], options: ReadOptions)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new ImportError(given, code === 'ENOENT' ? 'no such file or folder' : `cannot be read (${code})`);
+    }
+    if (!info.isDirectory() && !info.isFile()) {
+      // A FIFO would block the read for ever, a device read without end.
+      throw new ImportError(
+        given,
+        `is not a regular file or folder (${kindOf(info)}); give the dataset's files or the folder that holds them`,
+      );
     }
     if (info.isDirectory()) {
       const root = basename(path);
@@ -259,18 +278,38 @@ async function readDiskFile(
   };
 
   const gzipped = await startsWithGzipMagic(path);
+  // Compressed bytes read so far and bytes they expanded to: checked as they arrive, so that a
+  // bomb is refused after a few MB of output, not after filling the memory budget.
+  let compressed = 0;
+  let expanded = 0;
+  const ratio = options.maxExpansionRatio;
+  const checkRatio = (more: number) => {
+    expanded += more;
+    if (!gzipped || ratio === undefined || expanded <= EXPANSION_FLOOR) return;
+    if (expanded > ratio * Math.max(compressed, 1)) {
+      throw new ImportError(
+        path,
+        `expands more than ${ratio}× its compressed size (${formatBytes(compressed)} read, ${formatBytes(expanded)} out): ` +
+          'refused as a likely decompression bomb; if it is genuine, decompress it yourself and import the result',
+      );
+    }
+  };
   try {
     const source = createReadStream(path, { highWaterMark: READ_CHUNK });
     const hashing = async function* (chunks: AsyncIterable<Buffer>) {
       for await (const chunk of chunks) {
         throwIfAborted(options.signal, options.name);
         hash.update(chunk);
+        compressed += chunk.length;
         onBytes(chunk.length);
         yield chunk;
       }
     };
     const sink = async (chunks: AsyncIterable<Buffer>) => {
-      for await (const chunk of chunks) consume(chunk);
+      for await (const chunk of chunks) {
+        checkRatio(chunk.length);
+        consume(chunk);
+      }
     };
     if (gzipped) await pipeline(source, hashing, createGunzip(), sink);
     else await pipeline(source, hashing, sink);
