@@ -78,9 +78,11 @@ export class BestWeights implements BestSoFar {
   }
 
   /** For a checkpoint: the parameters, then the batch-norm buffers (none before the first epoch). */
-  saved(save: (specs: readonly { name: string }[], tensors: readonly tf.Tensor[]) => SavedTensor[]) {
+  async saved(
+    save: (specs: readonly { name: string }[], tensors: readonly tf.Tensor[]) => Promise<SavedTensor[]>,
+  ): Promise<SavedTensor[]> {
     return this.weights
-      ? [...save(this.net.params, this.weights), ...save(this.net.buffers, this.buffers ?? [])]
+      ? [...(await save(this.net.params, this.weights)), ...(await save(this.net.buffers, this.buffers ?? []))]
       : [];
   }
 

@@ -9,7 +9,7 @@ import { initBackend } from './backend/select';
 import { prepareData } from './data/prepare';
 import { disposeSplit } from './data/batches';
 import { captureEnvironment } from './environment';
-import { trainRun } from './loop';
+import { saveTensors, trainRun } from './loop';
 import {
   bestWeightsRelativePath,
   checkpointPath,
@@ -60,7 +60,7 @@ async function run(cmd: StartCommand): Promise<void> {
       // The checkpoint is on disk before the host hears of the epoch: the host records both
       // together, and a crash in between is repaired from the checkpoint on resume.
       onEpoch: async (record, checkpoint) => {
-        writeCheckpoint(ckptPath, checkpoint());
+        writeCheckpoint(ckptPath, await checkpoint());
         await send({ type: 'epoch', record });
       },
       onProgress: (p) => {
@@ -78,11 +78,7 @@ async function run(cmd: StartCommand): Promise<void> {
   let bestWeightsPath: string | null = null;
   if (outcome.bestWeights) {
     bestWeightsPath = bestWeightsRelativePath(cmd.runId);
-    const weights = outcome.bestWeights.map((t, i) => ({
-      name: outcome.net.params[i]!.name,
-      shape: [...t.shape],
-      values: t.dataSync() as Float32Array,
-    }));
+    const weights = await saveTensors(outcome.net.params, outcome.bestWeights);
     writeTensorFile(
       join(cmd.dataDir, bestWeightsPath),
       { epoch: outcome.bestEpoch, model: cmd.model },
