@@ -21,8 +21,9 @@ export type ActivateResult = { ok: true; version: string } | { ok: false; proble
 export async function activateWebgpu(probed: ProbedAdapter): Promise<ActivateResult> {
   let mod: WebgpuBackendModule;
   try {
-    const specifier = BACKEND_PACKAGE;
-    mod = (await import(specifier)) as WebgpuBackendModule;
+    // A literal specifier: a bundler may include it (scripts/gpu-check does), and without one it
+    // still loads only here, when webgpu is tried.
+    mod = (await import('@tensorflow/tfjs-backend-webgpu')) as unknown as WebgpuBackendModule;
   } catch (error) {
     return { ok: false, problem: `${BACKEND_PACKAGE} failed to load: ${String(error)}` };
   }
