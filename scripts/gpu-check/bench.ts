@@ -30,7 +30,11 @@ const { values: o } = parseArgs({
   },
 });
 const input = parseInputShape(o.input!);
-const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 function worker(job: BenchJob): Promise<BenchLine> {
   return new Promise((resolve, reject) => {
@@ -69,7 +73,9 @@ const lines: BenchLine[] = [];
 const record = (line: BenchLine) => {
   lines.push(line);
   if (o.jsonl) appendFileSync(o.jsonl, `${JSON.stringify(line)}\n`);
-  process.stderr.write(`  ${line.model} ${line.backend} (${line.device}): train ${line.trainImagesPerSec.toFixed(1)} img/s, forward ${line.forwardImagesPerSec.toFixed(1)} img/s\n`);
+  process.stderr.write(
+    `  ${line.model} ${line.backend} (${line.device}): train ${line.trainImagesPerSec.toFixed(1)} img/s, forward ${line.forwardImagesPerSec.toFixed(1)} img/s\n`,
+  );
 };
 for (const batch of list(o.batch!).map(Number)) {
   for (const model of list(o.models!)) {
@@ -96,12 +102,16 @@ for (const batch of list(o.batch!).map(Number)) {
       try {
         record(await pytorch(model, batch));
       } catch (error) {
-        process.stderr.write(`PyTorch FAILED for ${model}: ${(error as Error).message.split('\n').slice(-3).join(' ')}\n`);
+        process.stderr.write(
+          `PyTorch FAILED for ${model}: ${(error as Error).message.split('\n').slice(-3).join(' ')}\n`,
+        );
       }
     }
   }
 }
 // One table per batch size: benchTable pairs each row with PyTorch's of the same model.
 for (const batch of list(o.batch!).map(Number)) {
-  process.stdout.write(`\nbatch ${batch}, input ${o.input}\n${benchTable(lines.filter((l) => l.batchSize === batch))}\n`);
+  process.stdout.write(
+    `\nbatch ${batch}, input ${o.input}\n${benchTable(lines.filter((l) => l.batchSize === batch))}\n`,
+  );
 }

@@ -45,7 +45,8 @@ function synthetic(count: number, seed: number, shape: InputShape): DeviceSplit 
 
 const info = await initBackend(o.backend as BackendRequest);
 process.stderr.write(`backend ${info.backend}: ${info.reason}\n`);
-if (o.backend !== 'auto' && info.backend !== o.backend) throw new Error(`asked for ${o.backend}, got ${info.backend}`);
+if (o.backend !== 'auto' && info.backend !== o.backend)
+  throw new Error(`asked for ${o.backend}, got ${info.backend}`);
 const methods = [
   { id: 'sgd', lr: 0.05 },
   { id: 'scheduled-sgd', lr: 0.05, milestones: [1], gamma: 0.1 },
@@ -88,7 +89,9 @@ for (let m = 0; m < methods.length; m++) {
       onEpoch: async (record, checkpoint) => {
         await checkpoint();
         tensors.push(tf.memory().numTensors);
-        process.stdout.write(`${JSON.stringify({ ...record, backend: info.backend, device: info.device })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ ...record, backend: info.backend, device: info.device })}\n`,
+        );
       },
     });
     tf.dispose(outcome.bestWeights ?? []);

@@ -30,7 +30,9 @@ describe('gpuAdapterPredicted', () => {
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{ not json');
     expect(gpuAdapterPredicted({ VK_ICD_FILENAMES: `${swiftshader}:${lavapipe}` }, 'linux')).toBe(false);
-    expect(gpuAdapterPredicted({ VK_ICD_FILENAMES: `${broken}:${join(dir, 'absent.json')}` }, 'linux')).toBe(false);
+    expect(gpuAdapterPredicted({ VK_ICD_FILENAMES: `${broken}:${join(dir, 'absent.json')}` }, 'linux')).toBe(
+      false,
+    );
   });
 
   it('takes macOS (Metal) and Windows (D3D12) to have a GPU driver', () => {

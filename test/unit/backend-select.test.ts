@@ -106,19 +106,22 @@ describe('initBackend', () => {
     await expect(attempt).rejects.toThrow(/CUDA 11\.2 and cuDNN 8\.1/);
   });
 
-  it.skipIf(tfjsNodeGpuInstalled())('auto: without tfjs-node-gpu, takes webgpu on a GPU, else wasm, and says why', async () => {
-    const info = await initBackend('auto');
-    const tfjsNodeGpu = 'auto: @tensorflow/tfjs-node-gpu is not installed (optional dependency); ';
-    if (info.backend === 'webgpu') {
-      // A machine with a GPU and its Vulkan driver.
-      expect(info.reason).toMatch(new RegExp(`^${escape(tfjsNodeGpu)}using webgpu: .+ \\(Vulkan`));
-      expect(info.device).not.toMatch(/SwiftShader|llvmpipe/);
-    } else {
-      expect(info.backend).toBe('wasm');
-      // No adapter, or only a software one (SwiftShader, when VK_ICD_FILENAMES points at it).
-      expect(info.reason).toMatch(new RegExp(`^${escape(tfjsNodeGpu)}webgpu: [^;]+; using wasm$`));
-    }
-  });
+  it.skipIf(tfjsNodeGpuInstalled())(
+    'auto: without tfjs-node-gpu, takes webgpu on a GPU, else wasm, and says why',
+    async () => {
+      const info = await initBackend('auto');
+      const tfjsNodeGpu = 'auto: @tensorflow/tfjs-node-gpu is not installed (optional dependency); ';
+      if (info.backend === 'webgpu') {
+        // A machine with a GPU and its Vulkan driver.
+        expect(info.reason).toMatch(new RegExp(`^${escape(tfjsNodeGpu)}using webgpu: .+ \\(Vulkan`));
+        expect(info.device).not.toMatch(/SwiftShader|llvmpipe/);
+      } else {
+        expect(info.backend).toBe('wasm');
+        // No adapter, or only a software one (SwiftShader, when VK_ICD_FILENAMES points at it).
+        expect(info.reason).toMatch(new RegExp(`^${escape(tfjsNodeGpu)}webgpu: [^;]+; using wasm$`));
+      }
+    },
+  );
 
   it('webgpu without any Vulkan driver Dawn accepts: throws saying what to install', async () => {
     // An ICD list naming nothing that exists: Vulkan finds no driver, and the explicit request

@@ -22,7 +22,8 @@ import { buildNetwork, initialBuffers, initialValues, type InputShape } from '..
 import { syntheticSplit, tinySpec } from '../helpers/tiny-training';
 
 const icd = findSwiftShaderIcd();
-const skipReason = 'no SwiftShader Vulkan ICD on this machine (install chromium, or set ANNEALAB_SWIFTSHADER_ICD)';
+const skipReason =
+  'no SwiftShader Vulkan ICD on this machine (install chromium, or set ANNEALAB_SWIFTSHADER_ICD)';
 
 /**
  * Small inputs that still exercise every layer: each network accepts 1×1 but lenet5 (16×16),
@@ -47,7 +48,10 @@ async function pass(id: ModelId): Promise<Pass> {
   const batch = 2;
   const net = buildNetwork(id, input, 10);
   const values = initialValues(net.params, Rng.fromSeed(1, 'init'), 'pytorch');
-  const pixels = Rng.fromSeed(2, 'x').fillNormal(new Float32Array(batch * input.height * input.width * input.channels), 1);
+  const pixels = Rng.fromSeed(2, 'x').fillNormal(
+    new Float32Array(batch * input.height * input.width * input.channels),
+    1,
+  );
   const params = values.map((v, i) => tf.tensor(v, net.params[i]!.shape));
   const buffers = initialBuffers(net);
   const x = tf.tensor4d(pixels, [batch, input.height, input.width, input.channels]);
@@ -95,7 +99,9 @@ describe.skipIf(!icd)(`webgpu on SwiftShader${icd ? '' : ` (skipped: ${skipReaso
     expect(tf.getBackend()).toBe('webgpu');
     expect(info.backend).toBe('webgpu');
     expect(info.device).toMatch(/^SwiftShader \(Vulkan on the CPU/);
-    expect(info.reason).toMatch(/^requested by the --backend flag \(webgpu\): SwiftShader .*a software adapter/);
+    expect(info.reason).toMatch(
+      /^requested by the --backend flag \(webgpu\): SwiftShader .*a software adapter/,
+    );
     expect(info.versions.backend).toBe('@tensorflow/tfjs-backend-webgpu 4.22.0');
   });
 
@@ -166,7 +172,9 @@ describe.skipIf(!icd)(`webgpu on SwiftShader${icd ? '' : ` (skipped: ${skipReaso
       expect(gpu.tensors[1]).toBe(gpu.tensors[0]);
       gpu.records.forEach((r, e) => {
         const c = cpu.records[e]!;
-        expect(Math.abs(r.val.loss - c.val.loss) / c.val.loss, `epoch ${r.epoch} val loss`).toBeLessThan(1e-4);
+        expect(Math.abs(r.val.loss - c.val.loss) / c.val.loss, `epoch ${r.epoch} val loss`).toBeLessThan(
+          1e-4,
+        );
         expect(r.val.accuracy).toBe(c.val.accuracy);
         // The same Metropolis decisions (webgpu decides on the device, cpu on the host) and restarts.
         expect(r.moves ?? null).toEqual(c.moves ?? null);

@@ -17,7 +17,17 @@ const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const PYTORCH_SCRIPT = fileURLToPath(new URL('../../../bench/pytorch_reference.py', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 /** The networks bench/pytorch_reference.py defines. */
-const PYTORCH_MODELS = new Set(['mlp', 'lenet5', 'convnet', 'alexnet', 'vgg11', 'vgg16', 'vgg19', 'resnet18', 'resnet34']);
+const PYTORCH_MODELS = new Set([
+  'mlp',
+  'lenet5',
+  'convnet',
+  'alexnet',
+  'vgg11',
+  'vgg16',
+  'vgg19',
+  'resnet18',
+  'resnet34',
+]);
 
 export interface BenchOptions {
   models: string[];
@@ -34,7 +44,6 @@ export interface BenchOptions {
   /** Where PyTorch runs: its GPU when torch.cuda.is_available() (auto), or as asked. */
   pytorchDevice?: 'auto' | 'cpu' | 'cuda';
 }
-
 
 function runWorker(job: BenchJob): Promise<BenchLine> {
   return new Promise((resolve, reject) => {

@@ -82,7 +82,10 @@ export class BestWeights implements BestSoFar {
     save: (specs: readonly { name: string }[], tensors: readonly tf.Tensor[]) => Promise<SavedTensor[]>,
   ): Promise<SavedTensor[]> {
     return this.weights
-      ? [...(await save(this.net.params, this.weights)), ...(await save(this.net.buffers, this.buffers ?? []))]
+      ? [
+          ...(await save(this.net.params, this.weights)),
+          ...(await save(this.net.buffers, this.buffers ?? [])),
+        ]
       : [];
   }
 

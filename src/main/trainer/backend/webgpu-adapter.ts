@@ -20,7 +20,10 @@ export interface AdapterInfoLike {
 
 export interface ProbedAdapter {
   /** The GPUAdapter itself (typed loosely: the trainer does not depend on @webgpu/types). */
-  adapter: { info: AdapterInfoLike; requestDevice(descriptor?: object): Promise<unknown> } & Record<string, unknown>;
+  adapter: { info: AdapterInfoLike; requestDevice(descriptor?: object): Promise<unknown> } & Record<
+    string,
+    unknown
+  >;
   info: AdapterInfoLike;
   /** SwiftShader, llvmpipe, lavapipe, WARP, or whatever Dawn marks as a fallback adapter. */
   software: boolean;
@@ -68,7 +71,9 @@ const SOFTWARE_NAMES = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic r
 
 export function isSoftwareAdapter(info: AdapterInfoLike): boolean {
   if (info.isFallbackAdapter) return true;
-  return [info.vendor, info.architecture, info.device, info.description].some((s) => !!s && SOFTWARE_NAMES.test(s));
+  return [info.vendor, info.architecture, info.device, info.description].some(
+    (s) => !!s && SOFTWARE_NAMES.test(s),
+  );
 }
 
 /** The graphics API Dawn drives on this platform (its default backend). */
@@ -81,7 +86,9 @@ function graphicsApi(): string {
 export function describeAdapter(info: AdapterInfoLike): string {
   const api = graphicsApi();
   if (isSoftwareAdapter(info)) {
-    const name = /swiftshader/i.test(`${info.architecture} ${info.description}`) ? 'SwiftShader' : 'software adapter';
+    const name = /swiftshader/i.test(`${info.architecture} ${info.description}`)
+      ? 'SwiftShader'
+      : 'software adapter';
     return `${name} (${api} on the CPU${info.description ? `, ${info.description}` : ''})`;
   }
   const name = info.device || info.description || info.vendor || 'GPU (name unknown)';
@@ -135,7 +142,10 @@ let gpu: GpuLike | null = null;
  * `softwareFallback` and no adapter at all, tries once more with SwiftShader's ICD when the
  * machine has one and VK_ICD_FILENAMES does not already choose the drivers.
  */
-export async function probeAdapter(softwareFallback: boolean, env: NodeJS.ProcessEnv = process.env): Promise<ProbeResult> {
+export async function probeAdapter(
+  softwareFallback: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ProbeResult> {
   let mod: WebgpuModule;
   try {
     // A variable specifier: loaded at run time, never resolved by a bundler into the trainer.

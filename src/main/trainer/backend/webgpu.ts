@@ -55,7 +55,8 @@ export async function activateWebgpu(probed: ProbedAdapter): Promise<ActivateRes
   if (tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', () => new mod.WebGPUBackend(device, probed.info));
   try {
-    if (!(await tf.setBackend('webgpu'))) return { ok: false, problem: 'its initialisation failed (see the warning above)' };
+    if (!(await tf.setBackend('webgpu')))
+      return { ok: false, problem: 'its initialisation failed (see the warning above)' };
   } catch (error) {
     return { ok: false, problem: String(error) };
   }

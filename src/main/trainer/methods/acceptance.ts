@@ -86,7 +86,12 @@ export class MetropolisAcceptance {
   }
 
   /** The host rule on the read-back objectives `f` (float64 arithmetic). */
-  private decideOnHost(f: Float32Array, candidates: tf.Tensor[][], divisor: number, temperature: number): void {
+  private decideOnHost(
+    f: Float32Array,
+    candidates: tf.Tensor[][],
+    divisor: number,
+    temperature: number,
+  ): void {
     const k = candidates.length > 1 && !(f[1]! <= f[2]!) ? 1 : 0;
     const decision = metropolis((f[k + 1]! - f[0]!) / divisor, temperature, this.rng);
     this.stats.record(decision);
