@@ -164,7 +164,7 @@ export interface SpecDraft {
   estimateBatches: string;
   exactTrainLoss: boolean;
   init: 'pytorch' | 'glorot';
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 }
 
 let nextKey = 1;
@@ -335,7 +335,7 @@ export function specToDraft(json: unknown): SpecDraft {
     estimateBatches: show(s.estimateBatches ?? 10) as string,
     exactTrainLoss: s.exactTrainLoss === true,
     init: s.init === 'glorot' ? 'glorot' : 'pytorch',
-    backend: (['tensorflow', 'wasm', 'cpu'] as unknown[]).includes(s.backend)
+    backend: (['tensorflow', 'webgpu', 'wasm', 'cpu'] as unknown[]).includes(s.backend)
       ? (s.backend as SpecDraft['backend'])
       : 'auto',
   };
