@@ -107,11 +107,12 @@ run() {
     esac
     shift
   done
-  local dir work out node icd python status=0
+  local dir out node icd python status=0
   dir=$(cd "$(dirname "$0")" && pwd)
   [[ -f $dir/node.xz && -d $dir/lib ]] || die "$dir is not a pack: make one with scripts/gpu-check.sh pack"
   out=${OUT:-$dir/out}
   mkdir -p "$out"
+  # Global, not local: the EXIT trap runs after run() has returned.
   work=$(mktemp -d "${TMPDIR:-/tmp}/annealab-gpu-check.XXXXXX")
   trap 'rm -rf "$work"' EXIT
   cp -r "$dir/lib" "$work/lib"

@@ -44,7 +44,7 @@ function synthetic(count: number, seed: number, shape: InputShape): DeviceSplit 
 }
 
 const info = await initBackend(o.backend as BackendRequest);
-process.stderr.write(`backend ${info.backend}: ${info.reason}\n`);
+process.stdout.write(`backend ${info.backend} on ${info.device}: ${info.reason}\n`);
 if (o.backend !== 'auto' && info.backend !== o.backend)
   throw new Error(`asked for ${o.backend}, got ${info.backend}`);
 const methods = [
@@ -96,7 +96,8 @@ for (let m = 0; m < methods.length; m++) {
     });
     tf.dispose(outcome.bestWeights ?? []);
     const seconds = (performance.now() - t0) / 1000;
-    process.stderr.write(
+    // The summary on stdout too, beside the JSON records: gpu-check.sh shows what is not JSON.
+    process.stdout.write(
       `${methods[m]!.id} on ${info.backend}: ${outcome.epochs} epochs in ${seconds.toFixed(1)} s, best val accuracy ` +
         `${outcome.best?.accuracy.toFixed(3)}, tensors after each epoch ${tensors.join(', ')}\n`,
     );
