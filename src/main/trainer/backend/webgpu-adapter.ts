@@ -136,6 +136,8 @@ type WebgpuModule = { create(options: string[]): GpuLike; globals: Record<string
 type GpuLike = { requestAdapter(options?: object): Promise<ProbedAdapter['adapter'] | null> };
 
 let gpu: GpuLike | null = null;
+/** The drivers `gpu` was created with: Vulkan reads VK_ICD_FILENAMES when an instance is made. */
+let gpuDrivers: string | undefined;
 
 /**
  * The best adapter Dawn offers (high-performance), loading dawn.node on first use. With
@@ -170,15 +172,14 @@ export async function probeAdapter(
   for (const [name, value] of Object.entries(mod.globals)) {
     if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
   }
-  let adapter = await requestAdapter(mod);
+  let adapter = await requestAdapter(mod, env);
   let swiftShader: string | null = null;
   if (adapter === null && softwareFallback && !env.VK_ICD_FILENAMES) {
     swiftShader = findSwiftShaderIcd(env);
     if (swiftShader) {
       env.VK_ICD_FILENAMES = swiftShader;
-      gpu = null; // a fresh instance reads the drivers again
       ensureVulkanLoader(env);
-      adapter = await requestAdapter(mod);
+      adapter = await requestAdapter(mod, env);
     }
   }
   if (adapter === null) {
@@ -203,8 +204,15 @@ export async function probeAdapter(
   };
 }
 
-async function requestAdapter(mod: WebgpuModule): Promise<ProbedAdapter['adapter'] | null> {
-  gpu ??= mod.create([]);
+async function requestAdapter(
+  mod: WebgpuModule,
+  env: NodeJS.ProcessEnv,
+): Promise<ProbedAdapter['adapter'] | null> {
+  // A new instance when the drivers asked for changed: an old one keeps the drivers it found.
+  if (gpu === null || gpuDrivers !== env.VK_ICD_FILENAMES) {
+    gpu = mod.create([]);
+    gpuDrivers = env.VK_ICD_FILENAMES;
+  }
   try {
     return await gpu.requestAdapter({ powerPreference: 'high-performance' });
   } catch {
