@@ -39,7 +39,8 @@ export type ModelId = (typeof MODEL_IDS)[number];
 export const BUILTIN_DATASET_IDS = ['mnist', 'fashion-mnist'] as const;
 export type BuiltinDatasetId = (typeof BUILTIN_DATASET_IDS)[number];
 
-export const BACKEND_IDS = ['tensorflow', 'wasm', 'cpu'] as const;
+/** In auto's order: tfjs-node-gpu (CUDA), WebGPU on a real GPU, our wasm kernels, plain JavaScript. */
+export const BACKEND_IDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendId = (typeof BACKEND_IDS)[number];
 /** What a spec, flag or environment variable may ask for: a backend, or the first that loads. */
 export type BackendRequest = BackendId | 'auto';

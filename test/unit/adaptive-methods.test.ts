@@ -274,7 +274,7 @@ describe.each(SUITE_BACKENDS)('on %s', (backend) => {
   }
 
   describe('Adam by hand', () => {
-    it("its first three steps on the tiny MLP equal PyTorch's formulas computed in plain JS", () => {
+    it("its first three steps on the tiny MLP equal PyTorch's formulas computed in plain JS", async () => {
       t = tinyContext();
       const lr = 0.01;
       const [beta1, beta2] = [0.9, 0.999];
@@ -309,7 +309,7 @@ describe.each(SUITE_BACKENDS)('on %s', (backend) => {
         // The hand value continues from the method's own float32 weights.
         w = got.map((a) => Float64Array.from(a));
       }
-      const saved = m.saveState();
+      const saved = await m.saveState();
       expect(saved.scalars).toEqual({ step: 3 });
       const expAvg0 = saved.tensors.find((x) => x.name === 'expAvg.0')!.values;
       expect(Math.max(...Array.from(expAvg0, (x, j) => Math.abs(x - m1[0]![j]!)))).toBeLessThan(1e-7);
@@ -340,7 +340,7 @@ describe.each(SUITE_BACKENDS)('on %s', (backend) => {
       { id: 'rmsprop', centered: true, momentum: 0.9 },
       { id: 'adagrad', lrDecay: 0.5, initialAccumulatorValue: 0.1 },
     ]) {
-      it(`${spec.id}: a method resumed from the state after step 2 takes the same third step, bit for bit`, () => {
+      it(`${spec.id}: a method resumed from the state after step 2 takes the same third step, bit for bit`, async () => {
         t = tinyContext();
         const step = (method: ReturnType<typeof createMethod>, s: number) => {
           const b = t.batch();
@@ -351,7 +351,7 @@ describe.each(SUITE_BACKENDS)('on %s', (backend) => {
         a.beginEpoch(1);
         step(a, 1);
         step(a, 2);
-        const saved = a.saveState();
+        const saved = await a.saveState();
         const after2 = t.weights();
         step(a, 3);
         const after3 = t.weights();
@@ -362,7 +362,7 @@ describe.each(SUITE_BACKENDS)('on %s', (backend) => {
         b.beginEpoch(1);
         step(b, 3);
         expect(sameWeights(t.weights(), after3)).toBe(true);
-        expect(b.saveState()).toEqual(a.saveState());
+        expect(await b.saveState()).toEqual(await a.saveState());
         a.dispose();
         b.dispose();
       });
@@ -389,9 +389,9 @@ describe.each(SUITE_BACKENDS)('on %s', (backend) => {
             plan,
             data,
             {
-              onEpoch: (r, checkpoint) => {
+              onEpoch: async (r, checkpoint) => {
                 records.push(r);
-                writeCheckpoint(join(dir, `epoch-${r.epoch}.ckpt`), checkpoint());
+                writeCheckpoint(join(dir, `epoch-${r.epoch}.ckpt`), await checkpoint());
               },
             },
             resume,

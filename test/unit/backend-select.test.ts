@@ -53,7 +53,7 @@ describe('resolveBackendRequest', () => {
 
   it('rejects an unknown value, naming where it came from and what is allowed', () => {
     expect(() => resolveBackendRequest('cpu', undefined, env('gpu'))).toThrow(
-      /ANNEALAB_BACKEND is "gpu".*auto, tensorflow, wasm, cpu/,
+      /ANNEALAB_BACKEND is "gpu".*auto, tensorflow, webgpu, wasm, cpu/,
     );
     expect(() => resolveBackendRequest('cpu', 'webgl', env())).toThrow(/--backend is "webgl"/);
     expect(() => resolveBackendRequest('cuda', undefined, env())).toThrow(/spec.*"cuda"/);
@@ -106,12 +106,37 @@ describe('initBackend', () => {
     await expect(attempt).rejects.toThrow(/CUDA 11\.2 and cuDNN 8\.1/);
   });
 
-  it.skipIf(tfjsNodeGpuInstalled())('auto: without tfjs-node-gpu, takes wasm and says why', async () => {
-    const info = await initBackend('auto');
-    expect(info.backend).toBe('wasm');
-    expect(info.reason).toBe(
-      'auto: @tensorflow/tfjs-node-gpu is not installed (optional dependency); using wasm',
-    );
+  it.skipIf(tfjsNodeGpuInstalled())(
+    'auto: without tfjs-node-gpu, takes webgpu on a GPU, else wasm, and says why',
+    async () => {
+      const info = await initBackend('auto');
+      const tfjsNodeGpu = 'auto: @tensorflow/tfjs-node-gpu is not installed (optional dependency); ';
+      if (info.backend === 'webgpu') {
+        // A machine with a GPU and its Vulkan driver.
+        expect(info.reason).toMatch(new RegExp(`^${escape(tfjsNodeGpu)}using webgpu: .+ \\(Vulkan`));
+        expect(info.device).not.toMatch(/SwiftShader|llvmpipe/);
+      } else {
+        expect(info.backend).toBe('wasm');
+        // No adapter, or only a software one (SwiftShader, when VK_ICD_FILENAMES points at it).
+        expect(info.reason).toMatch(new RegExp(`^${escape(tfjsNodeGpu)}webgpu: [^;]+; using wasm$`));
+      }
+    },
+  );
+
+  it('webgpu without any Vulkan driver Dawn accepts: throws saying what to install', async () => {
+    // An ICD list naming nothing that exists: Vulkan finds no driver, and the explicit request
+    // must not quietly use SwiftShader either (VK_ICD_FILENAMES is the user's choice).
+    const saved = process.env.VK_ICD_FILENAMES;
+    process.env.VK_ICD_FILENAMES = '/nonexistent/icd.json';
+    try {
+      const attempt = initBackend('webgpu');
+      await expect(attempt).rejects.toThrow(/webgpu backend found no (GPU adapter|Vulkan loader)/);
+      await expect(attempt).rejects.toThrow(/Vulkan driver/);
+      await expect(attempt).rejects.toThrow(/--backend wasm/);
+    } finally {
+      if (saved === undefined) delete process.env.VK_ICD_FILENAMES;
+      else process.env.VK_ICD_FILENAMES = saved;
+    }
   });
 
   it('rejects an unknown request', async () => {
@@ -147,3 +172,7 @@ describe('initBackend', () => {
     }
   });
 });
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -301,9 +301,9 @@ describe('batch-norm in the training loop', () => {
       plan,
       data,
       {
-        onEpoch: (r, checkpoint) => {
+        onEpoch: async (r, checkpoint) => {
           records.push(r);
-          checkpoints.push(checkpoint());
+          checkpoints.push(await checkpoint());
         },
       },
       resume,

@@ -77,9 +77,9 @@ describe('early stopping in the loop', () => {
       plan,
       data,
       {
-        onEpoch: (r, checkpoint) => {
+        onEpoch: async (r, checkpoint) => {
           records.push(r);
-          checkpoints.push(checkpoint());
+          checkpoints.push(await checkpoint());
         },
       },
       resume,

@@ -40,9 +40,9 @@ async function run(
     plan,
     data,
     {
-      onEpoch: (r, take) => {
+      onEpoch: async (r, take) => {
         records.push(r);
-        if (r.epoch === options.stopAfter) checkpoint = take();
+        if (r.epoch === options.stopAfter) checkpoint = await take();
       },
       shouldStop: () => options.stopAfter !== undefined && records.length >= options.stopAfter,
     },
@@ -53,10 +53,10 @@ async function run(
 }
 
 describe('evaluateEnsemble', () => {
-  it('of two identical snapshots equals the single model', () => {
+  it('of two identical snapshots equals the single model', async () => {
     const { data, net, params } = drawn(1);
     const single = validate(net, params, data.test, 32);
-    const twice = evaluateEnsemble(
+    const twice = await evaluateEnsemble(
       net,
       [
         { params, buffers: [] },
@@ -68,17 +68,17 @@ describe('evaluateEnsemble', () => {
     expect(twice.accuracy).toBe(single.accuracy);
     expect(twice.loss).toBeCloseTo(single.loss, 5);
     expect(twice.lossThesis).toBeCloseTo(single.lossThesis, 6);
-    const once = evaluateEnsemble(net, [{ params, buffers: [] }], data.test, 32);
+    const once = await evaluateEnsemble(net, [{ params, buffers: [] }], data.test, 32);
     expect(once.loss).toBeCloseTo(single.loss, 5);
     tf.dispose(params);
   });
 
-  it('scores no worse than its members on average: the loss of averaged probabilities is convex', () => {
+  it('scores no worse than its members on average: the loss of averaged probabilities is convex', async () => {
     const a = drawn(1);
     const b = drawn(2);
     const la = validate(a.net, a.params, a.data.test, 32).loss;
     const lb = validate(a.net, b.params, a.data.test, 32).loss;
-    const both = evaluateEnsemble(
+    const both = await evaluateEnsemble(
       a.net,
       [
         { params: a.params, buffers: [] },
@@ -94,10 +94,10 @@ describe('evaluateEnsemble', () => {
     tf.dispose([...a.params, ...b.params]);
   });
 
-  it('leaks no tensors', () => {
+  it('leaks no tensors', async () => {
     const { data, net, params } = drawn(3);
     const before = tf.memory().numTensors;
-    evaluateEnsemble(
+    await evaluateEnsemble(
       net,
       [
         { params, buffers: [] },

@@ -37,7 +37,7 @@ describe('the weights file', () => {
     const plan: RunPlan = { experimentId: 'e', runId: 'r', spec, methodIndex: 0, model, seed: 3 };
     const outcome = await trainRun(plan, data, { onEpoch: (r) => void records.push(r) });
     const path = join(dir, `${model}.weights`);
-    writeBestWeights(path, model, data, { ...outcome, bestWeights: outcome.bestWeights! });
+    await writeBestWeights(path, model, data, { ...outcome, bestWeights: outcome.bestWeights! });
     tf.dispose([...outcome.bestWeights!, ...(outcome.bestBuffers ?? [])]);
     const best = records.find((r) => r.epoch === outcome.bestEpoch)!;
     return { path, data, best, net: outcome.net };

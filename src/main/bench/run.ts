@@ -6,37 +6,40 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { appRoot, nodeBuildFile } from '../services/app-root';
+import type { InputShape } from '../trainer/models';
+import type { BenchLine } from './table';
 import type { BenchJob } from './worker';
 
-/** The networks bench/pytorch_reference.py defines. */
-const PYTORCH_MODELS = new Set(['mlp', 'lenet5', 'convnet']);
+export { benchTable, type BenchLine } from './table';
+export { parseInputShape } from './input-shape';
 
-export interface BenchLine {
-  type: 'bench';
-  model: string;
-  backend: string;
-  device: string;
-  batchSize: number;
-  trainImagesPerSec: number;
-  forwardImagesPerSec: number;
-  peakRssMb: number;
-  /** Processes measured at once (aggregate throughput when > 1). */
-  processes?: number;
-  methods?: Record<string, { minibatchesPerSec: number; overheadPct: number }>;
-  /** Where SSA and SGD-SA took their Metropolis decision in the method rows (host or device). */
-  metropolis?: string;
-}
+/** The networks bench/pytorch_reference.py defines. */
+const PYTORCH_MODELS = new Set([
+  'mlp',
+  'lenet5',
+  'convnet',
+  'alexnet',
+  'vgg11',
+  'vgg16',
+  'vgg19',
+  'resnet18',
+  'resnet34',
+]);
 
 export interface BenchOptions {
   models: string[];
   backends: BenchJob['backend'][];
   batchSize: number;
+  /** The images' shape; MNIST's 28×28×1 when absent. */
+  input?: InputShape;
   repeats: number;
   minSeconds: number;
   methods: boolean;
   /** Also measure one process per core at once, for the aggregate throughput. */
   parallel: boolean;
   pytorch: boolean;
+  /** Where PyTorch runs: its GPU when torch.cuda.is_available() (auto), or as asked. */
+  pytorchDevice?: 'auto' | 'cpu' | 'cuda';
 }
 
 function runWorker(job: BenchJob): Promise<BenchLine> {
@@ -82,12 +85,17 @@ export async function findTorchPython(): Promise<string | null> {
 }
 
 async function runPytorch(python: string, model: string, o: BenchOptions): Promise<BenchLine> {
+  const input = o.input ?? { height: 28, width: 28, channels: 1 };
   const { stdout } = await promisify(execFile)(python, [
     join(appRoot(), 'bench', 'pytorch_reference.py'),
     '--models',
     model,
     '--batch',
     String(o.batchSize),
+    '--input',
+    `${input.height}x${input.width}x${input.channels}`,
+    '--device',
+    o.pytorchDevice ?? 'auto',
     '--repeats',
     String(o.repeats),
     '--min-seconds',
@@ -127,6 +135,7 @@ export async function runBench(
         model: model as BenchJob['model'],
         backend,
         batchSize: o.batchSize,
+        ...(o.input ? { input: o.input } : {}),
         repeats: o.repeats,
         minSeconds: o.minSeconds,
         methods: o.methods,
@@ -155,59 +164,4 @@ export async function runBench(
     }
   }
   return lines;
-}
-
-/**
- * The bench table: one row per measurement, with ratios to PyTorch's row of the same model and
- * the same number of processes at once.
- */
-export function benchTable(lines: readonly BenchLine[]): string {
-  const key = (l: BenchLine) => `${l.model}/${l.processes ?? 1}`;
-  const torch = new Map(lines.filter((l) => l.backend === 'pytorch').map((l) => [key(l), l]));
-  const head = [
-    'model',
-    'backend',
-    'procs',
-    'train img/s',
-    '× torch',
-    'forward img/s',
-    '× torch',
-    'peak RSS MB',
-    '× torch',
-  ];
-  const rows = lines.map((l) => {
-    const t = torch.get(key(l));
-    const ratio = (a: number, b?: number) => (b && l.backend !== 'pytorch' ? (a / b).toFixed(2) : '');
-    return [
-      l.model,
-      l.backend,
-      String(l.processes ?? 1),
-      l.trainImagesPerSec.toFixed(0),
-      ratio(l.trainImagesPerSec, t?.trainImagesPerSec),
-      l.forwardImagesPerSec.toFixed(0),
-      ratio(l.forwardImagesPerSec, t?.forwardImagesPerSec),
-      l.peakRssMb.toFixed(0),
-      ratio(l.peakRssMb, t?.peakRssMb),
-    ];
-  });
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) =>
-    r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  const out = [fmt(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(fmt)];
-  const withMethods = lines.filter((l) => l.methods);
-  if (withMethods.length > 0) {
-    out.push('', 'minibatches/s per method (overhead beyond the passes the method needs)');
-    for (const l of withMethods) {
-      const m = Object.entries(l.methods!)
-        .map(
-          ([id, v]) =>
-            `${id} ${v.minibatchesPerSec.toFixed(1)} (${v.overheadPct >= 0 ? '+' : ''}${v.overheadPct.toFixed(0)}%)`,
-        )
-        .join('  ');
-      out.push(
-        `${l.model} on ${l.backend}: ${m}${l.metropolis ? ` (Metropolis on the ${l.metropolis})` : ''}`,
-      );
-    }
-  }
-  return out.join('\n');
 }

@@ -1,6 +1,7 @@
 // One benchmark measurement in its own process, so that its peak memory is its own and
 // backends never share a process: `{model, backend, batchSize}` in, JSON lines out.
-// Uses the real networks and the real methods on a fixed random batch.
+// Uses the real networks and the real methods on a fixed random batch. Every read-back is
+// awaited: the webgpu backend cannot read synchronously in Node.
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../shared/rng';
 import { validateSpec } from '../../shared/spec';
@@ -8,15 +9,17 @@ import type { ModelId } from '../../shared/ids';
 import { initBackend } from '../trainer/backend/select';
 import { uploadSplit, gatherBatch, disposeBatch, type Batch } from '../trainer/data/batches';
 import { createMethod, metropolisPlacement, type MethodContext } from '../trainer/methods';
-import { buildNetwork, initialValues } from '../trainer/models';
+import { buildNetwork, initialValues, type InputShape } from '../trainer/models';
 import { crossEntropy } from '../trainer/objective';
-import { estimateTraining } from '../trainer/evaluate';
+import { estimateTraining, estimateTrainingAsync } from '../trainer/evaluate';
 import '../trainer/gradients';
 
 export interface BenchJob {
   model: ModelId;
-  backend: 'wasm' | 'cpu' | 'tensorflow';
+  backend: 'wasm' | 'cpu' | 'tensorflow' | 'webgpu';
   batchSize: number;
+  /** The images' shape; MNIST's 28×28×1 when absent. */
+  input?: InputShape;
   /** Timed repetitions (the median is reported) after one warm-up repetition. */
   repeats: number;
   /** Minimum seconds per repetition: steps are added until a repetition lasts this long. */
@@ -30,13 +33,16 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+/** A timed step: it returns once its work is done (what it read back has arrived). */
+type Step = () => void | Promise<void>;
+
 /** Calls of `step` needed for one repetition to last `minSeconds` (after one warm-up call). */
-function callsFor(step: () => void, minSeconds: number): number {
-  step(); // warm-up: kernels compile, buffers allocate
+async function callsFor(step: Step, minSeconds: number): Promise<number> {
+  await step(); // warm-up: kernels compile, buffers allocate
   let calls = 1;
   for (;;) {
     const t0 = performance.now();
-    for (let i = 0; i < calls; i++) step();
+    for (let i = 0; i < calls; i++) await step();
     const s = (performance.now() - t0) / 1000;
     if (s >= minSeconds || calls >= 4096) return calls;
     calls *= 2;
@@ -48,17 +54,19 @@ function callsFor(step: () => void, minSeconds: number): number {
  * stops: a step that reads nothing back (the device-side Metropolis decision) has only queued its
  * work on a GPU when it returns.
  */
-function seconds(step: () => void, calls: number, settle?: () => void): number {
+async function seconds(step: Step, calls: number, settle?: () => Promise<void>): Promise<number> {
   const t0 = performance.now();
-  for (let i = 0; i < calls; i++) step();
-  settle?.();
+  for (let i = 0; i < calls; i++) await step();
+  await settle?.();
   return (performance.now() - t0) / 1000 / calls;
 }
 
 /** Median seconds per call of `step`, each repetition long enough to time well. */
-function timePerCall(step: () => void, repeats: number, minSeconds: number): number {
-  const calls = callsFor(step, minSeconds);
-  return median(Array.from({ length: repeats }, () => seconds(step, calls)));
+async function timePerCall(step: Step, repeats: number, minSeconds: number): Promise<number> {
+  const calls = await callsFor(step, minSeconds);
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) times.push(await seconds(step, calls));
+  return median(times);
 }
 
 /**
@@ -68,17 +76,17 @@ function timePerCall(step: () => void, repeats: number, minSeconds: number): num
  * over the same weights again would be a baseline no method gets. Each call's copies are made
  * right before it (as a method makes its candidates: still in cache) and off the clock.
  */
-function secondsFresh(
-  passes: (sets: tf.Tensor[][]) => void,
+async function secondsFresh(
+  passes: (sets: tf.Tensor[][]) => void | Promise<void>,
   params: readonly tf.Tensor[],
   fresh: number,
   calls: number,
-): number {
+): Promise<number> {
   let total = 0;
   for (let i = 0; i < calls; i++) {
     const sets = Array.from({ length: fresh }, () => params.map((p) => tf.add(p, 0)));
     const t0 = performance.now();
-    passes(sets);
+    await passes(sets);
     total += performance.now() - t0;
     tf.dispose(sets.flat());
   }
@@ -89,26 +97,26 @@ function secondsFresh(
  * A method's step against the passes it needs, timed in alternation so that both see the same
  * machine (load, clock, heap): the median of the per-repetition ratios is the overhead.
  */
-function timeAgainst(
-  method: () => void,
-  passes: (sets: tf.Tensor[][]) => void,
+async function timeAgainst(
+  method: Step,
+  passes: (sets: tf.Tensor[][]) => void | Promise<void>,
   params: readonly tf.Tensor[],
   fresh: number,
   repeats: number,
   minSeconds: number,
-): { perStep: number; ratio: number } {
+): Promise<{ perStep: number; ratio: number }> {
   // Reading back the smallest parameter waits for everything queued before it.
   const smallest = params.reduce((a, b) => (b.size < a.size ? b : a));
-  const settle = () => void smallest.dataSync();
-  const mCalls = callsFor(method, minSeconds / 2);
+  const settle = async () => void (await smallest.data());
+  const mCalls = await callsFor(method, minSeconds / 2);
   const pCalls = Math.max(1, Math.round(mCalls * 1.2));
   const steps: number[] = [];
   const ratios: number[] = [];
-  secondsFresh(passes, params, fresh, 1); // warm-up
+  await secondsFresh(passes, params, fresh, 1); // warm-up
   // A ratio of two noisy times is noisier than either: at least 9 pairs for its median.
   for (let r = 0; r < Math.max(repeats, 9); r++) {
-    const m = seconds(method, mCalls, settle);
-    const p = secondsFresh(passes, params, fresh, pCalls);
+    const m = await seconds(method, mCalls, settle);
+    const p = await secondsFresh(passes, params, fresh, pCalls);
     steps.push(m);
     ratios.push(m / p);
   }
@@ -117,11 +125,11 @@ function timeAgainst(
 
 async function run(job: BenchJob): Promise<void> {
   const info = await initBackend(job.backend);
-  const input = { height: 28, width: 28, channels: 1 };
+  const input = job.input ?? { height: 28, width: 28, channels: 1 };
   const net = buildNetwork(job.model, input, 10);
   const rng = Rng.fromSeed(1, 'bench');
   const count = job.batchSize * 4;
-  const pixels = rng.fillNormal(new Float32Array(count * 784), 1);
+  const pixels = rng.fillNormal(new Float32Array(count * input.height * input.width * input.channels), 1);
   const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
   const split = uploadSplit(pixels, labels, input, 10);
   const batch: Batch = gatherBatch(
@@ -131,23 +139,28 @@ async function run(job: BenchJob): Promise<void> {
   const params = tf.tidy(() =>
     initialValues(net.params, rng, 'pytorch').map((v, i) => tf.variable(tf.tensor(v, net.params[i]!.shape))),
   );
-  const sync = (t: tf.Tensor) => t.dataSync();
+  /** `compute`'s result read back (so its work is done), then disposed. */
+  const readBack = async (compute: () => tf.Tensor) => {
+    const t = tf.tidy(compute);
+    await t.data();
+    t.dispose();
+  };
 
   // Forward: what SSA does three times per minibatch. One read-back so the work is done.
-  const forward = timePerCall(
-    () => tf.tidy(() => sync(crossEntropy(net.apply(params, batch.x, false), batch.y))),
+  const forward = await timePerCall(
+    () => readBack(() => crossEntropy(net.apply(params, batch.x, false), batch.y)),
     job.repeats,
     job.minSeconds,
   );
   // Training step: forward, backward, plain SGD update, and a read-back to finish the work.
-  const train = timePerCall(
+  const train = await timePerCall(
     () =>
-      tf.tidy(() => {
+      readBack(() => {
         const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) =>
           crossEntropy(net.apply(ws, batch.x, true), batch.y),
         )(params);
         params.forEach((w, i) => w.assign(tf.sub(w, tf.mul(grads[i]!, 0.01))));
-        sync(value);
+        return value;
       }),
     job.repeats,
     job.minSeconds,
@@ -161,6 +174,7 @@ async function run(job: BenchJob): Promise<void> {
     backend: info.backend,
     device: info.device,
     batchSize: job.batchSize,
+    input: `${input.height}x${input.width}x${input.channels}`,
     trainImagesPerSec: job.batchSize / train,
     forwardImagesPerSec: job.batchSize / forward,
   };
@@ -186,17 +200,18 @@ async function run(job: BenchJob): Promise<void> {
     const forwardPass = (ws: readonly tf.Tensor[]) => crossEntropy(net.apply(ws, batch.x, true), batch.y);
     const backwardPass = (ws: readonly tf.Tensor[]) =>
       tf.valueAndGrads((...v: tf.Tensor[]) => crossEntropy(net.apply(v, batch.x, true), batch.y))([...ws]);
-    const passesOf: Record<string, { fresh: number; run: (sets: tf.Tensor[][]) => void }> = {
+    const passesOf: Record<string, { fresh: number; run: (sets: tf.Tensor[][]) => void | Promise<void> }> = {
       ssa: {
         fresh: 2,
-        run: ([a, b]) =>
-          tf.tidy(() => sync(tf.stack([forwardPass(params), forwardPass(a!), forwardPass(b!)]))),
+        run: ([a, b]) => readBack(() => tf.stack([forwardPass(params), forwardPass(a!), forwardPass(b!)])),
       },
       'sgd-sa': {
         fresh: 1,
-        run: ([a]) => tf.tidy(() => sync(tf.stack([backwardPass(params).value, forwardPass(a!)]))),
+        run: ([a]) => readBack(() => tf.stack([backwardPass(params).value, forwardPass(a!)])),
       },
-      gradient: { fresh: 1, run: ([a]) => tf.tidy(() => void backwardPass(a!)) },
+      // Read back too: on a GPU backend the passes are only queued until something waits for them
+      // (the methods' steps are timed to a read-back at the end of each repetition).
+      gradient: { fresh: 1, run: ([a]) => readBack(() => backwardPass(a!).value) },
     };
     const methods: Record<string, { minibatchesPerSec: number; overheadPct: number }> = {};
     const decisions = metropolisPlacement(info.backend);
@@ -209,14 +224,21 @@ async function run(job: BenchJob): Promise<void> {
         rng: (name) => streams.get(name) ?? streams.set(name, Rng.fromSeed(1, name)).get(name)!,
         reinitialize: () => undefined,
         estimateTrain: () => estimateTraining(net, params, split, job.batchSize, 1, Rng.fromSeed(1, 'e')),
+        estimateTrainAsync: () =>
+          estimateTrainingAsync(net, params, split, job.batchSize, 1, Rng.fromSeed(1, 'e')),
+        // As in the loop: a step's read-backs wait for settle, which is awaited.
+        asyncReads: true,
         decisions,
       };
       const method = createMethod(ctx, m);
       method.beginEpoch(1);
       let step = 0;
       const passes = passesOf[m.id] ?? passesOf.gradient!;
-      const { perStep, ratio } = timeAgainst(
-        () => method.step(batch, ++step),
+      const { perStep, ratio } = await timeAgainst(
+        async () => {
+          method.step(batch, ++step);
+          await method.settle?.(false);
+        },
         passes.run,
         params,
         passes.fresh,

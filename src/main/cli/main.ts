@@ -44,7 +44,10 @@ program
     'runs in parallel (default: one per core on wasm/cpu, one on a GPU)',
     concurrencyOption,
   )
-  .option('--backend <backend>', 'tensorflow, wasm, cpu or auto (overrides ANNEALAB_BACKEND and the spec)')
+  .option(
+    '--backend <backend>',
+    'tensorflow, webgpu, wasm, cpu or auto (overrides ANNEALAB_BACKEND and the spec)',
+  )
   .option('--allow-large', 'accept a spec of more than 1,000 runs (models × methods × seeds)')
   .action(
     async (

@@ -80,9 +80,14 @@ export class BestWeights implements BestSoFar {
   }
 
   /** For a checkpoint: the parameters, then the batch-norm buffers (none before the first epoch). */
-  saved(save: (specs: readonly { name: string }[], tensors: readonly tf.Tensor[]) => SavedTensor[]) {
+  async saved(
+    save: (specs: readonly { name: string }[], tensors: readonly tf.Tensor[]) => Promise<SavedTensor[]>,
+  ): Promise<SavedTensor[]> {
     return this.weights
-      ? [...save(this.net.params, this.weights), ...save(this.net.buffers, this.buffers ?? [])]
+      ? [
+          ...(await save(this.net.params, this.weights)),
+          ...(await save(this.net.buffers, this.buffers ?? [])),
+        ]
       : [];
   }
 
@@ -103,7 +108,7 @@ export class BestWeights implements BestSoFar {
  * The run's output file (docs/weights-format.md): the best weights with the batch-norm running
  * statistics they were validated with, so that loading them gives the recorded validation result.
  */
-export function writeBestWeights(
+export async function writeBestWeights(
   path: string,
   model: ModelId,
   data: { input: InputShape; numClasses: number },
@@ -114,13 +119,20 @@ export function writeBestWeights(
     bestEpoch: number | null;
     best: { accuracy: number; loss: number } | null;
   },
-): void {
-  const saved = (specs: readonly { name: string }[], tensors: readonly tf.Tensor[]): SavedTensor[] =>
-    tensors.map((t, i) => ({
-      name: specs[i]!.name,
-      shape: [...t.shape],
-      values: t.dataSync() as Float32Array,
-    }));
+): Promise<void> {
+  // Read back asynchronously: webgpu cannot read synchronously in Node.
+  const saved = (specs: readonly { name: string }[], tensors: readonly tf.Tensor[]): Promise<SavedTensor[]> =>
+    Promise.all(
+      tensors.map(async (t, i) => ({
+        name: specs[i]!.name,
+        shape: [...t.shape],
+        values: (await t.data()) as Float32Array,
+      })),
+    );
+  const [params, buffers] = [
+    await saved(outcome.net.params, outcome.bestWeights),
+    await saved(outcome.net.buffers, outcome.bestBuffers ?? []),
+  ];
   writeWeightsFile(path, {
     meta: {
       format: 'annealab-weights',
@@ -136,7 +148,7 @@ export function writeBestWeights(
       buffers: 'included',
       notes: [],
     },
-    params: saved(outcome.net.params, outcome.bestWeights),
-    buffers: saved(outcome.net.buffers, outcome.bestBuffers ?? []),
+    params,
+    buffers,
   });
 }

@@ -14,13 +14,14 @@ import {
 } from '../../shared/spec';
 import { augmentImages, thesisAugmentation } from './data/augment';
 import { disposeBatch, epochBatches, gatherBatch, sequentialBatches, type DeviceSplit } from './data/batches';
-import { estimateTraining, evaluateBatches, validate } from './evaluate';
+import { estimateTraining, estimateTrainingAsync, evaluateBatchesAsync, validateAsync } from './evaluate';
 import {
   createMethod,
   metropolisPlacement,
   type ComputeCounters,
   type MethodContext,
   type MethodEpochFields,
+  type SavedTensor,
   type TrainingMethod,
 } from './methods';
 import { BestWeights } from './best-weights';
@@ -59,7 +60,7 @@ export interface LoopHooks {
    * After each epoch. `checkpoint()` captures the run's whole state at that point; the loop
    * waits for the returned promise, so a checkpoint is on disk before the next epoch starts.
    */
-  onEpoch(record: EpochRecord, checkpoint: () => Checkpoint): void | Promise<void>;
+  onEpoch(record: EpochRecord, checkpoint: () => Promise<Checkpoint>): void | Promise<void>;
   onProgress?(progress: Progress): void;
   /** Checked between minibatches: a cancelled run stops within one step. */
   shouldStop?(): boolean;
@@ -135,10 +136,11 @@ export async function trainRun(
         status = 'cancelled';
         break;
       }
-      const { val, estimate, trainExact } = evaluateEpoch(run, plan, data, epoch);
+      const { val, estimate, trainExact } = await evaluateEpoch(run, plan, data, epoch);
       // The record describes the weights that were validated, so note "best" before the
       // method acts on the epoch's end (a restart re-draws them).
       const isBest = run.best.consider(epoch, val, run.params, run.buffers);
+      await run.method.settle?.(true);
       // SGDR restarts the rate after the last epoch of a cycle: these weights are its snapshot.
       if (run.ensemble && endsSgdrCycle(methodOf(plan), epoch)) {
         run.ensemble.take(run.params, run.buffers, epoch);
@@ -147,7 +149,7 @@ export async function trainRun(
       // The gradient of the weights just validated, before the method acts on the epoch's end.
       const histogram = plan.spec.moveHistogram?.epochs.includes(epoch) ? plan.spec.moveHistogram : null;
       const gradient = histogram
-        ? minibatchGradient(
+        ? await minibatchGradient(
             run.runNet,
             run.params,
             data.train,
@@ -165,7 +167,7 @@ export async function trainRun(
         fields,
         isBest,
         earlyStopping,
-        ensemble: run.ensemble?.result(data.test, plan.spec.batchSize),
+        ensemble: await run.ensemble?.result(data.test, plan.spec.batchSize),
         // SSA's ε in force during the epoch unless the option names one.
         moveHistogram:
           histogram && gradient
@@ -271,6 +273,11 @@ function startRun(plan: RunPlan, data: PreparedData, resume: Checkpoint | undefi
     },
     estimateTrain: () =>
       estimateTraining(runNet, params, data.train, spec.batchSize, spec.estimateBatches, estimateRng),
+    estimateTrainAsync: () =>
+      estimateTrainingAsync(runNet, params, data.train, spec.batchSize, spec.estimateBatches, estimateRng),
+    // Every read-back in the loop is awaited: webgpu cannot read synchronously in Node, and the
+    // other backends give the same numbers either way.
+    asyncReads: true,
     decisions: metropolisPlacement(tf.getBackend()),
   };
   const method = createMethod(ctx, methodSpec);
@@ -331,6 +338,8 @@ async function trainEpoch(
     } finally {
       disposeBatch(batch);
     }
+    // The step's read-backs (a host decision, a full device chunk, a restart's estimate), awaited.
+    await run.method.settle?.(false);
     hooks.onProgress?.({ epoch, step: s + 1, steps: batches.length });
     await yieldToEventLoop();
   }
@@ -338,13 +347,13 @@ async function trainEpoch(
 }
 
 /** Validation, the training estimate (and the exact training loss when asked); refuses a NaN. */
-function evaluateEpoch(run: RunSession, plan: RunPlan, data: PreparedData, epoch: number) {
+async function evaluateEpoch(run: RunSession, plan: RunPlan, data: PreparedData, epoch: number) {
   const { spec } = plan;
-  const val = validate(run.runNet, run.params, data.test, spec.batchSize);
-  const estimate = run.ctx.estimateTrain();
+  const val = await validateAsync(run.runNet, run.params, data.test, spec.batchSize);
+  const estimate = await run.ctx.estimateTrainAsync!();
   const trainExact = spec.exactTrainLoss
     ? (({ loss, accuracy }) => ({ loss, accuracy }))(
-        evaluateBatches(
+        await evaluateBatchesAsync(
           run.runNet,
           run.params,
           data.train,
@@ -407,9 +416,9 @@ function epochRecord(
 }
 
 /** Everything a resumed run needs to continue exactly after `epoch` (read back from the device). */
-function assembleCheckpoint(run: RunSession, epoch: number, record: EpochRecord): Checkpoint {
-  const methodState = run.method.saveState();
-  const snapshots = run.ensemble?.saved(saveTensors);
+async function assembleCheckpoint(run: RunSession, epoch: number, record: EpochRecord): Promise<Checkpoint> {
+  const methodState = await run.method.saveState();
+  const snapshots = await run.ensemble?.saved(saveTensors);
   return {
     state: {
       epoch,
@@ -423,19 +432,28 @@ function assembleCheckpoint(run: RunSession, epoch: number, record: EpochRecord)
       method: methodState.scalars,
       ...(snapshots ? { snapshotEpochs: snapshots.epochs } : {}),
     },
-    params: [...saveTensors(run.net.params, run.params), ...saveTensors(run.net.buffers, run.buffers)],
-    bestWeights: run.best.saved(saveTensors),
+    params: [
+      ...(await saveTensors(run.net.params, run.params)),
+      ...(await saveTensors(run.net.buffers, run.buffers)),
+    ],
+    bestWeights: await run.best.saved(saveTensors),
     methodTensors: methodState.tensors,
     ...(snapshots?.tensors.length ? { snapshots: snapshots.tensors } : {}),
   };
 }
 
-function saveTensors(specs: readonly { name: string }[], tensors: readonly tf.Tensor[]) {
-  return tensors.map((t, i) => ({
-    name: specs[i]!.name,
-    shape: [...t.shape],
-    values: t.dataSync() as Float32Array,
-  }));
+/** The tensors' values, read back asynchronously, under their specs' names. */
+export function saveTensors(
+  specs: readonly { name: string }[],
+  tensors: readonly tf.Tensor[],
+): Promise<SavedTensor[]> {
+  return Promise.all(
+    tensors.map(async (t, i) => ({
+      name: specs[i]!.name,
+      shape: [...t.shape],
+      values: (await t.data()) as Float32Array,
+    })),
+  );
 }
 
 function loadTensors(saved: readonly { shape: number[]; values: Float32Array }[]): tf.Tensor[] {

@@ -12,13 +12,13 @@ import type { Network } from './models';
 import { crossEntropy } from './objective';
 
 /** The gradient of one random minibatch's mean cross-entropy, flattened over every parameter. */
-export function minibatchGradient(
+export async function minibatchGradient(
   net: Network,
   params: readonly tf.Tensor[],
   split: DeviceSplit,
   batchSize: number,
   rng: Rng,
-): Float32Array {
+): Promise<Float32Array> {
   const picked = Int32Array.from(rng.sampleWithoutReplacement(split.count, Math.min(batchSize, split.count)));
   const batch = gatherBatch(split, picked);
   try {
@@ -28,7 +28,8 @@ export function minibatchGradient(
       )([...params]);
       return tf.concat(grads.map((g) => g.flatten()));
     });
-    const values = flat.dataSync() as Float32Array;
+    // Read back asynchronously: webgpu cannot read synchronously in Node.
+    const values = (await flat.data()) as Float32Array;
     flat.dispose();
     return values;
   } finally {

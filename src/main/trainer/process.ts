@@ -71,7 +71,7 @@ async function run(cmd: StartCommand): Promise<void> {
       // together, and a crash in between is repaired from the checkpoint on resume.
       onEpoch: async (record, checkpoint) => {
         try {
-          writeCheckpoint(ckptPath, checkpoint());
+          writeCheckpoint(ckptPath, await checkpoint());
         } catch (err) {
           throw withDiskMessage(err, ckptPath);
         }
@@ -96,7 +96,7 @@ async function run(cmd: StartCommand): Promise<void> {
     bestWeightsPath = bestWeightsRelativePath(cmd.runId, cmd.attempt);
     const path = join(cmd.dataDir, bestWeightsPath);
     try {
-      writeBestWeights(path, cmd.model, data, { ...outcome, bestWeights: outcome.bestWeights });
+      await writeBestWeights(path, cmd.model, data, { ...outcome, bestWeights: outcome.bestWeights });
     } catch (err) {
       throw withDiskMessage(err, path);
     }

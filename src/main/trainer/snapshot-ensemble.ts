@@ -22,12 +22,12 @@ export interface EnsembleMember {
  * loss is the cross-entropy of the averaged probabilities, `lossThesis` on the thesis code's
  * scale (Σ minibatch-mean CE / examples), as `evaluateBatches` reports a single network.
  */
-export function evaluateEnsemble(
+export async function evaluateEnsemble(
   net: Network,
   members: readonly EnsembleMember[],
   split: DeviceSplit,
   batchSize: number,
-): ValidationResult {
+): Promise<ValidationResult> {
   if (members.length === 0) throw new Error('an ensemble needs at least one member');
   const nets = members.map((m) => (net.buffers.length > 0 ? bindBuffers(net, [...m.buffers]) : net));
   let examples = 0;
@@ -53,7 +53,8 @@ export function evaluateEnsemble(
     }
     return tf.stack([weightedLoss, meanLossSum, correct]);
   });
-  const [weighted, meanSum, right] = sums.dataSync() as Float32Array;
+  // Read back asynchronously: webgpu cannot read synchronously in Node.
+  const [weighted, meanSum, right] = (await sums.data()) as Float32Array;
   sums.dispose();
   return { loss: weighted! / examples, accuracy: right! / examples, lossThesis: meanSum! / examples };
 }
@@ -99,10 +100,10 @@ export class SnapshotEnsemble {
   }
 
   /** The ensemble's validation result; scored again only after a new snapshot. Null before the first. */
-  result(split: DeviceSplit, batchSize: number): EnsembleResult | null {
+  async result(split: DeviceSplit, batchSize: number): Promise<EnsembleResult | null> {
     if (this.members.length === 0) return null;
     this.scored ??= {
-      ...evaluateEnsemble(this.net, this.members, split, batchSize),
+      ...(await evaluateEnsemble(this.net, this.members, split, batchSize)),
       snapshots: this.members.length,
       snapshotEpochs: this.members.map((m) => m.epoch),
     };
@@ -110,17 +111,14 @@ export class SnapshotEnsemble {
   }
 
   /** For a checkpoint: every member's parameters then buffers, in order, and their epochs. */
-  saved(save: (specs: readonly { name: string }[], t: readonly tf.Tensor[]) => SavedTensor[]): {
-    epochs: number[];
-    tensors: SavedTensor[];
-  } {
-    return {
-      epochs: this.members.map((m) => m.epoch),
-      tensors: this.members.flatMap((m) => [
-        ...save(this.net.params, m.params),
-        ...save(this.net.buffers, m.buffers),
-      ]),
-    };
+  async saved(
+    save: (specs: readonly { name: string }[], t: readonly tf.Tensor[]) => Promise<SavedTensor[]>,
+  ): Promise<{ epochs: number[]; tensors: SavedTensor[] }> {
+    const tensors: SavedTensor[] = [];
+    for (const m of this.members) {
+      tensors.push(...(await save(this.net.params, m.params)), ...(await save(this.net.buffers, m.buffers)));
+    }
+    return { epochs: this.members.map((m) => m.epoch), tensors };
   }
 
   /** As a checkpoint left it. */

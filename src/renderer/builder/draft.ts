@@ -167,7 +167,7 @@ export interface SpecDraft {
   estimateBatches: string;
   exactTrainLoss: boolean;
   init: 'pytorch' | 'glorot';
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 }
 
 let nextKey = 1;
@@ -352,7 +352,7 @@ export function specToDraft(json: unknown): SpecDraft {
     estimateBatches: show(s.estimateBatches ?? 10) as string,
     exactTrainLoss: s.exactTrainLoss === true,
     init: s.init === 'glorot' ? 'glorot' : 'pytorch',
-    backend: (['tensorflow', 'wasm', 'cpu'] as unknown[]).includes(s.backend)
+    backend: (['tensorflow', 'webgpu', 'wasm', 'cpu'] as unknown[]).includes(s.backend)
       ? (s.backend as SpecDraft['backend'])
       : 'auto',
   };

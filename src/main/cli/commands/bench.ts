@@ -1,6 +1,6 @@
 // `annealab bench`: see src/main/bench/run.ts.
 import type { Command } from 'commander';
-import { benchTable, runBench, type BenchOptions } from '../../bench/run';
+import { benchTable, parseInputShape, runBench, type BenchOptions } from '../../bench/run';
 import { UserError } from '../errors';
 
 const list = (v: string) =>
@@ -17,26 +17,40 @@ export function registerBenchCommand(program: Command): void {
     )
     .option('--json', 'one JSON line per measurement on stdout')
     .option('--models <ids>', 'comma-separated model ids', 'mlp,lenet5,convnet')
-    .option('--backends <ids>', 'comma-separated backends (wasm, cpu, tensorflow)', 'wasm')
+    .option('--backends <ids>', 'comma-separated backends (wasm, cpu, tensorflow, webgpu)', 'wasm')
     .option('--batch <n>', 'batch size', '64')
+    .option('--input <HxWxC>', 'image shape, e.g. 32x32x3 for the CIFAR networks', '28x28x1')
     .option('--repeats <n>', 'timed repetitions (median reported)', '5')
     .option('--min-seconds <s>', 'minimum length of one repetition', '0.5')
     .option('--no-methods', 'skip the per-method minibatch rates')
     .option('--no-parallel', 'skip the one-process-per-core aggregate')
     .option('--no-pytorch', 'skip the PyTorch reference')
+    .option('--pytorch-device <where>', 'auto (CUDA when torch.cuda.is_available()), cpu or cuda', 'auto')
     .action(async (o: Record<string, string | boolean>) => {
       const backends = list(String(o.backends));
       for (const b of backends)
-        if (!['wasm', 'cpu', 'tensorflow'].includes(b)) throw new UserError(`unknown backend "${b}"`);
+        if (!['wasm', 'cpu', 'tensorflow', 'webgpu'].includes(b))
+          throw new UserError(`unknown backend "${b}": use wasm, cpu, tensorflow or webgpu`);
+      let input;
+      try {
+        input = parseInputShape(String(o.input));
+      } catch (error) {
+        throw new UserError((error as Error).message);
+      }
+      const pytorchDevice = String(o.pytorchDevice);
+      if (!['auto', 'cpu', 'cuda'].includes(pytorchDevice))
+        throw new UserError(`--pytorch-device is "${pytorchDevice}": use auto, cpu or cuda`);
       const options: BenchOptions = {
         models: list(String(o.models)),
         backends: backends as BenchOptions['backends'],
         batchSize: Number(o.batch),
+        input,
         repeats: Number(o.repeats),
         minSeconds: Number(o.minSeconds),
         methods: Boolean(o.methods),
         parallel: Boolean(o.parallel),
         pytorch: Boolean(o.pytorch),
+        pytorchDevice: pytorchDevice as BenchOptions['pytorchDevice'],
       };
       const lines = await runBench(
         options,

@@ -1,4 +1,5 @@
-// Backend selection for the trainer process: tensorflow (tfjs-node-gpu, optional) > wasm > cpu.
+// Backend selection for the trainer process: tensorflow (tfjs-node-gpu, optional) > webgpu (on a
+// real GPU adapter) > wasm > cpu.
 //
 // Every backend registers itself with the one tfjs-core engine that this module imports. tfjs-core
 // keeps its engine and its kernel and gradient registries on globalThis, so a package that brings
@@ -25,6 +26,8 @@ import {
 import { installEagerBackprop } from './eager-backprop';
 import { ensureGradients } from './gradients';
 import { registerWasmKernels } from './wasm-kernels';
+import { activateWebgpu } from './webgpu';
+import { probeAdapter } from './webgpu-adapter';
 
 // The request side lives in the tfjs-free backend-request.ts, which the hosts import.
 export {
@@ -55,7 +58,8 @@ const SOURCE_WORDS: Record<BackendRequestSource, string> = {
 
 /**
  * Loads and activates a backend. 'auto' takes the first that loads of tensorflow (only if
- * @tensorflow/tfjs-node-gpu is installed), wasm, cpu; an explicit request that cannot be met
+ * @tensorflow/tfjs-node-gpu is installed), webgpu (only on a real GPU adapter: a software one such
+ * as SwiftShader is used only when webgpu is asked for by name), wasm, cpu; an explicit request that cannot be met
  * throws an Error saying why and what to do. Also makes sure gradients are registered, frees
  * what a backward pass is done with as it goes (eager-backprop.ts), and on wasm adds the kernels
  * training needs (see wasm-kernels.ts).
@@ -71,10 +75,11 @@ export async function initBackend(requested: BackendRequest | ResolvedBackendReq
   if (request === 'auto') {
     info = await chooseAutomatically();
   } else {
-    const loaded = await load(request);
+    const loaded = await load(request, true);
     if (!loaded.ok) throw new Error(loaded.problem);
+    const detail = loaded.detail ? `: ${loaded.detail}` : '';
     const note = loaded.note ? `; ${loaded.note}` : '';
-    info = { ...loaded.info, reason: `${SOURCE_WORDS[source]} (${request})${note}` };
+    info = { ...loaded.info, reason: `${SOURCE_WORDS[source]} (${request})${detail}${note}` };
   }
   // After the backend: tfjs-node-gpu brings @tensorflow/tfjs, which registers gradients itself.
   await ensureGradients();
@@ -88,7 +93,8 @@ async function chooseAutomatically(): Promise<BackendInfo> {
     const loaded = await load(backend);
     if (loaded.ok) {
       if (loaded.note) skipped.push(loaded.note);
-      const why = skipped.length > 0 ? `${skipped.join('; ')}; using ${backend}` : `using ${backend}`;
+      const using = `using ${backend}${loaded.detail ? `: ${loaded.detail}` : ''}`;
+      const why = skipped.length > 0 ? `${skipped.join('; ')}; ${using}` : using;
       return { ...loaded.info, reason: `auto: ${why}` };
     }
     skipped.push(loaded.why);
@@ -97,14 +103,17 @@ async function chooseAutomatically(): Promise<BackendInfo> {
 }
 
 type Loaded =
-  | { ok: true; info: Omit<BackendInfo, 'reason'>; note?: string }
+  /** `note`: a caveat (and, for auto, a reason to look further); `detail`: what it runs on. */
+  | { ok: true; info: Omit<BackendInfo, 'reason'>; note?: string; detail?: string }
   /** `why` is short, for auto's reason; `problem` is the full error for an explicit request. */
   | { ok: false; why: string; problem: string };
 
-function load(backend: BackendId): Promise<Loaded> {
+function load(backend: BackendId, explicit = false): Promise<Loaded> {
   switch (backend) {
     case 'tensorflow':
       return loadTensorflow();
+    case 'webgpu':
+      return loadWebgpu(explicit);
     case 'wasm':
       return loadWasm();
     case 'cpu':
@@ -216,6 +225,46 @@ function gpuName(): string | null {
 }
 
 // ---------------------------------------------------------------------------------------------
+// webgpu: tfjs-backend-webgpu on Dawn (webgpu-adapter.ts, webgpu.ts).
+
+/**
+ * `explicit`: asked for by name, so a software adapter (SwiftShader: Vulkan on the CPU, for
+ * tests) will do, and SwiftShader's ICD is tried when Vulkan finds no driver at all. For auto
+ * only a real GPU counts: on the CPU, wasm's kernels are faster than a software GPU.
+ */
+async function loadWebgpu(explicit: boolean): Promise<Loaded> {
+  const probe = await probeAdapter(explicit);
+  if (!probe.ok) return { ok: false, why: probe.why, problem: probe.problem };
+  const { probed } = probe;
+  if (probed.software && !explicit) {
+    const name = probed.description.split(' (')[0];
+    return {
+      ok: false,
+      why: `webgpu: only a software adapter (${name})`,
+      problem: `The webgpu backend found only a software adapter, ${probed.description}.`,
+    };
+  }
+  const activated = await activateWebgpu(probed);
+  if (!activated.ok) {
+    return {
+      ok: false,
+      why: `webgpu: ${probed.description} failed to initialise`,
+      problem: `The webgpu backend failed to initialise on ${probed.description}: ${activated.problem}. Or choose another backend: --backend wasm.`,
+    };
+  }
+  return {
+    ok: true,
+    detail: probed.description,
+    ...(probed.software ? { note: 'a software adapter: correct but slow, for tests' } : {}),
+    info: {
+      backend: 'webgpu',
+      device: probed.description,
+      versions: { tfjs: tf.version_core, backend: `@tensorflow/tfjs-backend-webgpu ${activated.version}` },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // wasm and cpu
 
 async function loadWasm(): Promise<Loaded> {
@@ -302,6 +351,10 @@ export function describeCpu(): string {
 
 /** What computes for the active backend (as BackendInfo.device), without re-initialising it. */
 export function describeDevice(backend: string = tf.getBackend()): string {
+  if (backend === 'webgpu') {
+    const info = (tf.backend() as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
+    return `WebGPU adapter${info?.vendor ? ` (${info.vendor}${info.architecture ? ` ${info.architecture}` : ''})` : ''}`;
+  }
   if (backend === 'tensorflow') {
     const b = tf.backend() as { isUsingGpuDevice?: boolean };
     return b.isUsingGpuDevice ? `${gpuName() ?? 'GPU (name unknown)'} (CUDA)` : CPU_LIBTENSORFLOW;

@@ -28,6 +28,8 @@ export interface Proposal {
 export class MetropolisAcceptance {
   /** Set when the decision is taken on the device. */
   private readonly device: DeviceMetropolis | null;
+  /** A host decision left to `settle` (MethodContext.asyncReads), with what it needs. */
+  private pending: { proposal: Proposal; divisor: number; temperature: number } | null = null;
 
   constructor(
     private readonly ctx: MethodContext,
@@ -41,20 +43,55 @@ export class MetropolisAcceptance {
 
   /** Keep a candidate or the current weights, at temperature T; Δ is divided by `divisor` first. */
   judge(proposal: Proposal, divisor: number, temperature: number): void {
+    if (!this.device && this.ctx.asyncReads) {
+      // The host needs the objectives: decided in settle, right after this step.
+      this.pending = { proposal, divisor, temperature };
+      return;
+    }
     try {
       if (this.device) this.judgeOnDevice(proposal, divisor, temperature);
-      else this.judgeOnHost(proposal, divisor, temperature);
+      else {
+        // One read-back for every objective: the host decides, the device computes.
+        const values = tf.tidy(() => tf.stack(proposal.objectives));
+        const f = values.dataSync() as Float32Array;
+        values.dispose();
+        this.decideOnHost(f, proposal.candidates, divisor, temperature);
+      }
     } finally {
-      tf.dispose(proposal.objectives);
-      tf.dispose(proposal.candidates);
+      disposeProposal(proposal);
     }
   }
 
-  private judgeOnHost({ objectives, candidates }: Proposal, divisor: number, temperature: number): void {
-    // One read-back for every objective: the host decides, the device computes.
-    const values = tf.tidy(() => tf.stack(objectives));
-    const f = values.dataSync() as Float32Array;
-    values.dispose();
+  /**
+   * What a step left to read back: a host decision, or a device chunk whose uniforms are used up;
+   * with `endOfEpoch`, every pending device record. Reads asynchronously; the same decisions.
+   */
+  async settle(temperature: number, endOfEpoch: boolean): Promise<void> {
+    if (this.device) {
+      if (endOfEpoch || this.device.full) await this.device.flushAsync(temperature);
+      return;
+    }
+    const pending = this.pending;
+    if (pending === null) return;
+    this.pending = null;
+    const { proposal } = pending;
+    try {
+      const values = tf.tidy(() => tf.stack(proposal.objectives));
+      const f = (await values.data()) as Float32Array;
+      values.dispose();
+      this.decideOnHost(f, proposal.candidates, pending.divisor, pending.temperature);
+    } finally {
+      disposeProposal(proposal);
+    }
+  }
+
+  /** The host rule on the read-back objectives `f` (float64 arithmetic). */
+  private decideOnHost(
+    f: Float32Array,
+    candidates: tf.Tensor[][],
+    divisor: number,
+    temperature: number,
+  ): void {
     const k = candidates.length > 1 && !(f[1]! <= f[2]!) ? 1 : 0;
     const decision = metropolis((f[k + 1]! - f[0]!) / divisor, temperature, this.rng);
     this.stats.record(decision);
@@ -93,6 +130,13 @@ export class MetropolisAcceptance {
   }
 
   dispose(): void {
+    if (this.pending) disposeProposal(this.pending.proposal);
+    this.pending = null;
     this.device?.dispose();
   }
+}
+
+function disposeProposal(proposal: Proposal): void {
+  tf.dispose(proposal.objectives);
+  tf.dispose(proposal.candidates);
 }

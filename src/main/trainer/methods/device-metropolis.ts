@@ -68,21 +68,47 @@ export class DeviceMetropolis {
     return taken as tf.Scalar;
   }
 
+  /** True when the chunk's uniforms are used up: the next decide would have to read back first. */
+  get full(): boolean {
+    return this.records.length >= this.chunk;
+  }
+
   /**
    * Read the pending records (one host sync) into the move statistics and the update counter, and
    * move the random stream past the uniforms they used. Call it at the epoch's end; `temperature`
    * is the one the records were decided at (it changes only between epochs, after a flush).
+   * Synchronous: for the backends that can read so (not webgpu); flushAsync reads the same.
    */
   flush(temperature: number): void {
-    if (this.records.length === 0) return;
-    const all = tf.concat(this.records);
+    const all = this.takeRecords();
+    if (all === null) return;
     const values = all.dataSync() as Float32Array;
     all.dispose();
+    this.account(values, temperature);
+  }
+
+  /** flush, with the read-back awaited (the loop's way: webgpu cannot read synchronously). */
+  async flushAsync(temperature: number): Promise<void> {
+    const all = this.takeRecords();
+    if (all === null) return;
+    const values = (await all.data()) as Float32Array;
+    all.dispose();
+    this.account(values, temperature);
+  }
+
+  /** The pending records as one tensor, and the chunk's device state cleared; null if none. */
+  private takeRecords(): tf.Tensor1D | null {
+    if (this.records.length === 0) return null;
+    const all = tf.concat(this.records);
     tf.dispose(this.records);
     this.records = [];
     tf.dispose(this.uniforms!);
     this.uniforms = null;
     tf.tidy(() => this.worseSoFar.assign(tf.scalar(0, 'int32')));
+    return all;
+  }
+
+  private account(values: Float32Array, temperature: number): void {
     let taken = 0;
     let worse = 0;
     let nan = false;
@@ -117,11 +143,14 @@ export class DeviceMetropolis {
   }
 }
 
+/** The backends whose tensors live on a GPU: a read-back per minibatch stalls the device. */
+const DEVICE_BACKENDS = new Set(['tensorflow', 'webgpu']);
+
 /**
- * Where SSA and SGD-SA decide: on the device on the `tensorflow` backend (a GPU, where a read-back
- * per minibatch stalls it), on the host on wasm and cpu (their tensors are in the host's memory,
- * a read-back is a copy of three floats, and the host rule saves the where over every weight).
- * ANNEALAB_METROPOLIS=host|device overrides, to measure one against the other.
+ * Where SSA and SGD-SA decide: on the device on the `tensorflow` and `webgpu` backends (a GPU,
+ * where a read-back per minibatch stalls it), on the host on wasm and cpu (their tensors are in
+ * the host's memory, a read-back is a copy of three floats, and the host rule saves the where
+ * over every weight). ANNEALAB_METROPOLIS=host|device overrides, to measure one against the other.
  */
 export function metropolisPlacement(
   backend: string,
@@ -132,5 +161,5 @@ export function metropolisPlacement(
   if (override !== undefined && override !== '' && override !== 'auto') {
     throw new Error(`ANNEALAB_METROPOLIS is "${override}"; expected host, device or auto`);
   }
-  return backend === 'tensorflow' ? 'device' : 'host';
+  return DEVICE_BACKENDS.has(backend) ? 'device' : 'host';
 }

@@ -45,7 +45,7 @@ export class GradientStepper {
   }
 
   /** The optimizer's buffers, for a checkpoint (none before the first step or right after a reset). */
-  saveTensors(): SavedTensor[] {
+  saveTensors(): Promise<SavedTensor[]> {
     return this.rule.saveTensors();
   }
 

@@ -51,9 +51,9 @@ export class GradientMethod implements TrainingMethod {
     return { ...NO_METHOD_FIELDS, lr: this.lr };
   }
 
-  saveState(): MethodState {
+  async saveState(): Promise<MethodState> {
     const { rule } = this.stepper;
-    return { scalars: rule.saveScalars(), tensors: rule.saveTensors() };
+    return { scalars: rule.saveScalars(), tensors: await rule.saveTensors() };
   }
 
   loadState(state: MethodState): void {

@@ -26,6 +26,15 @@ export interface MethodContext {
   reinitialize(): void;
   /** The training-loss estimate on fresh random minibatches, as after an epoch. */
   estimateTrain(): TrainEstimate;
+  /** The same estimate read back asynchronously (what `settle` uses when `asyncReads` is set). */
+  estimateTrainAsync?(): Promise<TrainEstimate>;
+  /**
+   * Set by the loop: a step leaves its read-backs (the host's Metropolis decision, a restart's
+   * estimate, a full chunk of device records) to `settle`, which reads asynchronously. The webgpu
+   * backend cannot read synchronously in Node (its dataSync needs OffscreenCanvas). Unset (a
+   * method driven directly), a step reads synchronously; the numbers are the same either way.
+   */
+  asyncReads?: boolean;
   /**
    * Where SSA and SGD-SA take their Metropolis decision: on the host after one read-back per
    * minibatch (the default), or on the device with tf.where (device-metropolis.ts), read back
@@ -77,8 +86,13 @@ export interface TrainingMethod {
   step(batch: Batch, step: number): void;
   /** After the epoch's validation and training estimate; returns its record fields. */
   endEpoch(epoch: number, trainEstimate: TrainEstimate): MethodEpochFields;
-  /** Everything needed to continue exactly where it stopped (for checkpoints). */
-  saveState(): MethodState;
+  /**
+   * What a step left to read back (see MethodContext.asyncReads); the loop awaits it after every
+   * step and, with `endOfEpoch`, once more before endEpoch. Absent where a step reads nothing.
+   */
+  settle?(endOfEpoch: boolean): Promise<void>;
+  /** Everything needed to continue exactly where it stopped (for checkpoints), read back asynchronously. */
+  saveState(): Promise<MethodState>;
   /** Restore a state saved by the same method with the same spec. */
   loadState(state: MethodState): void;
   dispose(): void;

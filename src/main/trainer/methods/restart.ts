@@ -32,6 +32,8 @@ export class RestartMethod implements TrainingMethod {
   private epoch = 0;
   /** The rate of this epoch: constant unless the spec gives a schedule, which restarts do not touch. */
   private lr: number;
+  /** A step whose estimate is left to `settle` (MethodContext.asyncReads). */
+  private checkDue: number | null = null;
 
   constructor(
     private readonly ctx: MethodContext,
@@ -51,8 +53,17 @@ export class RestartMethod implements TrainingMethod {
     this.stepper.step(batch, this.lr);
     const every = this.spec.checkEvery;
     if (every !== 'epoch' && step % every === 0) {
-      this.maybeRestart(restartEstimate(this.ctx.estimateTrain(), this.spec.lossScale), step);
+      if (this.ctx.asyncReads && this.ctx.estimateTrainAsync) this.checkDue = step;
+      else this.maybeRestart(restartEstimate(this.ctx.estimateTrain(), this.spec.lossScale), step);
     }
+  }
+
+  /** The estimate a step left to read back: the same draws and decision, right after that step. */
+  async settle(): Promise<void> {
+    const step = this.checkDue;
+    if (step === null) return;
+    this.checkDue = null;
+    this.maybeRestart(restartEstimate(await this.ctx.estimateTrainAsync!(), this.spec.lossScale), step);
   }
 
   endEpoch(_epoch: number, train: TrainEstimate): MethodEpochFields {
@@ -75,9 +86,9 @@ export class RestartMethod implements TrainingMethod {
     this.epochEvents.push({ epoch: this.epoch, step, estimate });
   }
 
-  saveState(): MethodState {
+  async saveState(): Promise<MethodState> {
     const scalars: z.input<typeof restartState> = { restarts: this.restarts };
-    return { scalars, tensors: this.stepper.saveTensors() };
+    return { scalars, tensors: await this.stepper.saveTensors() };
   }
 
   loadState(state: MethodState): void {

@@ -70,6 +70,10 @@ export class SgdSaMethod implements TrainingMethod {
     this.acceptance.judge(proposal, divisor, this.temperature);
   }
 
+  settle(endOfEpoch: boolean): Promise<void> {
+    return this.acceptance.settle(this.temperature, endOfEpoch);
+  }
+
   endEpoch(_epoch: number, _train: LossAccuracy): MethodEpochFields {
     this.acceptance.flush(this.temperature);
     const temperature = this.temperature;
@@ -85,7 +89,7 @@ export class SgdSaMethod implements TrainingMethod {
     };
   }
 
-  saveState(): MethodState {
+  async saveState(): Promise<MethodState> {
     const scalars: z.input<typeof sgdSaState> = { temperature: this.temperature };
     return { scalars, tensors: [] };
   }

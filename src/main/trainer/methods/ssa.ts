@@ -80,6 +80,10 @@ export class SsaMethod implements TrainingMethod {
     this.acceptance.judge({ objectives, candidates: [plus, minus] }, this.divisor(batch), this.temperature);
   }
 
+  settle(endOfEpoch: boolean): Promise<void> {
+    return this.acceptance.settle(this.temperature, endOfEpoch);
+  }
+
   endEpoch(_epoch: number, _train: LossAccuracy): MethodEpochFields {
     this.acceptance.flush(this.temperature);
     const temperature = this.temperature;
@@ -101,7 +105,7 @@ export class SsaMethod implements TrainingMethod {
     };
   }
 
-  saveState(): MethodState {
+  async saveState(): Promise<MethodState> {
     const scalars: z.input<typeof ssaState> = {
       temperature: this.temperature,
       epsilon: this.epsilon,

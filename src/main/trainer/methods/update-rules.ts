@@ -16,7 +16,7 @@ export interface UpdateRule {
   reset(): void;
   /** True while buffers exist. */
   hasState(): boolean;
-  saveTensors(): SavedTensor[];
+  saveTensors(): Promise<SavedTensor[]>;
   loadTensors(tensors: readonly SavedTensor[], params: readonly tf.Variable[]): void;
   /** The checkpoint's scalar state: the step count where the update depends on it, else nothing. */
   readonly scalarSchema: z.ZodObject;
@@ -78,12 +78,15 @@ abstract class BufferedRule implements UpdateRule {
   }
 
   /** `velocity.0`, `expAvg.3`, …: the set's name and the parameter's index. */
-  saveTensors(): SavedTensor[] {
-    return [...(this.buffers ?? [])].flatMap(([name, set]) =>
-      set.map((v, i) => ({
-        name: `${name}.${i}`,
-        shape: [...v.shape],
-        values: v.dataSync() as Float32Array,
+  async saveTensors(): Promise<SavedTensor[]> {
+    const named = [...(this.buffers ?? [])].flatMap(([name, set]) =>
+      set.map((v, i) => ({ name: `${name}.${i}`, tensor: v })),
+    );
+    return Promise.all(
+      named.map(async ({ name, tensor }) => ({
+        name,
+        shape: [...tensor.shape],
+        values: (await tensor.data()) as Float32Array,
       })),
     );
   }
