@@ -21,6 +21,10 @@ const NUMERICS = [
   'test/unit/sgd-update.test.ts',
   'test/unit/ssa-moves.test.ts',
   'test/unit/simd-module.test.ts',
+  // Every network and method on SwiftShader (Vulkan on the CPU): minutes of one core.
+  'test/unit/webgpu-backend.test.ts',
+  'test/unit/snapshot-ensemble.test.ts',
+  'test/unit/weights-file.test.ts',
   // Room for new ones without editing this list.
   'test/numerics/**/*.test.ts',
   'test/unit/**/*.numerics.test.ts',
