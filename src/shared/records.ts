@@ -126,6 +126,8 @@ export interface RunEnvironment {
   versions: { annealab: string; node: string; tfjs: string; backend: string };
   os: string;
   cpu: string;
+  /** Where a run of the Slurm executor ran (its latest attempt, after a requeue). */
+  slurm?: { jobId: string; node: string | null; partition: string | null; restarts: number };
 }
 
 export interface RunSummary {

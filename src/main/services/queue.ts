@@ -14,7 +14,11 @@ import { experimentFinished } from './experiments';
 import { ExecutorLease } from './executor-lease';
 import { identityOf } from './identity';
 import { isPaused, storedConcurrency } from './queue-control';
-import { startTrainer, type TrainerHandle } from './trainer-process';
+import type { StartCommand, TrainerEvent } from '../trainer/protocol';
+import type { ExecutorSetting } from '../../shared/executor';
+import type { TrainerHandle } from './trainer-process';
+import { makeExecutor, SlurmExecutor, storedExecutor, type Executor } from './executors';
+import { readJobRecord } from './executors/job-files';
 
 export { QUEUE_CONCURRENCY, QUEUE_PAUSED } from './queue-control';
 export { defaultConcurrency } from './concurrency';
@@ -25,8 +29,13 @@ export interface QueueOptions {
   concurrency?: number;
   /** --backend (over ANNEALAB_BACKEND and each spec's own). */
   backendFlag?: string;
+  /** --executor (over the stored setting): how runs get a process. */
+  executor?: ExecutorSetting;
   pollMs?: number;
 }
+
+/** Follow a run that already has a process somewhere (a Slurm job a host now gone submitted). */
+type Reattach = (onEvent: (event: TrainerEvent) => void) => TrainerHandle;
 
 export { identityOf } from './identity';
 
@@ -44,6 +53,7 @@ export class QueueRunner {
   private timer: NodeJS.Timeout | null = null;
   private claiming = true;
   private readonly experiments = new Map<string, ExperimentRow>();
+  private executorCache: { key: string; executor: Executor } | null = null;
 
   private constructor(
     readonly store: Store,
@@ -58,8 +68,15 @@ export class QueueRunner {
   static start(store: Store, options: QueueOptions, role: string): QueueRunner | null {
     const lease = ExecutorLease.acquire(store, role);
     if (!lease) return null;
-    store.runs.markOrphansInterrupted();
+    // Runs whose Slurm jobs a dead host left are followed again, not launched again.
+    const jobs = store.runs
+      .all()
+      .filter((r) => r.status === 'running')
+      .map((run) => ({ run, jobId: readJobRecord(options.dataDir, run.id)?.jobId }))
+      .filter((j): j is { run: RunRow; jobId: string } => Boolean(j.jobId));
+    store.runs.markOrphansInterrupted(jobs.map((j) => j.run.id));
     const q = new QueueRunner(store, lease, options);
+    for (const { run, jobId } of jobs) q.launch(run, q.reattachTo(run, jobId));
     q.timer = setInterval(() => q.tick(), options.pollMs ?? 500);
     q.tick();
     return q;
@@ -80,7 +97,36 @@ export class QueueRunner {
 
   concurrencyFor(run: RunRow): number {
     const stored = storedConcurrency(this.store);
-    return this.options.concurrency ?? stored ?? defaultConcurrency(this.backendFor(run).request);
+    const concurrency =
+      this.options.concurrency ?? stored ?? defaultConcurrency(this.backendFor(run).request);
+    return this.executor().limit(concurrency);
+  }
+
+  /** The executor new runs start with: --executor, else the stored setting (one per setting). */
+  private executor(): Executor {
+    const setting = this.options.executor ?? storedExecutor(this.store);
+    const key = JSON.stringify(setting);
+    if (this.executorCache?.key !== key)
+      this.executorCache = { key, executor: makeExecutor(setting, this.options.dataDir) };
+    return this.executorCache.executor;
+  }
+
+  private reattachTo(run: RunRow, jobId: string): Reattach {
+    const current = this.executor();
+    const slurm =
+      current instanceof SlurmExecutor
+        ? current
+        : new SlurmExecutor(this.options.dataDir, { sbatchArgs: [] });
+    // The follower keeps each epoch once: those the store has are skipped.
+    return (onEvent) => slurm.reattach(run.id, jobId, this.store.epochs.lastEpoch(run.id), onEvent);
+  }
+
+  private startTrainer(
+    command: StartCommand,
+    onEvent: (event: TrainerEvent) => void,
+    reattach?: Reattach,
+  ): TrainerHandle {
+    return reattach ? reattach(onEvent) : this.executor().start(command, onEvent);
   }
 
   private experiment(id: string): ExperimentRow {
@@ -135,11 +181,11 @@ export class QueueRunner {
     return state.epoch;
   }
 
-  private launch(run: RunRow): void {
+  private launch(run: RunRow, reattach?: Reattach): void {
     const id = identityOf(run);
     let resumedFrom: number | null;
     try {
-      resumedFrom = this.prepareResume(run);
+      resumedFrom = reattach ? null : this.prepareResume(run);
     } catch (err) {
       this.endRun(run, 'failed', null, `cannot read the run's checkpoint: ${(err as Error).message}`);
       return;
@@ -151,7 +197,7 @@ export class QueueRunner {
       lastProgressWrite: 0,
       lastProgressStep: null,
     };
-    entry.handle = startTrainer(
+    entry.handle = this.startTrainer(
       {
         type: 'start',
         experimentId: run.experimentId,
@@ -199,6 +245,7 @@ export class QueueRunner {
             break;
         }
       },
+      reattach,
     );
     this.active.set(run.id, entry);
     void entry.handle.done.then(() => {
@@ -281,7 +328,9 @@ export class QueueRunner {
    */
   async stop(options: { cancel: boolean }): Promise<void> {
     this.claiming = false;
-    if (options.cancel) for (const a of this.active.values()) a.handle.cancel();
+    // A run that lives on without this host (a Slurm job) is let go, not stopped: the next
+    // executor re-attaches to it.
+    if (options.cancel) for (const a of this.active.values()) (a.handle.detach ?? a.handle.cancel)();
     await this.waitUntil(() => this.active.size === 0);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;

@@ -48,6 +48,17 @@ export const forkTrainer: TrainerSpawner = () => {
   };
 };
 
+// STAND-IN until the build branch lands: it exports its own trainerLaunch() (node + the built
+// trainer file) from this module; drop this one for theirs at the merge. Used where a trainer
+// starts without fork: a Slurm job script (services/executors/slurm.ts).
+/** The command line that starts a trainer with plain node: the executable and its arguments. */
+export function trainerLaunch(): { command: string; args: string[] } {
+  const bundle = nodeBundle(TRAINER_ENTRY, (message) => console.warn(message));
+  return bundle
+    ? { command: process.execPath, args: [bundle] }
+    : { command: process.execPath, args: ['--import', TSX_LOADER, TRAINER_ENTRY] };
+}
+
 let spawner: TrainerSpawner = forkTrainer;
 
 /** Choose how trainers start from now on (the Electron main sets utilityProcess). */
@@ -57,6 +68,11 @@ export function setTrainerSpawner(next: TrainerSpawner): void {
 
 export interface TrainerHandle {
   cancel(): void;
+  /**
+   * Stop following the run without stopping it, where it lives on without this host (a Slurm
+   * job): `done` resolves with no further event, and a later host re-attaches.
+   */
+  detach?(): void;
   /** Resolves once the process has exited and every event has been delivered. */
   done: Promise<void>;
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { RunResult } from '../results';
 import { FIGURE_KINDS } from '../charts';
 import { route, typed } from './define';
+import { executorSettingSchema, type ExecutorView } from '../executor';
 import type {
   DatasetDeletion,
   DatasetDescription,
@@ -195,6 +196,19 @@ export const routes = {
     summary: 'backend in use and why, devices, data directory, database size, versions',
     input: none,
     output: typed<SystemInfo>(),
+  }),
+
+  'system.executor': route({
+    summary:
+      "how the queue's runs get a process (local or slurm, with Slurm's options), whether this host can submit Slurm jobs, and the Slurm jobs of running runs",
+    input: none,
+    output: typed<ExecutorView>(),
+  }),
+  'system.setExecutor': route({
+    summary:
+      "set the queue's executor: { kind: 'local' } or { kind: 'slurm', slurm: { partition, gres, time, account, sbatchArgs } }",
+    input: executorSettingSchema,
+    output: typed<ExecutorView>(),
   }),
 
   'host.openFile': route({

@@ -22,6 +22,9 @@ import { concurrencyOption } from '../options';
 import { ProgressView } from '../progress';
 import { findRun, printRuns, refused } from '../runs-output';
 import { withStore } from '../store';
+import { executorFromFlags, withSlurmFlags, type SlurmFlags } from '../executor-options';
+import { describeExecutor } from '../../../shared/executor';
+import { setExecutor, storedExecutor } from '../../services/executors';
 
 import {
   DATA_DIR_HELP as dataDirHelp,
@@ -222,6 +225,24 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
         }
         setConcurrency(store, value);
         process.stdout.write(`concurrency: ${n}\n`);
+      }),
+    );
+
+  withSlurmFlags(
+    queue
+      .command('executor')
+      .description(
+        "how the queue's runs get a process: local (trainer processes here) or slurm (one Slurm job per run); " +
+          'without an argument, the current one',
+      )
+      .argument('[executor]', 'local or slurm'),
+  )
+    .option(dataDirOption, dataDirHelp)
+    .action((kind: string | undefined, o: SlurmFlags & { dataDir?: string }) =>
+      withStore(resolveDataDir(o.dataDir), (store) => {
+        const setting = executorFromFlags(kind, o);
+        if (setting) setExecutor(store, setting);
+        process.stdout.write(`executor: ${describeExecutor(setting ?? storedExecutor(store))}\n`);
       }),
     );
 }

@@ -12,6 +12,7 @@ import { Store } from '../../store';
 import { UserError } from '../errors';
 import { fmtDuration } from '../format';
 import { ProgressView } from '../progress';
+import { describeExecutor, type ExecutorSetting } from '../../../shared/executor';
 
 export interface RunCommandOptions {
   json?: boolean;
@@ -20,6 +21,8 @@ export interface RunCommandOptions {
   backend?: string;
   /** Accept a spec of more than MAX_RUNS_PER_SPEC runs. */
   allowLarge?: boolean;
+  /** --executor and its Slurm flags, over the stored setting. */
+  executor?: ExecutorSetting;
 }
 
 export async function loadSpecFile(
@@ -109,9 +112,15 @@ export async function runCommand(specPaths: string[], options: RunCommandOptions
     }
     const queue = QueueRunner.start(
       store,
-      { dataDir: options.dataDir, concurrency: options.concurrency, backendFlag: options.backend },
+      {
+        dataDir: options.dataDir,
+        concurrency: options.concurrency,
+        backendFlag: options.backend,
+        executor: options.executor,
+      },
       'annealab run',
     );
+    if (queue && options.executor && !options.json) say(`executor: ${describeExecutor(options.executor)}`);
     if (isPaused(store)) {
       say('the queue is paused: these runs wait until `annealab queue resume`');
     }
@@ -125,6 +134,11 @@ export async function runCommand(specPaths: string[], options: RunCommandOptions
       say(
         `another Annealab process (${executor?.role ?? 'unknown'}, pid ${executor?.pid ?? '?'}) runs the queue; following it`,
       );
+      if (options.executor) {
+        say(
+          `--executor ${options.executor.kind} does not apply: that process runs these with its own executor`,
+        );
+      }
       await followRuns(store, ids, emit);
       for (const { experiment } of submitted) {
         const finished = experimentFinished(store, experiment.id);
