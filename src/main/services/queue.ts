@@ -54,6 +54,8 @@ export class QueueRunner {
   private claiming = true;
   private readonly experiments = new Map<string, ExperimentRow>();
   private executorCache: { key: string; executor: Executor } | null = null;
+  /** Runs this executor followed again at its start (their Slurm jobs outlived their host). */
+  readonly reattached: string[] = [];
 
   private constructor(
     readonly store: Store,
@@ -76,7 +78,10 @@ export class QueueRunner {
       .filter((j): j is { run: RunRow; jobId: string } => Boolean(j.jobId));
     store.runs.markOrphansInterrupted(jobs.map((j) => j.run.id));
     const q = new QueueRunner(store, lease, options);
-    for (const { run, jobId } of jobs) q.launch(run, q.reattachTo(run, jobId));
+    for (const { run, jobId } of jobs) {
+      q.reattached.push(run.id);
+      q.launch(run, q.reattachTo(run, jobId));
+    }
     q.timer = setInterval(() => q.tick(), options.pollMs ?? 500);
     q.tick();
     return q;

@@ -96,6 +96,8 @@ class FollowedJob {
   cancelRequested = false;
   ended = false;
   private lastSeen: string | null = null;
+  /** An ended state seen once: acted on only when the next poll still sees it. */
+  private endSeen: string | null = null;
   private checking = false;
   readonly handle: TrainerHandle;
   private resolveDone!: () => void;
@@ -200,14 +202,28 @@ class FollowedJob {
   /** Slurm's view of the job, from the poll: note changes, and end the run when the job ended. */
   async observe(listed: JobState | undefined): Promise<void> {
     if (this.ended || !this.jobId || this.checking) return;
-    if (listed && slurm.ALIVE_STATES.has(listed.state)) return this.noteState(listed);
+    if (listed && slurm.ALIVE_STATES.has(listed.state)) {
+      this.endSeen = null;
+      return this.noteState(listed);
+    }
     this.checking = true;
     try {
       const state = await slurm.jobState(this.jobId, listed);
       if (this.ended) return;
       this.follow(); // the trainer's last records may have landed since the last look
       if (this.ended) return;
-      if (state && slurm.ALIVE_STATES.has(state.state)) return this.noteState(state);
+      if (state && slurm.ALIVE_STATES.has(state.state)) {
+        this.endSeen = null;
+        return this.noteState(state);
+      }
+      // A requeue passes through states that can read as an end for a moment, and the
+      // trainer's last records may still be on their way over the network filesystem: an end
+      // counts when the next poll confirms it.
+      const seen = state?.state ?? 'UNKNOWN';
+      if (this.endSeen !== seen) {
+        this.endSeen = seen;
+        return;
+      }
       this.endFromSlurm(state);
     } catch (err) {
       // slurmctld busy or unreachable: ask again at the next poll.
