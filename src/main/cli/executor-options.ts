@@ -41,12 +41,17 @@ const FLAG_NAMES: Record<keyof SlurmFlags, string> = {
  * The setting that `kind` and the Slurm flags mean; undefined when neither is given. Bad input is
  * a UserError naming the flag and what it expects.
  */
-export function executorFromFlags(kind: string | undefined, flags: SlurmFlags): ExecutorSetting | undefined {
+export function executorFromFlags(
+  kind: string | undefined,
+  flags: SlurmFlags,
+  /** How to name the executor on this command, for the message when only flags were given. */
+  howToName = 'add --executor slurm',
+): ExecutorSetting | undefined {
   const given = (Object.keys(FLAG_NAMES) as (keyof SlurmFlags)[]).filter((k) => flags[k] !== undefined);
   if (kind === undefined) {
     if (given.length === 0) return undefined;
     throw new UserError(
-      `${given.map((k) => FLAG_NAMES[k]).join(', ')} ${given.length === 1 ? 'is a Slurm option' : 'are Slurm options'}: add --executor slurm`,
+      `${given.map((k) => FLAG_NAMES[k]).join(', ')} ${given.length === 1 ? 'is a Slurm option' : 'are Slurm options'}: ${howToName}`,
     );
   }
   if (!(EXECUTOR_KINDS as readonly string[]).includes(kind)) {

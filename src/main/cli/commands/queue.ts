@@ -251,7 +251,7 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
     .option(dataDirOption, dataDirHelp)
     .action((kind: string | undefined, o: SlurmFlags & { dataDir?: string }) =>
       withStore(resolveDataDir(o.dataDir), (store) => {
-        const setting = executorFromFlags(kind, o);
+        const setting = executorFromFlags(kind, o, 'name the executor: annealab queue executor slurm …');
         if (setting) setExecutor(store, setting);
         process.stdout.write(`executor: ${describeExecutor(setting ?? storedExecutor(store))}\n`);
       }),
