@@ -1,7 +1,9 @@
 // Slurm's client commands as the Slurm executor uses them: sbatch, squeue, scontrol, scancel and
 // (where accounting is on) sacct. They talk to slurmctld, so each runs asynchronously and never
 // blocks the host's event loop; SLURM_CONF and PATH come from the host's environment.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 export interface JobState {
   jobId: string;
@@ -49,13 +51,21 @@ function run(command: string, args: string[]): Promise<string> {
   });
 }
 
-/** Why this machine cannot submit Slurm jobs, or null when it can. */
+/**
+ * Why this machine cannot submit Slurm jobs, or null when it can. Only whether sbatch is on
+ * PATH: running it needs the cluster's config, and a broken one is sbatch's to explain.
+ */
 export function slurmClientMissing(): string | null {
-  const r = spawnSync('sbatch', ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) {
-    return 'sbatch was not found on PATH: run Annealab on a Slurm login node (or `module load slurm` first)';
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  for (const dir of dirs) {
+    try {
+      accessSync(join(dir, 'sbatch'), constants.X_OK);
+      return null;
+    } catch {
+      // not in this one
+    }
   }
-  return null;
+  return 'sbatch was not found on PATH: run Annealab on a Slurm login node (or `module load slurm` first)';
 }
 
 /** `sbatch --parsable …`: the job id ("123", or for an array its id "123"). */
