@@ -167,6 +167,12 @@ describe.skipIf(unavailable)('the Slurm executor on a one-node cluster', () => {
     const arrays = new Set(jobIds.map((id) => id.split('_')[0]));
     expect(arrays.size).toBe(1);
     expect(jobIds.map((id) => id.split('_')[1]).sort()).toEqual(['0', '1', '2', '3']);
+    // squeue shows which task is which run: each task carries its run's id in its name.
+    const [arrayId] = [...arrays];
+    const names = cluster.client('squeue', ['-h', '-r', '-t', 'all', '-j', arrayId!, '-o', '%i %j']);
+    for (const run of s.runs) {
+      expect(names).toContain(`${run.environment.slurm.jobId} annealab-${run.id.slice(0, 8)}`);
+    }
     for (const run of s.runs) {
       expect(run.environment.slurm).toEqual({
         jobId: jobRecord(dataDir, run.id).jobId,

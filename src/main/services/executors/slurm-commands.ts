@@ -77,6 +77,10 @@ export async function sbatch(args: string[]): Promise<string> {
   return id;
 }
 
+export async function scontrolUpdate(jobId: string, fields: Record<string, string>): Promise<void> {
+  await run('scontrol', ['update', `JobId=${jobId}`, ...Object.entries(fields).map(([k, v]) => `${k}=${v}`)]);
+}
+
 export async function scancel(jobId: string): Promise<void> {
   await run('scancel', [jobId]);
 }

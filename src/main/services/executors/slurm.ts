@@ -32,6 +32,8 @@ import * as slurm from './slurm-commands';
 import type { JobState } from './slurm-commands';
 
 const FOLLOW_MS = 500;
+/** Arrays up to this size get a name per task (see nameTasks). */
+const MAX_NAMED_TASKS = 500;
 const STATE_MS = 2000;
 /** Exit status of the job script when the run's folder is not visible on the node. */
 const NOT_SHARED_EXIT = 97;
@@ -428,8 +430,8 @@ export class SlurmExecutor implements Executor {
         ? join(folders[0]!, 'job.sh')
         : join(scriptDir, `array-${first.runId.slice(0, 8)}-${batch.length}.sh`);
     writeFileSync(script, jobScript(trainerLaunch(), folders), { mode: 0o755 });
-    // The run id names a single job; an array is named by its experiment (each task's run is in
-    // its job record and its environment).
+    // The run id names a single job; an array is named by its experiment until each task gets
+    // its run's name (nameTasks). Each run's job id is in its job record and its environment.
     const name =
       batch.length === 1
         ? `annealab-${first.runId.slice(0, 8)}`
@@ -456,6 +458,24 @@ export class SlurmExecutor implements Executor {
       });
       job.submitted(jobId);
     });
+    if (batch.length > 1) await this.nameTasks(batch.map((p, i) => [`${id}_${i}`, p.command.runId]));
+  }
+
+  /**
+   * Each task of an array gets its run's name (annealab-<run id>), so that squeue shows which
+   * run is which. Best effort: the array's name stays where Slurm refuses. (Changing a pending
+   * task splits it into its own job record; for grids of thousands that is slurmctld's load, so
+   * big arrays keep the one name.)
+   */
+  private async nameTasks(tasks: [jobId: string, runId: string][]): Promise<void> {
+    if (tasks.length > MAX_NAMED_TASKS) return;
+    for (const [jobId, runId] of tasks) {
+      try {
+        await slurm.scontrolUpdate(jobId, { JobName: `annealab-${runId.slice(0, 8)}` });
+      } catch {
+        // The task may have ended already, or the site forbids it.
+      }
+    }
   }
 
   /** A data dir in /tmp is local to each machine: jobs on other nodes could not see it. */
