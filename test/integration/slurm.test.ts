@@ -203,6 +203,39 @@ describe.skipIf(unavailable)('the Slurm executor on a one-node cluster', () => {
     expect(cluster.client('squeue', ['-h', '-t', 'all', '-j', jobId, '-o', '%T']).trim()).toBe('CANCELLED');
   });
 
+  it('annealab queue cancel stops the run through scancel', async () => {
+    const dir = tempDir();
+    const dataDir = join(dir, 'data');
+    const host = await startHost(
+      ['run', writeSpec(dir, long), '--json', '--data-dir', dataDir, ...slurmArgs],
+      cluster.env,
+      1,
+    );
+    const runId = stored(dataDir).runs[0].id;
+    const { jobId } = jobRecord(dataDir, runId);
+    const cancel = await runCli(['queue', 'cancel', runId.slice(0, 8), '--data-dir', dataDir], cluster.env);
+    expect(cancel.code, cancel.stderr).toBe(0);
+    expect(await host.exited).toBe(1);
+    expect(stored(dataDir).runs[0].status).toBe('cancelled');
+    expect(cluster.client('squeue', ['-h', '-t', 'all', '-j', jobId, '-o', '%T']).trim()).toBe('CANCELLED');
+  });
+
+  it("a job Slurm refuses fails its run with sbatch's reason", async () => {
+    const dir = tempDir();
+    const dataDir = join(dir, 'data');
+    // This cluster has no GPUs configured: sbatch refuses the request.
+    const r = await runCli(
+      ['run', writeSpec(dir, grid), '--json', '--data-dir', dataDir, ...slurmArgs, '--gres', 'gpu:1'],
+      cluster.env,
+    );
+    expect(r.code).toBe(1);
+    const s = stored(dataDir);
+    expect(s.runs.map((x) => x.status)).toEqual(['failed', 'failed', 'failed', 'failed']);
+    for (const run of s.runs)
+      expect(run.error).toMatch(/^Slurm refused the job: sbatch .*--gres=gpu:1.*: .*gres/is);
+    expect(jsonLines(r.stdout).filter((e) => e.type === 'run-failed')).toHaveLength(4);
+  });
+
   it('a host killed while its job runs re-attaches on restart and records every epoch once', async () => {
     const dir = tempDir();
     const dataDir = join(dir, 'data');
