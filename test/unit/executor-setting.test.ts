@@ -1,7 +1,7 @@
 // The executor setting's one schema (CLI flags and the UI's route), and the job script and sbatch
 // options the Slurm executor derives from it.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -91,12 +91,19 @@ describe('Slurm job script and options', () => {
 
   it("starts each array task's trainer in its run's folder, quoted, and refuses a folder the node cannot see", () => {
     const root = mkdtempSync(join(tmpdir(), 'annealab-script-'));
-    const folders = [join(root, "it's here"), join(root, 'missing')];
-    mkdirSync(folders[0]!);
-    writeFileSync(join(folders[0]!, 'command.json'), '{}');
+    const folders = [join(root, "it's here"), join(root, 'missing'), join(root, 'resubmitted')];
+    for (const f of [folders[0]!, folders[2]!]) {
+      mkdirSync(f);
+      writeFileSync(join(f, 'command.json'), '{}');
+    }
+    writeFileSync(join(folders[0]!, 'submission'), 'token-1');
+    writeFileSync(join(folders[2]!, 'submission'), 'token-2');
     const script = join(root, 'job.sh');
     // The "trainer" prints its arguments, so the test sees what the job would start.
-    writeFileSync(script, jobScript({ command: '/bin/echo', args: ['trainer file.mjs'] }, folders));
+    writeFileSync(
+      script,
+      jobScript({ command: '/bin/echo', args: ['trainer file.mjs'] }, folders, 'token-1'),
+    );
     execFileSync('bash', [script], { env: { SLURM_ARRAY_TASK_ID: '0' } });
     const log = execFileSync('cat', [join(folders[0]!, 'trainer.log')], { encoding: 'utf8' });
     expect(log).toBe(`trainer file.mjs --file-mode ${folders[0]}\n`);
@@ -110,5 +117,9 @@ describe('Slurm job script and options', () => {
     }
     expect(status).toBe(97);
     expect(stderr).toMatch(/is not visible on .*: the data dir must be on a filesystem the nodes share/);
+    // A folder a newer submission took over: this job starts no trainer there.
+    const late = execFileSync('bash', [script], { env: { SLURM_ARRAY_TASK_ID: '2' }, stdio: 'pipe' });
+    expect(String(late)).toBe('');
+    expect(existsSync(join(folders[2]!, 'trainer.log'))).toBe(false);
   });
 });

@@ -9,6 +9,7 @@
 // requeued or preempted job starts its trainer again, which continues from its checkpoint, and
 // the host keeps following the same events file, keeping each epoch once.
 import { mkdirSync, openSync, readSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { ExecutorSetting, SlurmOptions } from '../../../shared/executor';
 import type { RunSummary } from '../../../shared/records';
@@ -35,6 +36,12 @@ const FOLLOW_MS = 500;
 /** Arrays up to this size get a name per task (see nameTasks). */
 const MAX_NAMED_TASKS = 500;
 const STATE_MS = 2000;
+/**
+ * Names the submission a run's folder belongs to now. A job of an older submission that Slurm
+ * starts late (its host died before recording it, and the run was submitted again) finds another
+ * token there and exits without touching the run's checkpoint.
+ */
+const SUBMISSION_FILE = 'submission';
 /** Exit status of the job script when the run's folder is not visible on the node. */
 const NOT_SHARED_EXIT = 97;
 /** Where a data dir under these is almost surely local to the login node. */
@@ -54,7 +61,12 @@ const WHY: Record<string, string> = {
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** The batch script: pick this task's run folder, check the node sees it, start the trainer. */
-export function jobScript(launch: { command: string; args: string[] }, folders: string[]): string {
+export function jobScript(
+  launch: { command: string; args: string[] },
+  folders: string[],
+  /** This submission's token, also in each folder's `submission` file (see submitPending). */
+  token: string,
+): string {
   return [
     '#!/bin/bash',
     `# Written by Annealab: ${folders.length} run${folders.length === 1 ? '' : 's'}, one per array task. Each`,
@@ -64,6 +76,10 @@ export function jobScript(launch: { command: string; args: string[] }, folders: 
     `if [ ! -f "$FOLDER/${FILE_MODE.command}" ]; then`,
     `  echo "annealab: $FOLDER is not visible on $(hostname): the data dir must be on a filesystem the nodes share" >&2`,
     `  exit ${NOT_SHARED_EXIT}`,
+    'fi',
+    `if [ "$(cat "$FOLDER/${SUBMISSION_FILE}" 2>/dev/null)" != ${quote(token)} ]; then`,
+    '  echo "annealab: $FOLDER now belongs to a newer submission of its run; this job has nothing to do" >&2',
+    '  exit 0',
     'fi',
     `exec ${[launch.command, ...launch.args].map(quote).join(' ')} ${FILE_MODE.flag} "$FOLDER" >>"$FOLDER/${TRAINER_LOG}" 2>&1`,
     '',
@@ -429,7 +445,9 @@ export class SlurmExecutor implements Executor {
       batch.length === 1
         ? join(folders[0]!, 'job.sh')
         : join(scriptDir, `array-${first.runId.slice(0, 8)}-${batch.length}.sh`);
-    writeFileSync(script, jobScript(trainerLaunch(), folders), { mode: 0o755 });
+    const token = randomUUID();
+    for (const folder of folders) writeFileSync(join(folder, SUBMISSION_FILE), token);
+    writeFileSync(script, jobScript(trainerLaunch(), folders, token), { mode: 0o755 });
     // The run id names a single job; an array is named by its experiment until each task gets
     // its run's name (nameTasks). Each run's job id is in its job record and its environment.
     const name =
