@@ -142,6 +142,15 @@ describe.skipIf(unavailable)('the Slurm executor on a one-node cluster', () => {
     localLong = jsonLines(l.stdout).filter((e) => e.type === 'epoch');
   }, 600_000);
 
+  /** The job's state once Slurm has finished ending it (the run may end before Slurm has). */
+  async function settledState(jobId: string): Promise<string> {
+    for (;;) {
+      const state = cluster.client('squeue', ['-h', '-t', 'all', '-j', jobId, '-o', '%T']).trim();
+      if (state !== 'COMPLETING') return state;
+      await sleep(200);
+    }
+  }
+
   afterAll(async () => {
     await cluster?.stop();
   });
@@ -200,7 +209,7 @@ describe.skipIf(unavailable)('the Slurm executor on a one-node cluster', () => {
     expect(s.epochs.length).toBeGreaterThanOrEqual(1);
     expect(s.epochs.length).toBeLessThan(long.epochs);
     expect(jsonLines(host.stdout).some((e) => e.type === 'run-cancelled')).toBe(true);
-    expect(cluster.client('squeue', ['-h', '-t', 'all', '-j', jobId, '-o', '%T']).trim()).toBe('CANCELLED');
+    expect(await settledState(jobId)).toBe('CANCELLED');
   });
 
   it('annealab queue cancel stops the run through scancel', async () => {
@@ -217,7 +226,7 @@ describe.skipIf(unavailable)('the Slurm executor on a one-node cluster', () => {
     expect(cancel.code, cancel.stderr).toBe(0);
     expect(await host.exited).toBe(1);
     expect(stored(dataDir).runs[0].status).toBe('cancelled');
-    expect(cluster.client('squeue', ['-h', '-t', 'all', '-j', jobId, '-o', '%T']).trim()).toBe('CANCELLED');
+    expect(await settledState(jobId)).toBe('CANCELLED');
   });
 
   it("a job Slurm refuses fails its run with sbatch's reason", async () => {
@@ -293,7 +302,8 @@ describe.skipIf(unavailable)('the Slurm executor on a one-node cluster', () => {
     const folder = join(dataDir, 'checkpoints', runId, 'slurm');
     const why = () =>
       `${host.stderr}\n${JSON.stringify(stored(dataDir).runs)}\n${readFileSync(join(folder, 'events.jsonl'), 'utf8')}\n` +
-      readFileSync(join(folder, 'trainer.log'), 'utf8');
+      `${readFileSync(join(folder, 'trainer.log'), 'utf8')}\nstdout: ${host.stdout}\n` +
+      `slurm: ${cluster.client('bash', ['-c', `cat ${join(dataDir, 'slurm')}/*.out; ls -la ${folder}`])}\n${cluster.logs()}`;
     expect(code, why()).toBe(0);
     const s = stored(dataDir);
     expect(s.runs[0].status).toBe('finished');
