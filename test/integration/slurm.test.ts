@@ -42,6 +42,9 @@ const long = {
   epochs: 8,
 };
 
+/** A run long enough never to end before a test stops it (a CLI start takes seconds here). */
+const endless = { ...long, name: 'slurm-cancel', epochs: 200 };
+
 /** What must be equal between two runs of the same spec, seed and backend. */
 const comparable = (r: Record<string, any>) => ({
   method: r.method,
@@ -196,7 +199,7 @@ describe.skipIf(unavailable)('the Slurm executor on a one-node cluster', () => {
     const dir = tempDir();
     const dataDir = join(dir, 'data');
     const host = await startHost(
-      ['run', writeSpec(dir, long), '--json', '--data-dir', dataDir, ...slurmArgs],
+      ['run', writeSpec(dir, endless), '--json', '--data-dir', dataDir, ...slurmArgs],
       cluster.env,
       1,
     );
@@ -207,7 +210,7 @@ describe.skipIf(unavailable)('the Slurm executor on a one-node cluster', () => {
     const s = stored(dataDir);
     expect(s.runs[0].status).toBe('cancelled');
     expect(s.epochs.length).toBeGreaterThanOrEqual(1);
-    expect(s.epochs.length).toBeLessThan(long.epochs);
+    expect(s.epochs.length).toBeLessThan(endless.epochs);
     expect(jsonLines(host.stdout).some((e) => e.type === 'run-cancelled')).toBe(true);
     expect(await settledState(jobId)).toBe('CANCELLED');
   });
@@ -216,7 +219,7 @@ describe.skipIf(unavailable)('the Slurm executor on a one-node cluster', () => {
     const dir = tempDir();
     const dataDir = join(dir, 'data');
     const host = await startHost(
-      ['run', writeSpec(dir, long), '--json', '--data-dir', dataDir, ...slurmArgs],
+      ['run', writeSpec(dir, endless), '--json', '--data-dir', dataDir, ...slurmArgs],
       cluster.env,
       1,
     );
@@ -289,10 +292,14 @@ describe.skipIf(unavailable)('the Slurm executor on a one-node cluster', () => {
     const runId = stored(dataDir).runs[0].id;
     const { jobId } = jobRecord(dataDir, runId);
     cluster.client('scontrol', ['requeue', jobId]);
-    // Slurm holds a requeued job back for a while (BeginTime); let it start again now.
-    for (let i = 0; i < 100; i++) {
+    const requeuedAt = Date.now();
+    // Slurm holds a requeued job back for a while (BeginTime); let it start again now. Not
+    // within the second of the requeue: slurmd revoked the first attempt's credential then, and
+    // compares times in whole seconds, so a start in that second is killed ("Job credential
+    // revoked", seen here), which a real requeue's delay never meets.
+    for (let i = 0; i < 300; i++) {
       const state = cluster.client('squeue', ['-h', '-j', jobId, '-o', '%T']).trim();
-      if (state === 'PENDING') {
+      if (state === 'PENDING' && Date.now() - requeuedAt > 2000) {
         cluster.client('scontrol', ['update', `JobId=${jobId}`, 'StartTime=now']);
         break;
       }
