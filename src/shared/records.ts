@@ -179,6 +179,15 @@ export const runEnvironmentSchema = z.object({
   versions: z.object({ annealab: z.string(), node: z.string(), tfjs: z.string(), backend: z.string() }),
   os: z.string(),
   cpu: z.string(),
+  /** Where a run of the Slurm executor ran (its latest attempt, after a requeue). */
+  slurm: z
+    .object({
+      jobId: z.string(),
+      node: z.string().nullable(),
+      partition: z.string().nullable(),
+      restarts: z.number().int().min(0),
+    })
+    .optional(),
 });
 export type RunEnvironment = z.infer<typeof runEnvironmentSchema>;
 

@@ -7,6 +7,7 @@ import { UserError } from './errors';
 import { concurrencyOption } from './options';
 import { registerExportCommands } from './commands/export';
 import { registerAnalyzeCommands } from './commands/analyze';
+import { executorFromFlags, withSlurmFlags, type SlurmFlags } from './executor-options';
 import { registerBenchCommand } from './commands/bench';
 import { registerDatasetCommands } from './commands/datasets';
 import { registerExperimentCommands } from './commands/experiments';
@@ -31,32 +32,52 @@ const dataDirOption = [
   'where results, datasets and checkpoints live (default: $ANNEALAB_DATA_DIR or the app-data folder)',
 ] as const;
 
-program
-  .command('run')
-  .description(
-    'validate experiment specs, run their grids (methods × models × seeds) together and print each comparison table',
-  )
-  .argument('<spec...>', 'experiment specs (JSON); all are validated before any runs')
-  .option('--json', 'write one JSON object per event on stdout instead of progress')
-  .option(...dataDirOption)
-  .option(
-    '--concurrency <n>',
-    'runs in parallel (default: one per core on wasm/cpu, one on a GPU)',
-    concurrencyOption,
-  )
-  .option(
-    '--backend <backend>',
-    'tensorflow, webgpu, wasm, cpu or auto (overrides ANNEALAB_BACKEND and the spec)',
-  )
-  .option('--allow-large', 'accept a spec of more than 1,000 runs (models × methods × seeds)')
-  .action(
-    async (
-      specs: string[],
-      o: { json?: boolean; dataDir?: string; concurrency?: number; backend?: string; allowLarge?: boolean },
-    ) => {
-      process.exitCode = await runCommand(specs, { ...o, dataDir: resolveDataDir(o.dataDir) });
+withSlurmFlags(
+  program
+    .command('run')
+    .description(
+      'validate experiment specs, run their grids (methods × models × seeds) together and print each comparison table',
+    )
+    .argument('<spec...>', 'experiment specs (JSON); all are validated before any runs')
+    .option('--json', 'write one JSON object per event on stdout instead of progress')
+    .option(...dataDirOption)
+    .option(
+      '--concurrency <n>',
+      'runs in parallel (default: one per core on wasm/cpu, one on a GPU)',
+      concurrencyOption,
+    )
+    .option(
+      '--backend <backend>',
+      'tensorflow, webgpu, wasm, cpu or auto (overrides ANNEALAB_BACKEND and the spec)',
+    )
+    .option('--allow-large', 'accept a spec of more than 1,000 runs (models × methods × seeds)')
+    .option(
+      '--executor <executor>',
+      'local (trainer processes here) or slurm (one Slurm job per run); default: `annealab queue executor`',
+    ),
+).action(
+  async (
+    specs: string[],
+    o: SlurmFlags & {
+      json?: boolean;
+      dataDir?: string;
+      concurrency?: number;
+      backend?: string;
+      allowLarge?: boolean;
+      executor?: string;
     },
-  );
+  ) => {
+    const executor = executorFromFlags(o.executor, o);
+    process.exitCode = await runCommand(specs, {
+      json: o.json,
+      concurrency: o.concurrency,
+      backend: o.backend,
+      allowLarge: o.allowLarge,
+      executor,
+      dataDir: resolveDataDir(o.dataDir),
+    });
+  },
+);
 
 registerExportCommands(program, resolveDataDir);
 registerQueueCommands(program, resolveDataDir);

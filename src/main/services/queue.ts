@@ -23,7 +23,11 @@ import { ExecutorLease, type LeaseLost } from './executor-lease';
 import { removeOrphanTemporaries } from './orphan-files';
 import { identityOf } from './identity';
 import { isPaused, storedConcurrency } from './queue-control';
-import { startTrainer, type TrainerHandle } from './trainer-process';
+import type { StartCommand, TrainerEvent } from '../trainer/protocol';
+import type { ExecutorSetting } from '../../shared/executor';
+import type { TrainerHandle } from './trainer-process';
+import { makeExecutor, SlurmExecutor, storedExecutor, type Executor } from './executors';
+import { readJobRecord } from './executors/job-files';
 
 export { QUEUE_CONCURRENCY, QUEUE_PAUSED } from './queue-control';
 export { defaultConcurrency } from './concurrency';
@@ -34,8 +38,13 @@ export interface QueueOptions {
   concurrency?: number;
   /** --backend (over ANNEALAB_BACKEND and each spec's own). */
   backendFlag?: string;
+  /** --executor (over the stored setting): how runs get a process. */
+  executor?: ExecutorSetting;
   pollMs?: number;
 }
+
+/** Follow a run that already has a process somewhere (a Slurm job a host now gone submitted). */
+type Reattach = (onEvent: (event: TrainerEvent) => void) => TrainerHandle;
 
 export { identityOf } from './identity';
 
@@ -59,6 +68,9 @@ export class QueueRunner {
   private stopping: Promise<void> | null = null;
   private readonly experiments = new Map<string, ExperimentRow>();
   private readonly lostListeners = new Set<(lost: LeaseLost) => void>();
+  private executorCache: { key: string; executor: Executor } | null = null;
+  /** Runs this executor followed again at its start (their Slurm jobs outlived their host). */
+  readonly reattached: string[] = [];
 
   private constructor(
     readonly store: Store,
@@ -75,15 +87,26 @@ export class QueueRunner {
    */
   static start(store: Store, options: QueueOptions, role: string): QueueRunner | null {
     let lease: ExecutorLease | null;
+    let jobs: { run: RunRow; jobId: string }[];
     try {
       lease = ExecutorLease.acquire(store, role);
       if (!lease) return null;
-      lease.fenced(() => store.runs.markOrphansInterrupted());
+      // Runs whose Slurm jobs a dead host left are followed again, not launched again.
+      jobs = store.runs
+        .all()
+        .filter((r) => r.status === 'running')
+        .map((run) => ({ run, jobId: readJobRecord(options.dataDir, run.id)?.jobId }))
+        .filter((j): j is { run: RunRow; jobId: string } => Boolean(j.jobId));
+      lease.fenced(() => store.runs.markOrphansInterrupted(jobs.map((j) => j.run.id)));
       removeOrphanTemporaries(store, options.dataDir);
     } catch (err) {
       throw asDiskError(err, join(options.dataDir, DB_FILE));
     }
     const q = new QueueRunner(store, lease, options);
+    for (const { run, jobId } of jobs) {
+      q.reattached.push(run.id);
+      q.launch(run, q.reattachTo(run, jobId));
+    }
     q.timer = setInterval(() => q.tick(), options.pollMs ?? 500);
     q.tick();
     return q;
@@ -160,7 +183,8 @@ export class QueueRunner {
     this.claiming = false;
     for (const a of this.active.values()) {
       a.abandoned = true;
-      a.handle.kill();
+      // A Slurm job is let go, not killed: the executor that took over re-attaches to it.
+      (a.handle.detach ?? a.handle.kill)();
     }
     for (const l of this.lostListeners) l(lost);
     this.notify();
@@ -172,7 +196,36 @@ export class QueueRunner {
 
   concurrencyFor(run: RunRow): number {
     const stored = storedConcurrency(this.store);
-    return this.options.concurrency ?? stored ?? defaultConcurrency(this.backendFor(run).request);
+    const concurrency =
+      this.options.concurrency ?? stored ?? defaultConcurrency(this.backendFor(run).request);
+    return this.executor().limit(concurrency);
+  }
+
+  /** The executor new runs start with: --executor, else the stored setting (one per setting). */
+  private executor(): Executor {
+    const setting = this.options.executor ?? storedExecutor(this.store);
+    const key = JSON.stringify(setting);
+    if (this.executorCache?.key !== key)
+      this.executorCache = { key, executor: makeExecutor(setting, this.options.dataDir) };
+    return this.executorCache.executor;
+  }
+
+  private reattachTo(run: RunRow, jobId: string): Reattach {
+    const current = this.executor();
+    const slurm =
+      current instanceof SlurmExecutor
+        ? current
+        : new SlurmExecutor(this.options.dataDir, { sbatchArgs: [] });
+    // The follower keeps each epoch once: those the store has are skipped.
+    return (onEvent) => slurm.reattach(run.id, jobId, this.store.epochs.lastEpoch(run.id), onEvent);
+  }
+
+  private startTrainer(
+    command: StartCommand,
+    onEvent: (event: TrainerEvent) => void,
+    reattach?: Reattach,
+  ): TrainerHandle {
+    return reattach ? reattach(onEvent) : this.executor().start(command, onEvent);
   }
 
   private experiment(id: string): ExperimentRow {
@@ -262,11 +315,11 @@ export class QueueRunner {
     }
   }
 
-  private launch(run: RunRow): void {
+  private launch(run: RunRow, reattach?: Reattach): void {
     const id = identityOf(run);
     let resumed: { attempt: number; epoch: number } | null;
     try {
-      resumed = this.prepareResume(run);
+      resumed = reattach ? null : this.prepareResume(run);
     } catch (err) {
       this.endRun(run, 'failed', null, `cannot read the run's checkpoint: ${(err as Error).message}`);
       return;
@@ -281,7 +334,7 @@ export class QueueRunner {
       interrupting: false,
       abandoned: false,
     };
-    entry.handle = startTrainer(
+    entry.handle = this.startTrainer(
       {
         type: 'start',
         experimentId: run.experimentId,
@@ -344,6 +397,7 @@ export class QueueRunner {
               break;
           }
         }),
+      reattach,
     );
     this.active.set(run.id, entry);
     void entry.handle.done.then(() => {
@@ -442,6 +496,12 @@ export class QueueRunner {
   async stop(options: { cancel: boolean; interrupt?: boolean }): Promise<void> {
     this.claiming = false;
     for (const a of this.active.values()) {
+      // A run that lives on without this host (a Slurm job) is let go, not stopped: the next
+      // executor re-attaches to it.
+      if (a.handle.detach && (options.cancel || options.interrupt)) {
+        a.handle.detach();
+        continue;
+      }
       if (options.interrupt) a.interrupting = true;
       if (options.cancel || options.interrupt) a.handle.cancel();
     }

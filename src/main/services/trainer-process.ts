@@ -83,6 +83,11 @@ export interface TrainerHandle {
   kill(): void;
   /** The epoch's record is stored: a trainer started with acknowledgeEpochs trains on. */
   acknowledge(epoch: number): void;
+  /**
+   * Stop following the run without stopping it, where it lives on without this host (a Slurm
+   * job): `done` resolves with no further event, and a later host re-attaches.
+   */
+  detach?(): void;
   /** Resolves once the process has exited and every event has been delivered. */
   done: Promise<void>;
 }

@@ -140,12 +140,14 @@ export class RunsTable {
   }
 
   /** Runs left 'running' by a host that is gone: they continue from their checkpoint on resume. */
-  markOrphansInterrupted(): number {
+  markOrphansInterrupted(except: readonly string[] = []): number {
+    // `except`: runs that live on without their host (Slurm jobs), which the executor follows again.
     return this.db
       .prepare(
-        `UPDATE runs SET status = 'interrupted', progress = NULL, cancel_requested = 0 WHERE status = 'running'`,
+        `UPDATE runs SET status = 'interrupted', progress = NULL, cancel_requested = 0 WHERE status = 'running'` +
+          (except.length ? ` AND id NOT IN (${except.map(() => '?').join(',')})` : ''),
       )
-      .run().changes;
+      .run(...except).changes;
   }
 
   /**

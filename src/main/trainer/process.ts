@@ -1,6 +1,7 @@
 // The trainer process: one run, in its own process, so that training never blocks a host's
 // event loop and a crash (or an out-of-memory kill) is an event for the host, not its end.
-// Started with child_process.fork (an IPC channel); Electron's utilityProcess later.
+// Started with child_process.fork (an IPC channel), Electron's utilityProcess, or, on a Slurm
+// node, with `--file-mode DIR` (file-mode.ts: the command from a file, events appended to one).
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,17 +18,30 @@ import {
   writeCheckpoint,
   type Checkpoint,
 } from './checkpoint';
-import { commandProblem, type StartCommand, type TrainerCommand, type TrainerEvent } from './protocol';
+import {
+  commandProblem,
+  FILE_MODE,
+  type StartCommand,
+  type TrainerCommand,
+  type TrainerEvent,
+} from './protocol';
 import { withDiskMessage } from '../store/disk-errors';
 import { writeBestWeights } from './best-weights';
 
 const PROGRESS_INTERVAL_MS = 250;
 
-function send(event: TrainerEvent): Promise<void> {
+function sendOverIpc(event: TrainerEvent): Promise<void> {
   return new Promise((resolve) => {
     if (!process.send) return resolve();
     process.send(event, undefined, undefined, () => resolve());
   });
+}
+
+let send: (event: TrainerEvent) => Promise<void> = sendOverIpc;
+
+/** Where events go instead of the IPC channel (file mode: an append-only events file). */
+export function setEventSink(sink: (event: TrainerEvent) => Promise<void>): void {
+  send = sink;
 }
 
 let cancelRequested = false;
@@ -40,7 +54,12 @@ function epochStored(epoch: number): Promise<void> {
   });
 }
 
-async function run(cmd: StartCommand): Promise<void> {
+/** Stop the run after the current minibatch, as a cancel command does. */
+export function requestStop(): void {
+  cancelRequested = true;
+}
+
+export async function run(cmd: StartCommand): Promise<void> {
   const backend = await initBackend(cmd.backend);
   const { data, info } = await prepareData(
     cmd.dataDir,
@@ -147,6 +166,11 @@ process.on('message', (raw: unknown) => {
     );
   }
 });
+if (process.argv.includes(FILE_MODE.flag)) {
+  void import('./file-mode').then((m) =>
+    m.runFromFiles(process.argv[process.argv.indexOf(FILE_MODE.flag) + 1]),
+  );
+}
 // A host that goes away takes its trainers with it.
 process.on('disconnect', () => {
   cancelRequested = true;

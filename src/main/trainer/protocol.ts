@@ -117,3 +117,11 @@ function quote(message: unknown): string {
   }
   return text.length > QUOTE_LIMIT ? `${text.slice(0, QUOTE_LIMIT)}…` : text;
 }
+
+/**
+ * File mode (a trainer on a Slurm node, no IPC channel): the host writes the StartCommand to
+ * `command` in the run's job folder and starts `trainer --file-mode FOLDER`; the trainer appends
+ * its TrainerEvents to `events`, one JSON object per line, each line written whole and fsynced.
+ * A cancel is SIGTERM (scancel), not a command.
+ */
+export const FILE_MODE = { flag: '--file-mode', command: 'command.json', events: 'events.jsonl' } as const;

@@ -13,6 +13,7 @@ import {
   TABLE_STATS,
 } from '../options';
 import { route } from './define';
+import { executorSettingSchema, executorViewSchema } from '../executor';
 import {
   datasetDeletionSchema,
   datasetDescriptionSchema,
@@ -232,6 +233,19 @@ export const routes = {
     summary: 'backend in use and why, devices, data directory, database size, versions',
     input: none,
     output: systemInfoSchema,
+  }),
+
+  'system.executor': route({
+    summary:
+      "how the queue's runs get a process (local or slurm, with Slurm's options), whether this host can submit Slurm jobs, and the Slurm jobs of running runs",
+    input: none,
+    output: executorViewSchema,
+  }),
+  'system.setExecutor': route({
+    summary:
+      "set the queue's executor: { kind: 'local' } or { kind: 'slurm', slurm: { partition, gres, time, account, sbatchArgs } }",
+    input: executorSettingSchema,
+    output: executorViewSchema,
   }),
 
   'host.openFile': route({

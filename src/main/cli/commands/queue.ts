@@ -24,6 +24,10 @@ import { concurrencyOption } from '../options';
 import { ProgressView } from '../progress';
 import { findRun, printRuns, refused } from '../runs-output';
 import { withStore } from '../store';
+import { executorFromFlags, withSlurmFlags, type SlurmFlags } from '../executor-options';
+import { describeExecutor } from '../../../shared/executor';
+import { setExecutor, storedExecutor } from '../../services/executors';
+import { readJobRecord } from '../../services/executors/job-files';
 
 import {
   DATA_DIR_HELP as dataDirHelp,
@@ -96,10 +100,20 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
         // What this resume takes on: the queued runs, the interrupted ones among them now (the
         // runner may have started some already, so running ones count too).
         const todo = store.runs.all().filter((r) => r.status === 'queued' || r.status === 'running');
-        const resumed = todo.filter((r) => r.checkpointEpoch !== null);
+        const attached = new Set(runner?.reattached ?? []);
+        const resumed = todo.filter((r) => r.checkpointEpoch !== null && !attached.has(r.id));
+        if (attached.size > 0) {
+          say(
+            `re-attached to the Slurm jobs of ${attached.size} run${attached.size === 1 ? '' : 's'} still in Slurm: ` +
+              todo
+                .filter((r) => attached.has(r.id))
+                .map((r) => `${r.id.slice(0, 8)} (job ${readJobRecord(dataDir, r.id)?.jobId ?? '?'})`)
+                .join(', '),
+          );
+        }
         if (todo.length === 0) {
           say('nothing to do: no run is queued, running or interrupted (annealab queue list shows them all)');
-        } else {
+        } else if (todo.length > attached.size) {
           say(
             `${todo.length} run${todo.length === 1 ? '' : 's'} to run` +
               (requeued > 0 ? ` (${requeued} of them interrupted)` : '') +
@@ -250,6 +264,24 @@ export function registerQueueCommands(program: Command, resolveDataDir: DataDirR
         }
         setConcurrency(store, value);
         process.stdout.write(`concurrency: ${n}\n`);
+      }),
+    );
+
+  withSlurmFlags(
+    queue
+      .command('executor')
+      .description(
+        "how the queue's runs get a process: local (trainer processes here) or slurm (one Slurm job per run); " +
+          'without an argument, the current one',
+      )
+      .argument('[executor]', 'local or slurm'),
+  )
+    .option(dataDirOption, dataDirHelp)
+    .action((kind: string | undefined, o: SlurmFlags & { dataDir?: string }) =>
+      withStore(resolveDataDir(o.dataDir), (store) => {
+        const setting = executorFromFlags(kind, o, 'name the executor: annealab queue executor slurm …');
+        if (setting) setExecutor(store, setting);
+        process.stdout.write(`executor: ${describeExecutor(setting ?? storedExecutor(store))}\n`);
       }),
     );
 }

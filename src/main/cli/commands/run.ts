@@ -14,6 +14,7 @@ import { handleCtrlC } from '../ctrl-c';
 import { UserError } from '../errors';
 import { fmtDuration } from '../format';
 import { ProgressView } from '../progress';
+import { describeExecutor, type ExecutorSetting } from '../../../shared/executor';
 
 export interface RunCommandOptions {
   json?: boolean;
@@ -22,6 +23,8 @@ export interface RunCommandOptions {
   backend?: string;
   /** Accept a spec of more than MAX_RUNS_PER_SPEC runs. */
   allowLarge?: boolean;
+  /** --executor and its Slurm flags, over the stored setting. */
+  executor?: ExecutorSetting;
 }
 
 export async function loadSpecFile(
@@ -107,9 +110,15 @@ export async function runCommand(specPaths: string[], options: RunCommandOptions
     }
     const queue = QueueRunner.start(
       store,
-      { dataDir: options.dataDir, concurrency: options.concurrency, backendFlag: options.backend },
+      {
+        dataDir: options.dataDir,
+        concurrency: options.concurrency,
+        backendFlag: options.backend,
+        executor: options.executor,
+      },
       'annealab run',
     );
+    if (queue && options.executor && !options.json) say(`executor: ${describeExecutor(options.executor)}`);
     ctrlC.attach(queue);
     if (isPaused(store)) {
       say('the queue is paused: these runs wait until `annealab queue resume`');
@@ -135,6 +144,11 @@ export async function runCommand(specPaths: string[], options: RunCommandOptions
       say(
         `another Annealab process (${executor?.role ?? 'unknown'}, pid ${executor?.pid ?? '?'}) runs the queue; following it`,
       );
+      if (options.executor) {
+        say(
+          `--executor ${options.executor.kind} does not apply: that process runs these with its own executor`,
+        );
+      }
       const { interrupted } = await followRuns(store, ids, emit, { signal: following.signal });
       if (ctrlC.pressed) say('stopped following: the runs go on in the process that executes the queue');
       else if (interrupted.length > 0) {

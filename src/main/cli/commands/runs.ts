@@ -58,6 +58,13 @@ export function registerRunCommands(program: Command, resolveDataDir: DataDirRes
         );
         if (run.environment)
           process.stdout.write(`on ${run.environment.backend}: ${run.environment.device}\n`);
+        const job = run.environment?.slurm;
+        if (job) {
+          process.stdout.write(
+            `Slurm job ${job.jobId} on ${job.node ?? '?'} (partition ${job.partition ?? '?'})` +
+              `${job.restarts ? `, requeued ${job.restarts}×` : ''}\n`,
+          );
+        }
         for (const e of epochs) {
           process.stdout.write(
             `epoch ${String(e.epoch).padStart(3)}  val ${(e.val.accuracy * 100).toFixed(2)}% loss ${e.val.loss.toFixed(4)}  train loss ${e.train.loss.toFixed(4)}  ${e.counters.seconds.toFixed(1)} s\n`,
