@@ -6,10 +6,36 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { appRoot, nodeBuildFile } from '../services/app-root';
+import type { InputShape } from '../trainer/models';
 import type { BenchJob } from './worker';
 
-/** The networks bench/pytorch_reference.py defines. */
+/** The networks bench/pytorch_reference.py defines, for 28×28×1 inputs. */
 const PYTORCH_MODELS = new Set(['mlp', 'lenet5', 'convnet']);
+/** …and those it defines for 3-channel inputs of any size (the thesis's CIFAR networks). */
+const PYTORCH_RGB_MODELS = new Set([
+  'alexnet',
+  'vgg11',
+  'vgg11-bn',
+  'vgg16',
+  'vgg16-bn',
+  'vgg19',
+  'vgg19-bn',
+  'resnet18',
+  'resnet34',
+  'mobilenetv2',
+  'squeezenet',
+]);
+
+/** The bench's input when none is given: MNIST's, which mlp, lenet5 and convnet were built for. */
+export const DEFAULT_BENCH_INPUT: InputShape = { height: 28, width: 28, channels: 1 };
+
+const inputText = (s: InputShape) => `${s.height}x${s.width}x${s.channels}`;
+
+/** Whether bench/pytorch_reference.py has `model` for inputs of this shape. */
+function hasPytorchReference(model: string, input: InputShape): boolean {
+  if (input.channels === 3 && PYTORCH_RGB_MODELS.has(model)) return true;
+  return PYTORCH_MODELS.has(model) && inputText(input) === inputText(DEFAULT_BENCH_INPUT);
+}
 
 export interface BenchLine {
   type: 'bench';
@@ -30,6 +56,8 @@ export interface BenchLine {
 export interface BenchOptions {
   models: string[];
   backends: BenchJob['backend'][];
+  /** Image shape (default DEFAULT_BENCH_INPUT); the batch is random pixels of this shape. */
+  input?: InputShape;
   batchSize: number;
   repeats: number;
   minSeconds: number;
@@ -92,6 +120,8 @@ async function runPytorch(python: string, model: string, o: BenchOptions): Promi
     String(o.repeats),
     '--min-seconds',
     String(o.minSeconds),
+    '--input',
+    inputText(o.input ?? DEFAULT_BENCH_INPUT),
   ]);
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as BenchLine;
 }
@@ -126,6 +156,7 @@ export async function runBench(
       const job: BenchJob = {
         model: model as BenchJob['model'],
         backend,
+        ...(o.input ? { input: o.input } : {}),
         batchSize: o.batchSize,
         repeats: o.repeats,
         minSeconds: o.minSeconds,
@@ -142,8 +173,9 @@ export async function runBench(
         );
       }
     }
-    if (python && !PYTORCH_MODELS.has(model)) log(`no PyTorch reference for ${model}`);
-    if (python && PYTORCH_MODELS.has(model)) {
+    const reference = hasPytorchReference(model, o.input ?? DEFAULT_BENCH_INPUT);
+    if (python && !reference) log(`no PyTorch reference for ${model} on this input`);
+    if (python && reference) {
       log(`measuring ${model} in PyTorch…`);
       emit(await runPytorch(python, model, o));
       if (o.parallel && availableParallelism() > 1) {

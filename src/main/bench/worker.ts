@@ -8,7 +8,7 @@ import type { ModelId } from '../../shared/ids';
 import { initBackend } from '../trainer/backend/select';
 import { uploadSplit, gatherBatch, disposeBatch, type Batch } from '../trainer/data/batches';
 import { createMethod, metropolisPlacement, type MethodContext } from '../trainer/methods';
-import { buildNetwork, initialValues } from '../trainer/models';
+import { buildNetwork, initialValues, type InputShape } from '../trainer/models';
 import { crossEntropy } from '../trainer/objective';
 import { estimateTraining } from '../trainer/evaluate';
 import '../trainer/gradients';
@@ -16,6 +16,8 @@ import '../trainer/gradients';
 export interface BenchJob {
   model: ModelId;
   backend: 'wasm' | 'cpu' | 'tensorflow';
+  /** Image shape; 28×28×1 when absent. */
+  input?: InputShape;
   batchSize: number;
   /** Timed repetitions (the median is reported) after one warm-up repetition. */
   repeats: number;
@@ -117,11 +119,11 @@ function timeAgainst(
 
 async function run(job: BenchJob): Promise<void> {
   const info = await initBackend(job.backend);
-  const input = { height: 28, width: 28, channels: 1 };
+  const input = job.input ?? { height: 28, width: 28, channels: 1 };
   const net = buildNetwork(job.model, input, 10);
   const rng = Rng.fromSeed(1, 'bench');
   const count = job.batchSize * 4;
-  const pixels = rng.fillNormal(new Float32Array(count * 784), 1);
+  const pixels = rng.fillNormal(new Float32Array(count * input.height * input.width * input.channels), 1);
   const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
   const split = uploadSplit(pixels, labels, input, 10);
   const batch: Batch = gatherBatch(
@@ -133,9 +135,10 @@ async function run(job: BenchJob): Promise<void> {
   );
   const sync = (t: tf.Tensor) => t.dataSync();
 
-  // Forward: what SSA does three times per minibatch. One read-back so the work is done.
+  // Forward: what SSA does three times per minibatch, in training mode as SSA's are (batch-norm
+  // on the batch's statistics, dropout on; as PyTorch's reference). One read-back so the work is done.
   const forward = timePerCall(
-    () => tf.tidy(() => sync(crossEntropy(net.apply(params, batch.x, false), batch.y))),
+    () => tf.tidy(() => sync(crossEntropy(net.apply(params, batch.x, true), batch.y))),
     job.repeats,
     job.minSeconds,
   );

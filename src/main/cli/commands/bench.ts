@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { benchTable, runBench, type BenchOptions } from '../../bench/run';
 import { UserError } from '../errors';
+import { parseInputShape } from './models';
 
 const list = (v: string) =>
   v
@@ -18,6 +19,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--json', 'one JSON line per measurement on stdout')
     .option('--models <ids>', 'comma-separated model ids', 'mlp,lenet5,convnet')
     .option('--backends <ids>', 'comma-separated backends (wasm, cpu, tensorflow)', 'wasm')
+    .option('--input <HxWxC>', 'input image shape (e.g. 32x32x3 for the CIFAR networks)', parseInputShape)
     .option('--batch <n>', 'batch size', '64')
     .option('--repeats <n>', 'timed repetitions (median reported)', '5')
     .option('--min-seconds <s>', 'minimum length of one repetition', '0.5')
@@ -31,6 +33,7 @@ export function registerBenchCommand(program: Command): void {
       const options: BenchOptions = {
         models: list(String(o.models)),
         backends: backends as BenchOptions['backends'],
+        ...(o.input ? { input: o.input as unknown as NonNullable<BenchOptions['input']> } : {}),
         batchSize: Number(o.batch),
         repeats: Number(o.repeats),
         minSeconds: Number(o.minSeconds),
