@@ -13,7 +13,11 @@ import { parseArgs } from 'node:util';
 import { Rng } from '../src/shared/rng';
 import type { ModelId } from '../src/shared/ids';
 import { initBackend } from '../src/main/trainer/backend/select';
-import { restoreWasmKernels } from '../src/main/trainer/backend/wasm-kernels';
+import {
+  forceConvMethods,
+  restoreWasmKernels,
+  type ForwardMethod,
+} from '../src/main/trainer/backend/wasm-kernels';
 import { buildNetwork, initialValues } from '../src/main/trainer/models';
 import { crossEntropy } from '../src/main/trainer/objective';
 
@@ -26,13 +30,20 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3' },
     detail: { type: 'boolean', default: false },
     shapes: { type: 'boolean', default: false },
+    /** Step times only, no tf.profile pass afterwards. */
+    'no-kernels': { type: 'boolean', default: false },
     input: { type: 'string', default: '28x28x1' },
+    /** Only one of the two passes: train or forward. */
+    only: { type: 'string', default: '' },
+    /** A forward formulation for every convolution (simd or xnnpack), to compare with the rule. */
+    'force-forward': { type: 'string', default: '' },
     /** Kernels to put back to wasm's own (see wasm-kernels.ts), to compare. */
     native: { type: 'string', default: '' },
   },
 });
 await initBackend(values.backend as 'wasm');
 if (values.native) restoreWasmKernels(values.native.split(','));
+if (values['force-forward']) forceConvMethods({ forward: values['force-forward'] as ForwardMethod });
 const batch = Number(values.batch);
 const [height, width, channels] = values.input!.split('x').map(Number) as [number, number, number];
 if (![height, width, channels].every((n) => Number.isInteger(n) && n > 0)) {
@@ -74,6 +85,7 @@ for (const model of values.models!.split(',') as ModelId[]) {
     ['train', train],
     ['forward', forward],
   ] as const) {
+    if (values.only && values.only !== label) continue;
     for (let i = 0; i < Number(values.warmup); i++) f();
     const steps = Number(values.steps);
     // Per-step CPU time: its minimum is what the step costs when nothing else interferes (this
@@ -88,6 +100,13 @@ for (const model of values.models!.split(',') as ModelId[]) {
     times.sort((a, b) => a - b);
     const wall = times[times.length >> 1]!;
     const best = times[0]!;
+    if (values['no-kernels']) {
+      console.log(
+        `${model} ${label}: median ${wall.toFixed(2)} ms/step (${((batch / wall) * 1000).toFixed(0)} img/s), ` +
+          `best ${best.toFixed(2)} ms (${((batch / best) * 1000).toFixed(0)} img/s), CPU time`,
+      );
+      continue;
+    }
     const reps = Math.max(1, Math.min(10, Math.round(200 / wall)));
     const info = await tf.profile(() => {
       for (let i = 0; i < reps; i++) f();

@@ -256,22 +256,27 @@ GRAYSCALE_ONLY = {"mlp", "lenet5", "convnet"}
 
 
 
+# Wall time, or with --cpu-time this process's CPU time (1 thread: the time its work took, on a
+# machine shared with other work; compare with bench/profile-step.ts's CPU-time figures).
+clock = time.perf_counter
+
+
 def time_per_call(step, repeats, min_seconds):
     step()
     calls = 1
     while True:
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(calls):
             step()
-        if time.perf_counter() - t0 >= min_seconds or calls >= 4096:
+        if clock() - t0 >= min_seconds or calls >= 4096:
             break
         calls *= 2
     samples = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(calls):
             step()
-        samples.append((time.perf_counter() - t0) / calls)
+        samples.append((clock() - t0) / calls)
     return statistics.median(samples)
 
 
@@ -283,7 +288,11 @@ def main():
     p.add_argument("--min-seconds", type=float, default=0.5)
     p.add_argument("--input", default="28x28x1", help="HxWxC, as annealab bench --input")
     p.add_argument("--check-params", action="store_true", help="print parameter counts, time nothing")
+    p.add_argument("--cpu-time", action="store_true", help="time by this process's CPU time")
     a = p.parse_args()
+    global clock
+    if a.cpu_time:
+        clock = time.process_time
     h, w, c = (int(v) for v in a.input.split("x"))
     torch.manual_seed(1)
     for name in a.models.split(","):
