@@ -288,6 +288,15 @@ describe('the choice of convolution-gradient formulation', () => {
     expect(methods([64, 16, 16, 128], [3, 3, 128, 128], 'same').forward).toBe('simd');
     expect(methods([64, 8, 8, 64], [3, 3, 64, 256], 'same').forward).toBe('simd');
   });
+  it('takes the dilated filter gradient for ResNet’s 3×3 stride-2 layers with many channels, not its 1×1 shortcuts', () => {
+    const strided = (x: Shape4, filter: Shape4) =>
+      convMethods(tf.backend_util.computeConv2DInfo(x, filter, 2, 1, 'same')).filter;
+    expect(strided([64, 16, 16, 128], [3, 3, 128, 256])).toBe('dilated');
+    expect(strided([64, 8, 8, 256], [3, 3, 256, 512])).toBe('dilated');
+    expect(strided([64, 8, 8, 256], [1, 1, 256, 512])).toBe('simd');
+    expect(strided([64, 32, 32, 64], [3, 3, 64, 128])).toBe('simd');
+    expect(strided([64, 14, 14, 64], [3, 3, 64, 64])).toBe('simd');
+  });
 });
 
 describe('Conv2DBackpropInput on wasm', () => {
