@@ -3,13 +3,21 @@
 // JavaScript: op dispatch, gradient bookkeeping, tidy. Not part of the test suite.
 //
 //   npx tsx bench/profile-step.ts [--models lenet5,convnet] [--backend wasm] [--batch 64]
-//                                 [--steps N] [--detail] [--native Sum,Add]
+//                                 [--steps N] [--warmup N] [--detail] [--shapes]
+//                                 [--native Sum,Add] [--input 32x32x3]
+//
+// --shapes sums the kernel time by kernel name and input shapes (which convolution layer costs
+// what), largest first; the thesis's CIFAR networks: --input 32x32x3 --models vgg16,resnet18.
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { Rng } from '../src/shared/rng';
 import type { ModelId } from '../src/shared/ids';
 import { initBackend } from '../src/main/trainer/backend/select';
-import { restoreWasmKernels } from '../src/main/trainer/backend/wasm-kernels';
+import {
+  forceConvMethods,
+  restoreWasmKernels,
+  type ForwardMethod,
+} from '../src/main/trainer/backend/wasm-kernels';
 import { buildNetwork, initialValues } from '../src/main/trainer/models';
 import { crossEntropy } from '../src/main/trainer/objective';
 
@@ -19,20 +27,40 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     batch: { type: 'string', default: '64' },
     steps: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '3' },
     detail: { type: 'boolean', default: false },
+    shapes: { type: 'boolean', default: false },
+    /** Step times only, no tf.profile pass afterwards. */
+    'no-kernels': { type: 'boolean', default: false },
+    input: { type: 'string', default: '28x28x1' },
+    /** Only one of the two passes: train or forward. */
+    only: { type: 'string', default: '' },
+    /** A forward formulation for every convolution (simd or xnnpack), to compare with the rule. */
+    'force-forward': { type: 'string', default: '' },
     /** Kernels to put back to wasm's own (see wasm-kernels.ts), to compare. */
     native: { type: 'string', default: '' },
   },
 });
 await initBackend(values.backend as 'wasm');
 if (values.native) restoreWasmKernels(values.native.split(','));
+if (values['force-forward']) forceConvMethods({ forward: values['force-forward'] as ForwardMethod });
 const batch = Number(values.batch);
+const [height, width, channels] = values.input!.split('x').map(Number) as [number, number, number];
+if (![height, width, channels].every((n) => Number.isInteger(n) && n > 0)) {
+  throw new Error(`--input must be HxWxC in whole numbers (e.g. 32x32x3), not ${values.input}`);
+}
+const pixelsPerImage = height * width * channels;
 
 for (const model of values.models!.split(',') as ModelId[]) {
-  const input = { height: 28, width: 28, channels: 1 };
+  const input = { height, width, channels };
   const net = buildNetwork(model, input, 10);
   const rng = Rng.fromSeed(1, 'profile');
-  const x = tf.tensor4d(rng.fillNormal(new Float32Array(batch * 784), 1), [batch, 28, 28, 1]);
+  const x = tf.tensor4d(rng.fillNormal(new Float32Array(batch * pixelsPerImage), 1), [
+    batch,
+    height,
+    width,
+    channels,
+  ]);
   const y = tf.oneHot(
     tf.tensor1d(
       Int32Array.from({ length: batch }, (_, i) => i % 10),
@@ -51,12 +79,14 @@ for (const model of values.models!.split(',') as ModelId[]) {
       params.forEach((w, i) => w.assign(tf.sub(w, tf.mul(grads[i]!, 0.01))));
       value.dataSync();
     });
-  const forward = () => tf.tidy(() => crossEntropy(net.apply(params, x, false), y).dataSync());
+  // Training mode, as the bench's forward (SSA's passes): batch-norm on the batch's statistics.
+  const forward = () => tf.tidy(() => crossEntropy(net.apply(params, x, true), y).dataSync());
   for (const [label, f] of [
     ['train', train],
     ['forward', forward],
   ] as const) {
-    for (let i = 0; i < 3; i++) f();
+    if (values.only && values.only !== label) continue;
+    for (let i = 0; i < Number(values.warmup); i++) f();
     const steps = Number(values.steps);
     // Per-step CPU time: its minimum is what the step costs when nothing else interferes (this
     // machine is shared), its median what it costs on a typical run.
@@ -70,6 +100,13 @@ for (const model of values.models!.split(',') as ModelId[]) {
     times.sort((a, b) => a - b);
     const wall = times[times.length >> 1]!;
     const best = times[0]!;
+    if (values['no-kernels']) {
+      console.log(
+        `${model} ${label}: median ${wall.toFixed(2)} ms/step (${((batch / wall) * 1000).toFixed(0)} img/s), ` +
+          `best ${best.toFixed(2)} ms (${((batch / best) * 1000).toFixed(0)} img/s), CPU time`,
+      );
+      continue;
+    }
     const reps = Math.max(1, Math.min(10, Math.round(200 / wall)));
     const info = await tf.profile(() => {
       for (let i = 0; i < reps; i++) f();
@@ -99,8 +136,22 @@ for (const model of values.models!.split(',') as ModelId[]) {
         );
       }
     }
+    if (values.shapes) {
+      const byShape = new Map<string, [number, number]>();
+      for (const k of info.kernels) {
+        const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+        const key = `${k.name} ${k.inputShapes.map((s) => `[${s.join(',')}]`).join(' ')}`;
+        const e = byShape.get(key) ?? [0, 0];
+        byShape.set(key, [e[0] + ms, e[1] + 1]);
+      }
+      for (const [key, [ms, n]] of [...byShape].sort((a, b) => b[1][0] - a[1][0]).slice(0, 30)) {
+        const pct = ((100 * ms) / kernelMs).toFixed(1).padStart(5);
+        console.log(`    ${ms.toFixed(2).padStart(9)} ms ${pct} %  ×${n / reps}  ${key}`);
+      }
+    }
     for (const [name, [ms, n]] of [...byName].sort((a, b) => b[1][0] - a[1][0]).slice(0, 12)) {
-      console.log(`  ${name.padEnd(24)} ${ms.toFixed(2).padStart(7)} ms  ×${n / reps}`);
+      const pct = ((100 * ms) / kernelMs).toFixed(1).padStart(5);
+      console.log(`  ${name.padEnd(24)} ${ms.toFixed(2).padStart(9)} ms ${pct} %  ×${n / reps}`);
     }
   }
   tf.dispose([x, y, ...params]);

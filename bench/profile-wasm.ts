@@ -4,6 +4,11 @@
 //
 //   npx tsx bench/profile-wasm.ts [--steps N] [--batch N] [--rounds N] [--cpu]
 //   npx tsx bench/profile-wasm.ts --grid [--kernel 3|5] [--stride 1|2]
+//   npx tsx bench/profile-wasm.ts --grid --cifar [--cpu-time]
+//
+// --cifar times the convolution layers of the thesis's CIFAR networks (VGG, ResNet, AlexNet,
+// 32×32×3) instead of the grid; --cpu-time takes the best CPU time of this process instead of
+// wall time (steadier on a shared, loaded machine).
 //
 // --grid times the two formulations of Conv2DBackpropFilter and of Conv2DBackpropInput over a grid
 // of layer shapes instead, and shows which ones convMethods picks (the data behind its rule).
@@ -121,38 +126,85 @@ async function topKernels(net: Net, batch: number): Promise<string> {
     .join(', ');
 }
 
-/** Best of `reps` wall-clock times (ms) of f, after one untimed call. */
+let useCpuTime = false;
+
+/** Milliseconds since an arbitrary start: this process's CPU time with --cpu-time, else wall. */
+function nowMs(): number {
+  if (!useCpuTime) return performance.now();
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Best of `reps` times (ms) of f, after one untimed call. */
 function bestMs(f: () => void, reps = 5): number {
   f();
   let best = Infinity;
   for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
+    const t0 = nowMs();
     f();
-    best = Math.min(best, performance.now() - t0);
+    best = Math.min(best, nowMs() - t0);
   }
   return best;
+}
+
+/** A convolution layer: kernel, stride, input size (square), in and out channels. */
+type ConvShape = [k: number, stride: number, size: number, cin: number, cout: number];
+
+/** The distinct convolution layers of VGG11/16, ResNet18/34 and reduced AlexNet on 32×32×3. */
+const CIFAR_SHAPES: ConvShape[] = [
+  [3, 1, 32, 3, 64],
+  [3, 1, 32, 64, 64],
+  [3, 1, 16, 64, 128],
+  [3, 1, 16, 128, 128],
+  [3, 1, 8, 128, 256],
+  [3, 1, 8, 256, 256],
+  [3, 1, 4, 256, 512],
+  [3, 1, 4, 512, 512],
+  [3, 1, 2, 512, 512],
+  [3, 2, 32, 64, 128],
+  [3, 2, 16, 128, 256],
+  [3, 2, 8, 256, 512],
+  [1, 2, 32, 64, 128],
+  [1, 2, 16, 128, 256],
+  [1, 2, 8, 256, 512],
+  [11, 4, 32, 3, 64],
+  [5, 1, 4, 64, 192],
+  [3, 1, 2, 192, 384],
+  [3, 1, 2, 384, 256],
+  [3, 1, 2, 256, 256],
+];
+
+function gridShapes(kernels: number[], strides: number[]): ConvShape[] {
+  const shapes: ConvShape[] = [];
+  for (const k of kernels)
+    for (const stride of strides)
+      for (const size of [28, 14, 7])
+        for (const cin of [1, 3, 8, 16, 32, 64])
+          for (const cout of [6, 16, 32, 64]) shapes.push([k, stride, size, cin, cout]);
+  return shapes;
 }
 
 /**
  * Times the two formulations of a convolution and of each of its gradients (see wasm-kernels.ts) over a grid of
  * layer shapes, and what convMethods picks.
  */
-function convGradGrid(batch: number, kernels: number[], strides: number[]): void {
+function convGradGrid(batch: number, shapes: ConvShape[]): void {
   const totals = {
     forward: { chosen: 0, best: 0 },
     filter: { chosen: 0, best: 0 },
     input: { chosen: 0, best: 0 },
   };
   const time = (f: () => tf.Tensor): number => bestMs(() => tf.dispose(f()));
-  for (const k of kernels) {
-    for (const stride of strides) {
-      for (const size of [28, 14, 7]) {
-        for (const cin of [1, 3, 8, 16, 32, 64]) {
-          for (const cout of [6, 16, 32, 64]) {
+  for (const [k, stride, size, cin, cout] of shapes) {
+    {
+      {
+        {
+          {
             const x = tf.randomNormal([batch, size, size, cin]) as tf.Tensor4D;
             const filterShape: [number, number, number, number] = [k, k, cin, cout];
             const filter = tf.randomNormal(filterShape);
             const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, stride, 1, 'same');
+            // ('same': the networks' output sizes; at stride > 1 its padding sits more on the far side.)
             const dy = tf.randomNormal(info.outShape);
             const attrs = { strides: stride, pad: 'same', dataFormat: 'NHWC' };
             const filterGrad = (): tf.Tensor =>
@@ -225,6 +277,8 @@ async function main(): Promise<void> {
       cpu: { type: 'boolean', default: false },
       rounds: { type: 'string', default: '3' },
       grid: { type: 'boolean', default: false },
+      cifar: { type: 'boolean', default: false },
+      'cpu-time': { type: 'boolean', default: false },
       kernel: { type: 'string', multiple: true },
       stride: { type: 'string', multiple: true },
     },
@@ -233,7 +287,11 @@ async function main(): Promise<void> {
   const batch = Number(values.batch);
   if (values.grid) {
     await initBackend('wasm');
-    convGradGrid(batch, (values.kernel ?? ['3', '5']).map(Number), (values.stride ?? ['1', '2']).map(Number));
+    useCpuTime = values['cpu-time'] ?? false;
+    const shapes = values.cifar
+      ? CIFAR_SHAPES
+      : gridShapes((values.kernel ?? ['3', '5']).map(Number), (values.stride ?? ['1', '2']).map(Number));
+    convGradGrid(batch, shapes);
     return;
   }
   const nets: Net[] = ['lenet5', 'convnet'];

@@ -279,6 +279,24 @@ describe('the choice of convolution-gradient formulation', () => {
       input: 'conv',
     });
   });
+  it('takes XNNPACK for all three in the deep layers of VGG and ResNet (≥ 128 channels, ≤ 8×8)', () => {
+    const xnnpack = { forward: 'xnnpack', filter: 'dilated', input: 'conv' };
+    expect(methods([64, 8, 8, 256], [3, 3, 256, 256], 'same')).toEqual(xnnpack);
+    expect(methods([64, 4, 4, 512], [3, 3, 512, 512], 'same')).toEqual(xnnpack);
+    expect(methods([64, 2, 2, 512], [3, 3, 512, 512], 'same')).toEqual(xnnpack);
+    // …but not where the maps are larger or the channels fewer: there the SIMD forward is faster.
+    expect(methods([64, 16, 16, 128], [3, 3, 128, 128], 'same').forward).toBe('simd');
+    expect(methods([64, 8, 8, 64], [3, 3, 64, 256], 'same').forward).toBe('simd');
+  });
+  it('takes the dilated filter gradient for ResNet’s 3×3 stride-2 layers with many channels, not its 1×1 shortcuts', () => {
+    const strided = (x: Shape4, filter: Shape4) =>
+      convMethods(tf.backend_util.computeConv2DInfo(x, filter, 2, 1, 'same')).filter;
+    expect(strided([64, 16, 16, 128], [3, 3, 128, 256])).toBe('dilated');
+    expect(strided([64, 8, 8, 256], [3, 3, 256, 512])).toBe('dilated');
+    expect(strided([64, 8, 8, 256], [1, 1, 256, 512])).toBe('simd');
+    expect(strided([64, 32, 32, 64], [3, 3, 64, 128])).toBe('simd');
+    expect(strided([64, 14, 14, 64], [3, 3, 64, 64])).toBe('simd');
+  });
 });
 
 describe('Conv2DBackpropInput on wasm', () => {

@@ -13,25 +13,40 @@ import type { BenchJob } from './worker';
 export { benchTable, type BenchLine } from './table';
 export { parseInputShape } from './input-shape';
 
-/** The networks bench/pytorch_reference.py defines. */
-const PYTORCH_MODELS = new Set([
-  'mlp',
-  'lenet5',
-  'convnet',
+/** The networks bench/pytorch_reference.py defines, for 28×28×1 inputs. */
+const PYTORCH_MODELS = new Set(['mlp', 'lenet5', 'convnet']);
+/** …and those it defines for 3-channel inputs of any size (the thesis's CIFAR networks). */
+const PYTORCH_RGB_MODELS = new Set([
   'alexnet',
   'vgg11',
+  'vgg11-bn',
   'vgg16',
+  'vgg16-bn',
   'vgg19',
+  'vgg19-bn',
   'resnet18',
   'resnet34',
+  'mobilenetv2',
+  'squeezenet',
 ]);
+
+/** The bench's input when none is given: MNIST's, which mlp, lenet5 and convnet were built for. */
+export const DEFAULT_BENCH_INPUT: InputShape = { height: 28, width: 28, channels: 1 };
+
+const inputText = (s: InputShape) => `${s.height}x${s.width}x${s.channels}`;
+
+/** Whether bench/pytorch_reference.py has `model` for inputs of this shape. */
+function hasPytorchReference(model: string, input: InputShape): boolean {
+  if (input.channels === 3 && PYTORCH_RGB_MODELS.has(model)) return true;
+  return PYTORCH_MODELS.has(model) && inputText(input) === inputText(DEFAULT_BENCH_INPUT);
+}
 
 export interface BenchOptions {
   models: string[];
   backends: BenchJob['backend'][];
-  batchSize: number;
-  /** The images' shape; MNIST's 28×28×1 when absent. */
+  /** Image shape (default DEFAULT_BENCH_INPUT); the batch is random pixels of this shape. */
   input?: InputShape;
+  batchSize: number;
   repeats: number;
   minSeconds: number;
   methods: boolean;
@@ -85,7 +100,6 @@ export async function findTorchPython(): Promise<string | null> {
 }
 
 async function runPytorch(python: string, model: string, o: BenchOptions): Promise<BenchLine> {
-  const input = o.input ?? { height: 28, width: 28, channels: 1 };
   const { stdout } = await promisify(execFile)(python, [
     join(appRoot(), 'bench', 'pytorch_reference.py'),
     '--models',
@@ -93,7 +107,7 @@ async function runPytorch(python: string, model: string, o: BenchOptions): Promi
     '--batch',
     String(o.batchSize),
     '--input',
-    `${input.height}x${input.width}x${input.channels}`,
+    inputText(o.input ?? DEFAULT_BENCH_INPUT),
     '--device',
     o.pytorchDevice ?? 'auto',
     '--repeats',
@@ -134,8 +148,8 @@ export async function runBench(
       const job: BenchJob = {
         model: model as BenchJob['model'],
         backend,
-        batchSize: o.batchSize,
         ...(o.input ? { input: o.input } : {}),
+        batchSize: o.batchSize,
         repeats: o.repeats,
         minSeconds: o.minSeconds,
         methods: o.methods,
@@ -151,8 +165,9 @@ export async function runBench(
         );
       }
     }
-    if (python && !PYTORCH_MODELS.has(model)) log(`no PyTorch reference for ${model}`);
-    if (python && PYTORCH_MODELS.has(model)) {
+    const reference = hasPytorchReference(model, o.input ?? DEFAULT_BENCH_INPUT);
+    if (python && !reference) log(`no PyTorch reference for ${model} on this input`);
+    if (python && reference) {
       log(`measuring ${model} in PyTorch…`);
       emit(await runPytorch(python, model, o));
       if (o.parallel && availableParallelism() > 1) {

@@ -146,9 +146,10 @@ async function run(job: BenchJob): Promise<void> {
     t.dispose();
   };
 
-  // Forward: what SSA does three times per minibatch. One read-back so the work is done.
+  // Forward: what SSA does three times per minibatch, in training mode as SSA's are (batch-norm
+  // on the batch's statistics, dropout on; as PyTorch's reference). One read-back so the work is done.
   const forward = await timePerCall(
-    () => readBack(() => crossEntropy(net.apply(params, batch.x, false), batch.y)),
+    () => readBack(() => crossEntropy(net.apply(params, batch.x, true), batch.y)),
     job.repeats,
     job.minSeconds,
   );

@@ -164,6 +164,14 @@ function requireChannelsLast(kernel: string, info: backend_util.Conv2DInfo): voi
 //   filter row's kw·cin values fit one block of 32 (2–4× at 1–3 channels), XNNPACK by 5–45 %
 //   beyond. LeNet-5's layers (valid padding, 5×5, 1→6 and 6→16) take 'simd' for both: filter
 //   gradients 4.3× and 1.9× faster, input gradient 2.3×.
+// On the thesis's CIFAR networks (`bench/profile-wasm.ts --grid --cifar --cpu-time`: VGG's and
+// ResNet's 3×3 layers, 2–32 px, 3–512 channels, CPU time): the forward 'simd' kernel, which blocks
+// 4 output columns × 8 channels, falls behind XNNPACK's GEMM once many input channels meet small
+// maps (≤ 8×8 outputs): 8 px 256→256 1.11×, 4 px 512→512 1.48×, 2 px 512→512 3.4× slower, even
+// at 128→256 no faster. Those layers, half of VGG16's forward time, go to XNNPACK. The filter
+// gradient of ResNet's 3×3 stride-2 layers with ≥ 128 input channels (≤ 8×8 outputs) is 1.5×
+// (16 px 128→256) and 2.3× (8 px 256→512) faster 'dilated'; its 1×1 stride-2 shortcuts are not
+// (1.3–5.8× slower), so they stay 'simd'.
 // (An im2col + XNNPACK matmul formulation of the filter gradient, used until 'simd', was never
 // the fastest.) The rules depend on the shape only, so which arithmetic a run does never
 // depends on timing noise.
@@ -179,11 +187,12 @@ export interface ConvMethods {
 
 /** Which formulations a convolution of this shape and its two gradients use. */
 export function convMethods(info: backend_util.Conv2DInfo): ConvMethods {
-  const { inChannels: cin, outHeight: oh, outWidth: ow, filterWidth: kw } = info;
+  const { inChannels: cin, outHeight: oh, outWidth: ow, filterWidth: kw, filterHeight: kh } = info;
   const strided = info.strideHeight > 1 || info.strideWidth > 1;
+  const smallOutput = oh * ow <= 64;
   return {
-    forward: strided ? 'xnnpack' : 'simd',
-    filter: !strided && cin >= 32 && oh * ow <= 64 ? 'dilated' : 'simd',
+    forward: strided || (cin >= 128 && smallOutput) ? 'xnnpack' : 'simd',
+    filter: smallOutput && (strided ? cin >= 128 && kh * kw > 1 : cin >= 32) ? 'dilated' : 'simd',
     input: strided || kw * cin <= MAX_INPUT_VECTORS * 4 ? 'simd' : 'conv',
   };
 }
