@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { appRoot, nodeBuildFile } from '../services/app-root';
+import { MODEL_IDS } from '../../shared/ids';
 import type { InputShape } from '../trainer/models';
 import type { BenchLine } from './table';
 import type { BenchJob } from './worker';
@@ -15,20 +16,8 @@ export { parseInputShape } from './input-shape';
 
 /** The networks bench/pytorch_reference.py defines, for 28×28×1 inputs. */
 const PYTORCH_MODELS = new Set(['mlp', 'lenet5', 'convnet']);
-/** …and those it defines for 3-channel inputs of any size (the thesis's CIFAR networks). */
-const PYTORCH_RGB_MODELS = new Set([
-  'alexnet',
-  'vgg11',
-  'vgg11-bn',
-  'vgg16',
-  'vgg16-bn',
-  'vgg19',
-  'vgg19-bn',
-  'resnet18',
-  'resnet34',
-  'mobilenetv2',
-  'squeezenet',
-]);
+/** …and every other network of the registry, for 3-channel inputs of any size (the thesis's CIFAR networks). */
+const PYTORCH_RGB_MODELS = new Set<string>(MODEL_IDS.filter((id) => !PYTORCH_MODELS.has(id)));
 
 /** The bench's input when none is given: MNIST's, which mlp, lenet5 and convnet were built for. */
 export const DEFAULT_BENCH_INPUT: InputShape = { height: 28, width: 28, channels: 1 };
