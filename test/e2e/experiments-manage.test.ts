@@ -21,6 +21,7 @@ import { seedRecorded } from './seed';
 const MAIN = 'mnist-small';
 const SECOND = 'lenet5-twelve-epochs';
 const RENAMED = 'mnist-small, six methods';
+const TRAINING = 'still-training';
 const DESCRIPTION =
   'The thesis comparison on a small MNIST subset: SGD against the annealing methods, three seeds each, ' +
   'long enough that the list must cut it with an ellipsis and show the whole text on hover.';
@@ -143,6 +144,38 @@ describe('experiment management in the Experiments view (issue 19)', () => {
     const queue = (await invokeRoute(serve, 'queue.list')) as { runs: { experimentId: string }[] };
     expect(queue.runs.some((r) => r.experimentId === secondId)).toBe(false);
     await expect(page.getByTestId(`experiment-${RENAMED}`).isVisible()).resolves.toBe(true);
-    expect(pageErrors).toEqual([]);
   });
+
+  it('shows the refusal while a run is running, and "cancel them and delete" deletes it', async () => {
+    // A real run, long enough to be running while the user deletes.
+    const { experimentId } = (await invokeRoute(serve, 'experiments.submit', {
+      spec: {
+        name: TRAINING,
+        dataset: { id: 'mnist', trainSize: 600, testSize: 200 },
+        models: ['mlp'],
+        methods: [{ id: 'sgd', lr: 0.1 }],
+        seeds: [1],
+        epochs: 500,
+        batchSize: 64,
+      },
+    })) as { experimentId: string };
+    const counts = async () =>
+      (
+        (await invokeRoute(serve, 'experiments.list')) as { id: string; counts: Record<string, number> }[]
+      ).find((e) => e.id === experimentId)?.counts;
+    await expect.poll(async () => (await counts())?.running, { timeout: 60_000 }).toBe(1);
+    await page.getByTestId(`experiment-${TRAINING}`).waitFor();
+    await page.getByTestId(`delete-${TRAINING}`).click();
+    await page.getByTestId('delete-yes').click();
+    const refusal = page.getByTestId('delete-refusal');
+    await refusal.waitFor();
+    await expect(refusal.textContent()).resolves.toMatch(/has a run running/);
+    await screenshot(page, 'experiments-manage-refused');
+    // Refused: nothing went, the run still runs.
+    await expect(counts().then((c) => c?.running)).resolves.toBe(1);
+    await page.getByTestId('delete-cancel-runs').click();
+    await expect.poll(() => page.getByTestId(`experiment-${TRAINING}`).count(), { timeout: 60_000 }).toBe(0);
+    expect((await list()).some((e) => e.id === experimentId)).toBe(false);
+    expect(pageErrors).toEqual([]);
+  }, 150_000);
 });
