@@ -20,6 +20,9 @@ export interface SeedOptions {
    * them, an export draws finished runs only. The palette must not shift between the two.
    */
   failMethod?: number;
+  /** The spec's description and tags, for the views that show them. */
+  description?: string;
+  tags?: string[];
 }
 
 function specOf(runs: RunResult[], o: SeedOptions): ExperimentSpec {
@@ -34,6 +37,8 @@ function specOf(runs: RunResult[], o: SeedOptions): ExperimentSpec {
     seeds: [...new Set(runs.map((r) => r.seed))],
     epochs: o.epochs ?? Math.max(...runs.map((r) => r.epochs.length)),
     batchSize: runs[0]!.batchSize,
+    ...(o.description !== undefined && { description: o.description }),
+    ...(o.tags && { tags: o.tags }),
   });
 }
 
