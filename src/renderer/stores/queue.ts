@@ -2,7 +2,8 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { ExecutorState, QueueSnapshot, RunView } from '../../shared/contract';
-import { queueApi, runsApi } from '../api';
+import type { ExecutorView, JobRecord } from '../../shared/executor';
+import { queueApi, runsApi, systemApi } from '../api';
 
 export interface LiveBest {
   accuracy: number;
@@ -13,6 +14,8 @@ export const useQueueStore = defineStore('queue', () => {
   const snapshot = ref<QueueSnapshot | null>(null);
   const error = ref<string | null>(null);
   const executor = ref<ExecutorState | null>(null);
+  /** How runs get a process (local or slurm) and the Slurm jobs of running runs. */
+  const executorView = ref<ExecutorView | null>(null);
   let subscribed = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let ticker: ReturnType<typeof setInterval> | null = null;
@@ -58,9 +61,20 @@ export const useQueueStore = defineStore('queue', () => {
     return liveBest.value[run.id] ?? null;
   }
 
+  /** The Slurm job of a running run, when it has one. */
+  function jobOf(runId: string): JobRecord | null {
+    return executorView.value?.jobs.find((j) => j.runId === runId) ?? null;
+  }
+
   async function refresh() {
     try {
-      snapshot.value = await queueApi.list();
+      const [snap, view] = await Promise.all([
+        queueApi.list(),
+        // Hosts before the executor routes, and test bridges without them: the queue still shows.
+        systemApi.executor().catch(() => null),
+      ]);
+      snapshot.value = snap;
+      executorView.value = view;
       executor.value = snapshot.value.executor;
       error.value = null;
       fillLiveBest();
@@ -155,6 +169,8 @@ export const useQueueStore = defineStore('queue', () => {
     snapshot,
     error,
     executor,
+    executorView,
+    jobOf,
     runs,
     queued,
     running,
