@@ -3,7 +3,9 @@
 // `system.executor` route says (sbatch may or may not be on this machine's PATH; without it, slurm
 // is disabled with the route's reason); with an sbatch
 // on PATH, a bad Slurm time saved through the form is refused with the host's message next to
-// its field and changes nothing, a good one is stored and shows in the Queue view's badge.
+// its field and changes nothing, a good one is stored and shows in the Queue view's badge; and,
+// where a one-node Slurm cluster can start (root, Debian's slurm packages), a running run's row
+// in the Queue names its job, state and node, at the height of the other rows.
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -18,6 +20,13 @@ import {
   startServe,
   type ServeProcess,
 } from './helpers';
+import {
+  slurmUnavailable,
+  startSlurmCluster,
+  NODE_NAME,
+  PARTITION,
+  type SlurmCluster,
+} from '../helpers/slurm-cluster';
 
 interface Session {
   dataDir: string;
@@ -43,6 +52,9 @@ async function open(env: NodeJS.ProcessEnv = {}): Promise<Session> {
 }
 
 const executorOf = (s: Session) => invokeRoute(s.serve, 'system.executor') as Promise<ExecutorView>;
+/** What the Queue's badge and the System's "in force" say now. */
+const badge = (page: Page) => page.getByTestId('executor-badge').textContent({ timeout: 10_000 });
+const inForce = (page: Page) => page.getByTestId('executor-in-force').textContent();
 /** The form field (label) that holds the input with this test id. */
 const fieldOf = (page: Page, testId: string) =>
   page.locator('label.field', { has: page.getByTestId(testId) });
@@ -95,7 +107,7 @@ describe('the Executor card on this host as it is', () => {
 
   it('shows the local executor in the Queue view', async () => {
     await s.page.getByTestId('nav-queue').click();
-    await expect(s.page.getByTestId('executor-badge').textContent()).resolves.toBe('local');
+    await expect.poll(() => badge(s.page)).toBe('local');
   });
 });
 
@@ -167,14 +179,14 @@ describe('the Executor card where sbatch is on PATH', () => {
     await page.getByTestId('slurm-time').fill('2:00:00');
     await page.getByTestId('slurm-args').fill('--mem=8G\n\n  --qos=long  ');
     await page.getByTestId('save-executor').click();
-    await page.getByTestId('executor-in-force').getByText('partition gpu').waitFor({ timeout: 10_000 });
+    await expect.poll(() => inForce(page), { timeout: 10_000 }).toContain('partition gpu');
     await expect(page.getByTestId('field-problem').count()).resolves.toBe(0);
     expect((await executorOf(s)).setting).toEqual({
       kind: 'slurm',
       slurm: { partition: 'gpu', time: '2:00:00', sbatchArgs: ['--mem=8G', '--qos=long'] },
     });
     await page.getByTestId('nav-queue').click();
-    await expect(page.getByTestId('executor-badge').textContent()).resolves.toBe('slurm · partition gpu');
+    await expect.poll(() => badge(page)).toBe('slurm · partition gpu');
 
     // Back to local from the form: the route reads it back.
     await page.getByTestId('nav-system').click();
@@ -182,8 +194,68 @@ describe('the Executor card where sbatch is on PATH', () => {
     await page.getByTestId('executor-local').check();
     await expect(page.getByTestId('slurm-options').count()).resolves.toBe(0);
     await page.getByTestId('save-executor').click();
-    await page.getByTestId('executor-in-force').getByText('local').waitFor({ timeout: 10_000 });
+    await expect.poll(() => inForce(page), { timeout: 10_000 }).toContain('local');
     expect((await executorOf(s)).setting).toEqual({ kind: 'local' });
     expect(s.pageErrors).toEqual([]);
   });
+});
+
+describe.skipIf(slurmUnavailable())('the Queue view of runs on a one-node Slurm cluster', () => {
+  let cluster: SlurmCluster;
+  let s: Session;
+
+  beforeAll(async () => {
+    cluster = await startSlurmCluster();
+    s = await open(cluster.env);
+  }, 180_000);
+
+  afterAll(async () => {
+    // Cancel through the host (scancel) before the cluster goes.
+    for (const r of (
+      (await invokeRoute(s.serve, 'queue.list').catch(() => ({ runs: [] }))) as {
+        runs: { id: string; status: string }[];
+      }
+    ).runs.filter((r) => r.status === 'running' || r.status === 'queued'))
+      await invokeRoute(s.serve, 'queue.cancel', { runId: r.id }).catch(() => {});
+    await s?.serve.stop();
+    await cluster?.stop();
+  }, 120_000);
+
+  it('shows the badge, and the job id, state and node of a running run in its row', async () => {
+    const { page } = s;
+    await page.getByTestId('executor-slurm').check();
+    await page.getByTestId('slurm-partition').fill(PARTITION);
+    await page.getByTestId('save-executor').click();
+    await expect.poll(() => inForce(page), { timeout: 10_000 }).toContain(`partition ${PARTITION}`);
+
+    await invokeRoute(s.serve, 'experiments.submit', {
+      spec: {
+        name: 'slurm-ui',
+        dataset: { id: 'mnist', trainSize: 400, testSize: 100 },
+        models: ['mlp'],
+        methods: [{ id: 'sgd', lr: 0.05 }],
+        seeds: [1],
+        epochs: 200,
+        batchSize: 50,
+        backend: 'cpu',
+      },
+    });
+    await page.getByTestId('nav-queue').click();
+    await expect.poll(() => badge(page), { timeout: 10_000 }).toBe(`slurm · partition ${PARTITION}`);
+    const cell = page.locator('[data-testid="queue-run"][data-status="running"] [data-testid="slurm-job"]');
+    await cell.filter({ hasText: `RUNNING on ${NODE_NAME}` }).waitFor({ timeout: 90_000 });
+    const { jobs } = await executorOf(s);
+    expect(jobs).toHaveLength(1);
+    await expect(cell.textContent()).resolves.toContain(`job ${jobs[0]!.jobId} · RUNNING on ${NODE_NAME}`);
+    // Compact: the job sits on the status badge's line, and the row is no higher than a plain one.
+    const row = page.locator('[data-testid="queue-run"][data-status="running"]');
+    const jobBox = (await cell.boundingBox())!;
+    const badgeBox = (await row.locator('.badge').first().boundingBox())!;
+    expect(jobBox.y).toBeLessThan(badgeBox.y + badgeBox.height);
+    expect(jobBox.y + jobBox.height).toBeGreaterThan(badgeBox.y);
+    const rowHeight = (await row.boundingBox())!.height;
+    expect(rowHeight).toBeLessThan(2 * badgeBox.height + 16);
+    await screenshot(page, 'queue-slurm-job');
+    expect(s.pageErrors).toEqual([]);
+  }, 150_000);
 });

@@ -20,13 +20,19 @@ export const useSystemStore = defineStore('system', () => {
   const executorProblems = ref<ExecutorProblem[]>([]);
   const savingExecutor = ref(false);
   let subscribed = false;
+  /**
+   * Bumped by every read and save of the executor: a read answers only if nothing newer began
+   * meanwhile, so that a slow refresh (system.info measures the disk) never undoes a save.
+   */
+  let executorGeneration = 0;
 
   async function refresh() {
     loading.value = true;
+    const g = ++executorGeneration;
     try {
       const [i, e] = await Promise.all([systemApi.info(), systemApi.executor()]);
       info.value = i;
-      executor.value = e;
+      if (g === executorGeneration) executor.value = e;
       error.value = null;
     } catch (err) {
       error.value = (err as Error).message;
@@ -36,8 +42,10 @@ export const useSystemStore = defineStore('system', () => {
   }
 
   async function refreshExecutor() {
+    const g = ++executorGeneration;
     try {
-      executor.value = await systemApi.executor();
+      const e = await systemApi.executor();
+      if (g === executorGeneration) executor.value = e;
     } catch (err) {
       error.value = (err as Error).message;
     }
@@ -58,8 +66,11 @@ export const useSystemStore = defineStore('system', () => {
    */
   async function saveExecutor(setting: ExecutorSetting): Promise<boolean> {
     savingExecutor.value = true;
+    ++executorGeneration;
     try {
-      executor.value = await systemApi.setExecutor(setting);
+      const e = await systemApi.setExecutor(setting);
+      ++executorGeneration;
+      executor.value = e;
       executorProblems.value = [];
       return true;
     } catch (err) {
