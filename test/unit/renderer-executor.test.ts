@@ -97,6 +97,29 @@ describe('the system store and the executor', () => {
     expect(s.executor?.setting).toEqual(good);
   });
 
+  it('never lets a refresh that began before a save undo it', async () => {
+    let stored: ExecutorView = {
+      ...LOCAL_VIEW,
+      setting: { kind: 'slurm', slurm: { partition: 'gpu', sbatchArgs: [] } },
+    };
+    let releaseInfo: () => void = () => {};
+    setBridge(
+      fakeBridge({
+        // system.info measures the disk: slow; the executor is read at once, before the save.
+        'system.info': () => new Promise((r) => (releaseInfo = () => r({}))),
+        'system.executor': () => stored,
+        'system.setExecutor': (input) => (stored = { ...stored, setting: input }),
+      }),
+    );
+    const s = useSystemStore();
+    const refreshing = s.refresh();
+    await sleep(0);
+    await s.saveExecutor({ kind: 'local' });
+    releaseInfo();
+    await refreshing;
+    expect(s.executor?.setting).toEqual({ kind: 'local' });
+  });
+
   it('throws a refusal without problems (sbatch missing) for the caller to show', async () => {
     setBridge(
       fakeBridge({
