@@ -210,14 +210,16 @@ describe.skipIf(slurmUnavailable())('the Queue view of runs on a one-node Slurm 
   }, 180_000);
 
   afterAll(async () => {
-    // Cancel through the host (scancel) before the cluster goes.
-    for (const r of (
-      (await invokeRoute(s.serve, 'queue.list').catch(() => ({ runs: [] }))) as {
+    // Cancel through the host (scancel) before the cluster goes; open() keeps the host for the
+    // file's own afterAll, which stops it.
+    if (s) {
+      const { runs } = (await invokeRoute(s.serve, 'queue.list').catch(() => ({ runs: [] }))) as {
         runs: { id: string; status: string }[];
-      }
-    ).runs.filter((r) => r.status === 'running' || r.status === 'queued'))
-      await invokeRoute(s.serve, 'queue.cancel', { runId: r.id }).catch(() => {});
-    await s?.serve.stop();
+      };
+      for (const r of runs.filter((x) => x.status === 'running' || x.status === 'queued'))
+        await invokeRoute(s.serve, 'queue.cancel', { runId: r.id }).catch(() => {});
+      await s.serve.stop();
+    }
     await cluster?.stop();
   }, 120_000);
 
