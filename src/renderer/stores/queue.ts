@@ -2,7 +2,8 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { ExecutorState, QueueSnapshot, RunView } from '../../shared/contract';
-import { queueApi, runsApi } from '../api';
+import type { ExecutorSetting, ExecutorView, JobRecord } from '../../shared/executor';
+import { queueApi, runsApi, systemApi } from '../api';
 
 export interface LiveBest {
   accuracy: number;
@@ -13,6 +14,8 @@ export const useQueueStore = defineStore('queue', () => {
   const snapshot = ref<QueueSnapshot | null>(null);
   const error = ref<string | null>(null);
   const executor = ref<ExecutorState | null>(null);
+  /** How runs get a process (local or slurm) and the Slurm jobs of running runs. */
+  const executorView = ref<ExecutorView | null>(null);
   let subscribed = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let ticker: ReturnType<typeof setInterval> | null = null;
@@ -58,6 +61,11 @@ export const useQueueStore = defineStore('queue', () => {
     return liveBest.value[run.id] ?? null;
   }
 
+  /** The Slurm job of a running run, when it has one. */
+  function jobOf(runId: string): JobRecord | null {
+    return executorView.value?.jobs.find((j) => j.runId === runId) ?? null;
+  }
+
   async function refresh() {
     try {
       snapshot.value = await queueApi.list();
@@ -69,11 +77,22 @@ export const useQueueStore = defineStore('queue', () => {
     }
   }
 
+  /** The executor in force and the Slurm jobs of running runs: with the queue's changes and ticks. */
+  async function refreshExecutorView() {
+    try {
+      executorView.value = await systemApi.executor();
+    } catch {
+      // A host without the route (or a test bridge): the queue shows without the executor.
+      executorView.value = null;
+    }
+  }
+
   function refreshSoon(ms = 150) {
     if (timer) return;
     timer = setTimeout(() => {
       timer = null;
       void refresh();
+      void refreshExecutorView();
     }, ms);
   }
 
@@ -109,10 +128,14 @@ export const useQueueStore = defineStore('queue', () => {
       // waits to run, so that a missed event (a stream reconnecting) never leaves a stale row.
       if (typeof window !== 'undefined') {
         ticker = setInterval(() => {
-          if (running.value.length > 0 || queued.value.length > 0) void refresh();
+          if (running.value.length > 0 || queued.value.length > 0) {
+            void refresh();
+            void refreshExecutorView();
+          }
         }, 2000);
       }
     }
+    void refreshExecutorView();
     return refresh();
   }
 
@@ -155,6 +178,9 @@ export const useQueueStore = defineStore('queue', () => {
     snapshot,
     error,
     executor,
+    executorView,
+    jobOf,
+    refreshExecutorView,
     runs,
     queued,
     running,
@@ -182,4 +208,17 @@ export function runFraction(run: RunView): number {
   if (p && run.status === 'running')
     return Math.min(1, ((p.epoch - 1) * p.steps + p.step) / (p.epochs * p.steps));
   return run.epochs > 0 ? Math.min(1, run.epochsDone / run.epochs) : 0;
+}
+
+/** The executor new runs get, for the Queue's badge: "local", or "slurm · partition gpu". */
+export function executorBadge(s: ExecutorSetting): string {
+  if (s.kind === 'local') return 'local';
+  return `slurm · ${s.slurm.partition ? `partition ${s.slurm.partition}` : 'default partition'}`;
+}
+
+/** A running run's Slurm job in a few words: "job 123 · PENDING (Resources)", "job 123 · RUNNING on n1". */
+export function jobLabel(j: JobRecord): string {
+  const why = j.reason && j.reason !== 'None' ? ` (${j.reason})` : '';
+  const node = j.node ? ` on ${j.node}` : '';
+  return `job ${j.jobId ?? '…'} · ${j.state ?? 'submitted'}${why}${node}`;
 }
