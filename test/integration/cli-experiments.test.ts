@@ -65,7 +65,11 @@ describe('annealab experiments', () => {
     [first, second] = experiments.map((e) => e.id) as [string, string];
     // Each finished run left its folder of files: the best weights at least.
     expect(runFolders(dataDir)).toEqual(runs.map((r) => r.id).sort());
-    for (const r of runs) expect(existsSync(join(dataDir, 'checkpoints', r.id, 'best.weights'))).toBe(true);
+    // Best weights are per attempt (best-N.weights, checkpoint.ts); a first attempt writes one.
+    for (const r of runs)
+      expect(
+        readdirSync(join(dataDir, 'checkpoints', r.id)).filter((f) => /^best(-\d+)?\.weights$/.test(f)),
+      ).toHaveLength(1);
   });
 
   it('refuses an ambiguous name, listing the candidates with ids and dates', async () => {
