@@ -67,6 +67,15 @@ export function nextSort<K extends string>(state: SortState<K>, key: K): SortSta
   return { key: null, direction: 'asc' };
 }
 
+/** A column heading of a sortable table (components/SortableHeadings.vue draws them). */
+export interface SortableHeading<K extends string> {
+  key: K;
+  text: string;
+  num?: boolean;
+  title?: string;
+  style?: string;
+}
+
 /** A view's sort and filter state and its rows through both. */
 export function useTableView<R, K extends string>(
   rows: () => readonly R[],
