@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ContractError } from '../../shared/contract';
+import type { EstimateErrorTable } from '../../shared/estimate-error';
 import type { Store } from '../store';
 import { resolveBackendRequest } from '../trainer/backend/backend-request';
 import { latestCheckpointPath } from '../trainer/checkpoint';
@@ -23,7 +24,7 @@ export interface EstimateErrorRequest {
   backend?: string;
 }
 
-export interface EstimateErrorResult {
+export interface EstimateErrorResult extends EstimateErrorTable {
   runId: string;
   label: string;
   model: string;
@@ -31,17 +32,6 @@ export interface EstimateErrorResult {
   dataset: string;
   weights: 'best' | 'last';
   backend: string;
-  exact: { loss: number; lossThesis: number; accuracy: number };
-  trainCount: number;
-  batchSize: number;
-  rows: {
-    batches: number;
-    examples: number;
-    trials: number;
-    rmse: number;
-    rmseThesis: number;
-    bias: number;
-  }[];
 }
 
 /**

@@ -8,24 +8,9 @@ import type { Rng } from '../../../shared/rng';
 import { sequentialBatches, type DeviceSplit } from '../data/batches';
 import { estimateTraining, evaluateBatches } from '../evaluate';
 import type { Network } from '../models';
+import type { EstimateErrorRow, EstimateErrorTable } from '../../../shared/estimate-error';
 
-export interface EstimateErrorRow {
-  batches: number;
-  /** Examples one estimate looks at (k minibatches, fewer when the split is smaller). */
-  examples: number;
-  trials: number;
-  rmse: number;
-  rmseThesis: number;
-  /** Mean of the estimates minus the exact value (a sample without replacement is unbiased: ~0). */
-  bias: number;
-}
-
-export interface EstimateErrorTable {
-  exact: { loss: number; lossThesis: number; accuracy: number };
-  trainCount: number;
-  batchSize: number;
-  rows: EstimateErrorRow[];
-}
+export type { EstimateErrorRow, EstimateErrorTable };
 
 const rms = (xs: readonly number[]) => Math.sqrt(xs.reduce((s, x) => s + x * x, 0) / xs.length);
 
