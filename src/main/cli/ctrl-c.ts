@@ -45,6 +45,11 @@ export function handleCtrlC(say: (line: string) => void, onFirst?: () => void): 
       runner = r;
       if (pressed > 0) stop();
     },
-    dispose: () => void process.off('SIGINT', onSigint),
+    dispose: () => {
+      process.off('SIGINT', onSigint);
+      // The command is ending after a Ctrl-C (exit 1): one more Ctrl-C while it shuts down quits
+      // with that exit status, not with the default SIGINT death (the runs are interrupted already).
+      if (pressed > 0) process.once('SIGINT', () => process.exit(1));
+    },
   };
 }
