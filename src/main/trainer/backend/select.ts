@@ -26,6 +26,8 @@ import {
 import { installEagerBackprop } from './eager-backprop';
 import { ensureGradients } from './gradients';
 import { registerWasmKernels } from './wasm-kernels';
+import { withSharedWasmHeap } from './simd/shared-memory';
+import { kernelThreads } from './kernel-threads';
 import { activateWebgpu } from './webgpu';
 import { probeAdapter } from './webgpu-adapter';
 
@@ -274,7 +276,8 @@ async function loadWasm(): Promise<Loaded> {
   let ok = false;
   let failure = '';
   try {
-    ok = await tf.setBackend('wasm');
+    // On a shared heap, so that kernel-threads.ts can put worker threads on it.
+    ok = await withSharedWasmHeap(() => tf.setBackend('wasm'));
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
   }
@@ -360,7 +363,8 @@ export function describeDevice(backend: string = tf.getBackend()): string {
     return b.isUsingGpuDevice ? `${gpuName() ?? 'GPU (name unknown)'} (CUDA)` : CPU_LIBTENSORFLOW;
   }
   if (backend === 'wasm') {
-    const threads = getThreadsCount();
+    // tfjs's own threads (1 in Node) and our kernels' (kernel-threads.ts): the larger is in use.
+    const threads = Math.max(getThreadsCount(), kernelThreads());
     let simd = false;
     try {
       simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');

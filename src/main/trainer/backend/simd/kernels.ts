@@ -7,6 +7,9 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { KERNELS_WASM_BASE64 } from './kernels.generated';
 import { webAssembly } from './webassembly';
+import { KernelPool } from './kernel-pool';
+import type { RecordedCalls } from './kernel-pool';
+import { isSharedMemory, withSharedMemory } from './shared-memory';
 import { heapAddress, heapF32, heapZeros } from '../wasm-heap';
 import { zigguratTables } from '../../../../shared/rng';
 import type { Rng } from '../../../../shared/rng';
@@ -32,28 +35,109 @@ const CHUNK_BYTES = 256 * 1024;
 
 interface Loaded {
   memory: object;
+  /** The module's binary as instantiated here (its memory import shared when the heap is). */
+  bytes: Uint8Array;
   kernels: Record<string, Kernel>;
   /** The SSA generator's block on the heap (ziggurat tables, then 16 bytes of state), once made. */
   moves: { at: number; std: number } | null;
+  /** Worker threads running the kernels on the same heap (kernel-threads.ts), if any. */
+  pool: KernelPool | null;
 }
 
 let loaded: Loaded | null = null;
 
+/** The backend's WebAssembly.Memory. */
+function backendMemory(backend: BackendWasm): object {
+  // Emscripten's module keeps the instance's exports as `asm`; its memory is exported there.
+  return (backend.wasm as unknown as { asm: { memory: object } }).asm.memory;
+}
+
 /** The module bound to the backend's memory (instantiated once per memory). */
 function instance(backend: BackendWasm): Loaded {
-  // Emscripten's module keeps the instance's exports as `asm`; its memory is exported there.
-  const memory = (backend.wasm as unknown as { asm: { memory: object } }).asm.memory;
+  const memory = backendMemory(backend);
   if (loaded == null || loaded.memory !== memory) {
-    const module = new webAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+    const plain = new Uint8Array(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+    // A shared heap (shared-memory.ts) needs the import declared shared too.
+    const bytes = isSharedMemory(memory) ? withSharedMemory(plain) : plain;
+    if (bytes == null) throw new Error('The SIMD kernels module has no memory import to share.');
+    const module = new webAssembly.Module(bytes);
     const imports = { env: { memory }, math: { exp: Math.exp, log: Math.log } };
     const exports = new webAssembly.Instance(module, imports).exports as Record<string, Kernel>;
-    loaded = { memory, kernels: exports, moves: null };
+    void loaded?.pool?.close();
+    loaded = { memory, bytes, kernels: exports, moves: null, pool: null };
   }
   return loaded;
 }
 
 function kernels(backend: BackendWasm): Record<string, Kernel> {
   return instance(backend).kernels;
+}
+
+/**
+ * Runs our kernels on `threads` threads from now on (1: this one only). Rejects, changing
+ * nothing, when the backend's heap is not shared (then only one thread can use it).
+ */
+export async function setSimdThreads(backend: BackendWasm, threads: number): Promise<void> {
+  const module = instance(backend);
+  if ((module.pool?.threads ?? 1) === threads) return;
+  if (threads > 1 && !isSharedMemory(module.memory)) {
+    throw new Error(
+      'the wasm heap is not shared (the wasm backend was initialised before Annealab could share it)',
+    );
+  }
+  const next =
+    threads > 1 ? await KernelPool.start(threads, module.memory, module.bytes, module.kernels) : null;
+  const previous = module.pool;
+  module.pool = next;
+  await previous?.close();
+}
+
+/** The threads our kernels run on. */
+export function simdThreads(backend: BackendWasm): number {
+  return instance(backend).pool?.threads ?? 1;
+}
+
+/** Kernel calls the threads have shared so far (0 on one thread). */
+export function simdPooledBatches(backend: BackendWasm): number {
+  return instance(backend).pool?.batches ?? 0;
+}
+
+/**
+ * Multiply-adds below which a kernel runs on this thread alone: waking the workers costs tens of
+ * microseconds, and a call this small takes about a millisecond.
+ */
+const POOLED_MIN_WORK = 1 << 22;
+
+/**
+ * Where a driver's kernel calls go: straight to the kernels (one thread, or little work), or
+ * recorded and run on the pool by finish(). `units` is how many independent units the driver
+ * tags its calls with; `slices` how many it should cut its work into (1 when calls run here).
+ */
+function kernelCalls(backend: BackendWasm, work: number): { calls: RecordedCalls; slices: number } {
+  const module = instance(backend);
+  const pool = module.pool;
+  if (pool == null || work < POOLED_MIN_WORK) {
+    const fn = module.kernels;
+    const calls: RecordedCalls = {
+      call: (_unit, name, ...args) => {
+        fn[name]!(...args);
+      },
+      finish: () => {},
+    };
+    return { calls, slices: 1 };
+  }
+  return { calls: pool.record(), slices: pool.threads };
+}
+
+/** Splits `count` items into at most `slices` contiguous runs: [first, count] of each. */
+function sliceRange(count: number, slices: number): [number, number][] {
+  const runs: [number, number][] = [];
+  const n = Math.min(slices, count);
+  for (let s = 0; s < n; s++) {
+    const first = Math.floor((s * count) / n);
+    runs.push([first, Math.floor(((s + 1) * count) / n) - first]);
+  }
+  return runs;
 }
 
 /**
@@ -101,23 +185,27 @@ export function conv2DBackpropFilterSimd(
   const k = kw * cin;
   const coutPad = Math.ceil(cout / LANES) * LANES;
   const out = heapZeros(backend, [kh * k, coutPad]);
-  const fn = kernels(backend);
   const outAt = heapAddress(backend, out);
   const block = MAX_VECTORS * LANES;
   // Images at a time: every block streams over all their positions, so they should stay in cache.
   const imageBytes = (hp * wp * cin + oh * ow * cout) * 4;
   const chunk = Math.max(1, Math.floor(CHUNK_BYTES / imageBytes));
+  // Each block of dW (filter row i, values q0.., channels o0..) is one unit: its sum over every
+  // image stays in one thread, in image order, so threads never change a value.
+  const { calls } = kernelCalls(backend, nb * oh * ow * kh * k * cout);
   for (let n0 = 0; n0 < nb; n0 += chunk) {
     const images = Math.min(chunk, nb - n0);
     const xAt = heapAddress(backend, xp) + n0 * hp * wp * cin * 4;
     const dyAt = heapAddress(backend, dy) + n0 * oh * ow * cout * 4;
+    let unit = 0;
     for (let i = 0; i < kh; i++) {
       for (let q0 = 0; q0 < k; q0 += MAX_ROWS) {
         const rows = Math.min(MAX_ROWS, k - q0);
-        for (let o0 = 0; o0 < cout; o0 += block) {
+        for (let o0 = 0; o0 < cout; o0 += block, unit++) {
           const left = Math.min(block, cout - o0);
-          const kernel = fn[filterGradName(rows, Math.ceil(left / LANES), left % LANES)]!;
-          kernel(
+          calls.call(
+            unit,
+            filterGradName(rows, Math.ceil(left / LANES), left % LANES),
             xAt + (i * wp * cin + q0) * 4,
             dyAt + o0 * 4,
             outAt + ((i * k + q0) * coutPad + o0) * 4,
@@ -134,6 +222,7 @@ export function conv2DBackpropFilterSimd(
       }
     }
   }
+  calls.finish();
   if (xp !== x) backend.disposeData(xp.dataId);
   if (coutPad === cout) return { dataId: out.dataId, shape: [kh, kw, cin, cout], dtype: 'float32' };
   const dw = backend.makeOutput([kh, kw, cin, cout], 'float32');
@@ -182,30 +271,35 @@ export function conv2DBackpropInputSimd(
     }
   }
 
-  const fn = kernels(backend);
   const dyAt = heapAddress(backend, dy);
   const wtAt = heapAddress(backend, wt);
   const dxAt = heapAddress(backend, padded);
   const block = MAX_INPUT_VECTORS * LANES;
-  for (let q0 = 0; q0 < k; q0 += block) {
-    const kernel = fn[inputGradName(Math.ceil(Math.min(block, k - q0) / LANES))]!;
-    kernel(
-      dyAt,
-      wtAt + q0 * 4,
-      dxAt + q0 * 4,
-      nb,
-      oh,
-      ow,
-      cout,
-      kh,
-      hp * wp * cin * 4,
-      sh * wp * cin * 4,
-      sw * cin * 4,
-      wp * cin * 4,
-      kPad * 4,
-      cout * kPad * 4,
-    );
+  // A slice of images is a unit: an image's gradient is scattered into its own padded dx only.
+  const { calls, slices } = kernelCalls(backend, nb * oh * ow * kh * k * cout);
+  for (const [unit, [n0, images]] of sliceRange(nb, slices).entries()) {
+    for (let q0 = 0; q0 < k; q0 += block) {
+      calls.call(
+        unit,
+        inputGradName(Math.ceil(Math.min(block, k - q0) / LANES)),
+        dyAt + n0 * oh * ow * cout * 4,
+        wtAt + q0 * 4,
+        dxAt + (n0 * hp * wp * cin + q0) * 4,
+        images,
+        oh,
+        ow,
+        cout,
+        kh,
+        hp * wp * cin * 4,
+        sh * wp * cin * 4,
+        sw * cin * 4,
+        wp * cin * 4,
+        kPad * 4,
+        cout * kPad * 4,
+      );
+    }
   }
+  calls.finish();
   backend.disposeData(wt.dataId);
 
   const dx = backend.makeOutput([nb, h, w, cin], 'float32');
@@ -245,7 +339,6 @@ export function conv2DSimd(
   const xp = paddedInput(backend, x, info);
   const [, hp, wp] = xp.shape as [number, number, number, number];
   const zeroBias = bias == null ? heapZeros(backend, [cout]) : null;
-  const fn = kernels(backend);
   const xAt = heapAddress(backend, xp);
   const wAt = heapAddress(backend, filter);
   const bAt = heapAddress(backend, bias ?? zeroBias!);
@@ -255,36 +348,43 @@ export function conv2DSimd(
   const rest = ow % MAX_COLUMNS;
   const floor = activation === 'relu' ? 0 : -Infinity;
   const block = MAX_VECTORS * LANES;
-  for (let o0 = 0; o0 < cout; o0 += block) {
-    const left = Math.min(block, cout - o0);
-    const vectors = Math.ceil(left / LANES);
-    const tail = left % LANES;
-    // [columns, first column, blocks per row]
-    const parts: [number, number, number][] = [];
-    if (full > 0) parts.push([MAX_COLUMNS, 0, full]);
-    if (rest > 0) parts.push([rest, full * MAX_COLUMNS, 1]);
-    for (const [columns, first, blocks] of parts) {
-      fn[convName(columns, vectors, tail)]!(
-        xAt + first * sw * cin * 4,
-        wAt + o0 * 4,
-        bAt + o0 * 4,
-        yAt + (first * cout + o0) * 4,
-        nb,
-        oh,
-        blocks,
-        kh,
-        k,
-        hp * wp * cin * 4,
-        sh * wp * cin * 4,
-        wp * cin * 4,
-        sw * cin * 4,
-        cout * 4,
-        (ow - columns * blocks) * cout * 4,
-        cout * 4,
-        floor,
-      );
+  // A slice of images is a unit: each output value is one block's sum, whichever thread runs it.
+  const { calls, slices } = kernelCalls(backend, nb * oh * ow * kh * k * cout);
+  for (const [unit, [n0, images]] of sliceRange(nb, slices).entries()) {
+    for (let o0 = 0; o0 < cout; o0 += block) {
+      const left = Math.min(block, cout - o0);
+      const vectors = Math.ceil(left / LANES);
+      const tail = left % LANES;
+      // [columns, first column, blocks per row]
+      const parts: [number, number, number][] = [];
+      if (full > 0) parts.push([MAX_COLUMNS, 0, full]);
+      if (rest > 0) parts.push([rest, full * MAX_COLUMNS, 1]);
+      for (const [columns, first, blocks] of parts) {
+        calls.call(
+          unit,
+          convName(columns, vectors, tail),
+          xAt + (n0 * hp * wp * cin + first * sw * cin) * 4,
+          wAt + o0 * 4,
+          bAt + o0 * 4,
+          yAt + (n0 * oh * ow * cout + first * cout + o0) * 4,
+          images,
+          oh,
+          blocks,
+          kh,
+          k,
+          hp * wp * cin * 4,
+          sh * wp * cin * 4,
+          wp * cin * 4,
+          sw * cin * 4,
+          cout * 4,
+          (ow - columns * blocks) * cout * 4,
+          cout * 4,
+          floor,
+        );
+      }
     }
   }
+  calls.finish();
   if (xp !== x) backend.disposeData(xp.dataId);
   if (zeroBias != null) backend.disposeData(zeroBias.dataId);
   return y;

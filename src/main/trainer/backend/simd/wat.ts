@@ -621,7 +621,7 @@ export function kernelNames(): string[] {
 export function kernelsWat(): string {
   const funcs = [...kernelFunctions().values()].map((text) => text());
   return `(module
-  (import "env" "memory" (memory 1))
+  (import "env" "memory" (memory 1 65536))
   (import "math" "exp" (func $exp (param f64) (result f64)))
   (import "math" "log" (func $log (param f64) (result f64)))
 ${funcs.join('\n')}
