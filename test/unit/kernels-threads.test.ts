@@ -27,7 +27,7 @@ const TFJS_WASM = join(
   'tfjs-backend-wasm-simd.wasm',
 );
 const OURS = new Uint8Array(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
-const W = WebAssembly as unknown as {
+const W = (globalThis as unknown as { WebAssembly: unknown }).WebAssembly as {
   Module: { new (b: Uint8Array): object; imports(m: object): { kind: string }[] };
   Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => { buffer: ArrayBuffer };
   Instance: new (m: object, i: object) => { exports: Record<string, (...a: number[]) => number> };
@@ -172,8 +172,11 @@ describe('convolutions on 2 threads give the numbers of 1 thread', () => {
         tf.fused.conv2d({ x: a, filter: b, strides: stride, pad, bias, activation: 'relu' });
       const y = forward(x, w);
       const weights = tensor(y.shape, 9);
-      const [dx, dw] = tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) =>
-        tf.conv2d(a, b, stride, pad).mul(weights).sum(),
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf
+          .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad)
+          .mul(weights)
+          .sum(),
       )([x, w]);
       return [y, dx!, dw!].map((t) => Float32Array.from(t.dataSync()));
     });
@@ -220,6 +223,37 @@ describe('convolutions on 2 threads give the numbers of 1 thread', () => {
       // Bit for bit (toEqual on typed arrays compares every element; NaN equals NaN).
       expect(Buffer.from(two[i]!.buffer).equals(Buffer.from(one[i]!.buffer))).toBe(true);
     }
+  });
+
+  // VGG's first pool; a NaN in image 50 (the worker's slice) makes the kernel answer "no finite
+  // maximum", and the exact loop must redo the gradient just as on one thread.
+  it.each([false, true])('max-pool gradient 2×2/2 (a NaN in the last slice: %s)', async (nan) => {
+    const data = values(64 * 32 * 32 * 64, 5);
+    if (nan) data[50 * 32 * 32 * 64 + 7] = NaN;
+    const x = tf.tensor4d(data, [64, 32, 32, 64]);
+    const weights = tensor([64, 16, 16, 64], 6);
+    const gradient = () =>
+      tf.tidy(() =>
+        Float32Array.from(
+          tf
+            .grad((a: tf.Tensor) =>
+              tf
+                .maxPool(a as tf.Tensor4D, 2, 2, 'valid')
+                .mul(weights)
+                .sum(),
+            )(x)
+            .dataSync(),
+        ),
+      );
+    await setKernelThreads(1);
+    const one = gradient();
+    await setKernelThreads(2);
+    const before = kernelThreadBatches();
+    const two = gradient();
+    expect(kernelThreadBatches() - before).toBe(1);
+    tf.dispose([x, weights]);
+    expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);
+    expect(one.some((v) => v !== 0)).toBe(true);
   });
 
   it('refuses a thread count that is not an integer ≥ 1, and keeps the one in use', async () => {

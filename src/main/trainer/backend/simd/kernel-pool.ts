@@ -26,19 +26,22 @@ const UNITS = 2;
 const USED = 3; // doubles of the call buffer in use
 const FAILED = 4; // a worker failed the batch (its message is on its port)
 const STOP = 5;
-const CONTROL_SLOTS = 6;
+const RESULT = 6; // the bitwise or of the batch's calls' results (undefined counts 0)
+const CONTROL_SLOTS = 7;
 
 /**
  * Runs thread `t`'s share of a batch. Plain JavaScript source, because the workers are started
  * from source (no module to import, whatever runs the host: tsx, vitest, a bundle, Electron) and
  * the calling thread must run exactly the same code. Each call passes MAX_ARGS numbers: a wasm
- * function drops the ones beyond its parameters.
+ * function drops the ones beyond its parameters. Returns the bitwise or of the calls' results.
  */
 const RUN_SHARE = `function runShare(fns, calls, used, units, t, threads) {
+  let result = 0;
   for (let p = 0; p < used; p += ${RECORD}) {
     if (Math.floor((calls[p + 1] * threads) / units) !== t) continue;
-    fns[calls[p]](${Array.from({ length: MAX_ARGS }, (_, i) => `calls[p + ${i + 2}]`).join(', ')});
+    result |= fns[calls[p]](${Array.from({ length: MAX_ARGS }, (_, i) => `calls[p + ${i + 2}]`).join(', ')});
   }
+  return result;
 }`;
 
 type Kernel = (...args: number[]) => unknown;
@@ -49,7 +52,7 @@ type RunShare = (
   units: number,
   t: number,
   threads: number,
-) => void;
+) => number;
 
 const runShare = new Function(`return ${RUN_SHARE}`)() as RunShare;
 
@@ -77,7 +80,7 @@ for (;;) {
   if (Atomics.load(ctl, ${STOP}) !== 0) break;
   for (let m; (m = receiveMessageOnPort(port)); ) calls = new Float64Array(m.message);
   try {
-    if (fns) runShare(fns, calls, ctl[${USED}], ctl[${UNITS}], index, threads);
+    if (fns) Atomics.or(ctl, ${RESULT}, runShare(fns, calls, ctl[${USED}], ctl[${UNITS}], index, threads));
   } catch (error) {
     port.postMessage(String((error && error.message) || error));
     Atomics.store(ctl, ${FAILED}, 1);
@@ -86,10 +89,10 @@ for (;;) {
 }
 `;
 
-/** A batch of recorded kernel calls, run on the pool by `finish`. */
+/** A batch of recorded kernel calls, run on the pool by `finish`: the bitwise or of their results. */
 export interface RecordedCalls {
   call(unit: number, name: string, ...args: number[]): void;
-  finish(): void;
+  finish(): number;
 }
 
 export class KernelPool {
@@ -193,9 +196,12 @@ export class KernelPool {
     };
   }
 
-  /** Runs the first `used` doubles of the call buffer on every thread; throws what a worker threw. */
-  private run(used: number, units: number): void {
-    if (used === 0) return;
+  /**
+   * Runs the first `used` doubles of the call buffer on every thread: the bitwise or of the
+   * calls' results. Throws what a worker threw.
+   */
+  private run(used: number, units: number): number {
+    if (used === 0) return 0;
     this.batches++;
     if (this.busy) throw new Error('KernelPool.run re-entered');
     this.busy = true;
@@ -204,12 +210,14 @@ export class KernelPool {
       ctl[USED] = used;
       ctl[UNITS] = units;
       ctl[FAILED] = 0;
+      ctl[RESULT] = 0;
       Atomics.store(ctl, REMAINING, this.workers.length);
       Atomics.add(ctl, GENERATION, 1);
       Atomics.notify(ctl, GENERATION);
       let failure: unknown = null;
+      let result = 0;
       try {
-        runShare(this.fns, this.calls, used, units, 0, this.threads);
+        result = runShare(this.fns, this.calls, used, units, 0, this.threads);
       } catch (error) {
         failure = error;
       }
@@ -221,6 +229,7 @@ export class KernelPool {
         const messages = this.ports.map((p) => receiveMessageOnPort(p)?.message).filter((m) => m != null);
         throw new Error(`a kernel worker failed: ${messages.join('; ') || 'no message'}`);
       }
+      return result | Atomics.load(ctl, RESULT);
     } finally {
       this.busy = false;
     }

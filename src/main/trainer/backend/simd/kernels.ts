@@ -118,11 +118,12 @@ function kernelCalls(backend: BackendWasm, work: number): { calls: RecordedCalls
   const pool = module.pool;
   if (pool == null || work < POOLED_MIN_WORK) {
     const fn = module.kernels;
+    let result = 0;
     const calls: RecordedCalls = {
       call: (_unit, name, ...args) => {
-        fn[name]!(...args);
+        result |= fn[name]!(...args) as number;
       },
-      finish: () => {},
+      finish: () => result,
     };
     return { calls, slices: 1 };
   }
@@ -405,21 +406,26 @@ export function maxPoolGrad2x2Simd(
   const [nb, h, w, c] = x.shape as [number, number, number, number];
   const [, oh, ow] = y.shape as [number, number, number, number];
   if (nb * oh * ow * c === 0) return true;
-  const kernel = kernels(backend)[maxPoolGradName(c % LANES)]!;
-  const bad = kernel(
-    heapAddress(backend, x),
-    heapAddress(backend, y),
-    heapAddress(backend, dy),
-    heapAddress(backend, dx),
-    nb,
-    oh,
-    ow,
-    Math.floor(c / LANES),
-    h * w * c * 4,
-    w * c * 4,
-    c * 4,
-  );
-  return bad === 0;
+  // A slice of images is a unit (each window's gradient lands in its own image); the kernel
+  // answers 1 when a window had no finite maximum, in whichever slice.
+  const { calls, slices } = kernelCalls(backend, nb * oh * ow * c * 4);
+  for (const [unit, [n0, images]] of sliceRange(nb, slices).entries()) {
+    const args = [
+      heapAddress(backend, x) + n0 * h * w * c * 4,
+      heapAddress(backend, y) + n0 * oh * ow * c * 4,
+      heapAddress(backend, dy) + n0 * oh * ow * c * 4,
+      heapAddress(backend, dx) + n0 * h * w * c * 4,
+      images,
+      oh,
+      ow,
+      Math.floor(c / LANES),
+      h * w * c * 4,
+      w * c * 4,
+      c * 4,
+    ];
+    calls.call(unit, maxPoolGradName(c % LANES), ...args);
+  }
+  return calls.finish() === 0;
 }
 
 interface Heap {
