@@ -185,6 +185,8 @@ export class KernelPool {
         if (unit + 1 > units) units = unit + 1;
         const fn = this.index.get(name);
         if (fn === undefined) throw new Error(`no kernel '${name}' in the module`);
+        if (args.length > MAX_ARGS)
+          throw new Error(`${name}: ${args.length} arguments, the pool passes ${MAX_ARGS}`);
         if (used + RECORD > this.calls.length) this.grow(used);
         const c = this.calls;
         c[used] = fn;
