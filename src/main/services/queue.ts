@@ -28,6 +28,8 @@ import type { ExecutorSetting } from '../../shared/executor';
 import type { TrainerHandle } from './trainer-process';
 import { makeExecutor, SlurmExecutor, storedExecutor, type Executor } from './executors';
 import { readJobRecord } from './executors/job-files';
+import { threadsForRun } from './run-threads';
+import type { ThreadsRequest } from '../../shared/threads';
 
 export { QUEUE_CONCURRENCY, QUEUE_PAUSED } from './queue-control';
 export { defaultConcurrency } from './concurrency';
@@ -38,6 +40,8 @@ export interface QueueOptions {
   concurrency?: number;
   /** --backend (over ANNEALAB_BACKEND and each spec's own). */
   backendFlag?: string;
+  /** --threads (over each spec's own): threads per run for the SIMD kernels on wasm. */
+  threadsFlag?: ThreadsRequest;
   /** --executor (over the stored setting): how runs get a process. */
   executor?: ExecutorSetting;
   pollMs?: number;
@@ -345,6 +349,12 @@ export class QueueRunner {
         seed: run.seed,
         dataDir: this.options.dataDir,
         backend: this.backendFor(run),
+        threads: threadsForRun({
+          spec: (spec as Partial<typeof spec>).threads,
+          flag: this.options.threadsFlag,
+          executor: this.executor().setting.kind,
+          runsAtOnce: this.concurrencyFor(run),
+        }),
         resume: resumed !== null,
         attempt: run.attempts,
         resumeAttempt: resumed?.attempt,

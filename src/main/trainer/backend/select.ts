@@ -24,6 +24,7 @@ import {
   type ResolvedBackendRequest,
 } from './backend-request';
 import { installEagerBackprop } from './eager-backprop';
+import { kernelThreads } from './kernel-threads';
 import { ensureGradients } from './gradients';
 import { registerWasmKernels } from './wasm-kernels';
 import { activateWebgpu } from './webgpu';
@@ -360,7 +361,8 @@ export function describeDevice(backend: string = tf.getBackend()): string {
     return b.isUsingGpuDevice ? `${gpuName() ?? 'GPU (name unknown)'} (CUDA)` : CPU_LIBTENSORFLOW;
   }
   if (backend === 'wasm') {
-    const threads = getThreadsCount();
+    // tfjs's own wasm threads (1 in Node) or, once set higher, those our SIMD kernels split across.
+    const threads = Math.max(getThreadsCount(), kernelThreads());
     let simd = false;
     try {
       simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
