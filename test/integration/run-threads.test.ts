@@ -33,8 +33,8 @@ function stored(dataDir: string) {
   );
   db.close();
   // Everything but the clock and the ids the store gave.
-  const numbers = records
-    .map(({ counters, runId: _r, experimentId: _e, ...rest }) => ({
+  const numbers: Record<string, any>[] = records
+    .map(({ counters, runId: _r, experimentId: _e, ...rest }): Record<string, any> => ({
       ...rest,
       counters: { ...counters, seconds: undefined },
     }))
