@@ -5,6 +5,7 @@
 // that splitting the work leaves every number as it was.)
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines, runCli, tempDir, writeSpec } from '../helpers/cli';
@@ -89,6 +90,28 @@ describe('annealab run with threads', () => {
     expect(a).toHaveLength(4);
     expect(a.map((r) => `${r.method}/${r.epoch}`)).toEqual(['sgd/1', 'sgd/2', 'ssa/1', 'ssa/2']);
     expect(a).toEqual(b);
+  });
+
+  it('gives an auto run the cores divided by the queue’s runs at once', async () => {
+    const dir = tempDir();
+    const dataDir = join(dir, 'data');
+    const small = { ...spec, models: ['mlp'], methods: [{ id: 'sgd' }], epochs: 1, threads: 'auto' };
+    const r = await runCli([
+      'run',
+      writeSpec(dir, small),
+      '--json',
+      '--concurrency',
+      '1',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const cores = availableParallelism();
+    const [run] = stored(dataDir).runs;
+    expect(JSON.parse(run!.environment).threads).toEqual({
+      count: cores,
+      reason: `auto: ${cores} core${cores === 1 ? '' : 's'} ÷ 1 run at once`,
+    });
   });
 
   it('refuses a bad --threads before anything is written, naming the flag and what it got', async () => {
