@@ -383,7 +383,7 @@ export const specSchema = z.strictObject({
     .default('auto'),
   /**
    * Threads each run's SIMD kernels split across on the wasm backend (ignored on the others):
-   * "auto" shares the cores out among the runs the queue runs at once (threads.ts); `--threads`
+   * "auto" shares the cores out among the runs the queue runs at once (services/run-threads.ts); `--threads`
    * overrides it. Speed only: the numbers are the same whatever it is.
    */
   threads: threadsRequestSchema.default('auto'),

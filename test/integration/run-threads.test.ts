@@ -92,26 +92,41 @@ describe('annealab run with threads', () => {
     expect(a).toEqual(b);
   });
 
-  it('gives an auto run the cores divided by the queue’s runs at once', async () => {
+  it('gives an auto run the cores divided by the runs at once: all of them to a run alone', async () => {
     const dir = tempDir();
-    const dataDir = join(dir, 'data');
     const small = { ...spec, models: ['mlp'], methods: [{ id: 'sgd' }], epochs: 1, threads: 'auto' };
-    const r = await runCli([
+    const cores = availableParallelism();
+    const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+    // Alone: the default concurrency (one per core on wasm) would leave it one thread.
+    const alone = await runCli([
       'run',
-      writeSpec(dir, small),
+      writeSpec(dir, small, 'alone.json'),
+      '--json',
+      '--data-dir',
+      join(dir, 'alone'),
+    ]);
+    expect(alone.code, alone.stderr).toBe(0);
+    expect(JSON.parse(stored(join(dir, 'alone')).runs[0]!.environment).threads).toEqual({
+      count: cores,
+      reason: `auto: ${plural(cores, 'core')} ÷ 1 run at once`,
+    });
+    // Two seeds two at a time: the cores shared out between them.
+    const pair = await runCli([
+      'run',
+      writeSpec(dir, { ...small, seeds: [1, 2] }, 'pair.json'),
       '--json',
       '--concurrency',
-      '1',
+      '2',
       '--data-dir',
-      dataDir,
+      join(dir, 'pair'),
     ]);
-    expect(r.code, r.stderr).toBe(0);
-    const cores = availableParallelism();
-    const [run] = stored(dataDir).runs;
-    expect(JSON.parse(run!.environment).threads).toEqual({
-      count: cores,
-      reason: `auto: ${cores} core${cores === 1 ? '' : 's'} ÷ 1 run at once`,
-    });
+    expect(pair.code, pair.stderr).toBe(0);
+    for (const run of stored(join(dir, 'pair')).runs) {
+      expect(JSON.parse(run.environment).threads).toEqual({
+        count: Math.max(1, Math.floor(cores / 2)),
+        reason: `auto: ${plural(cores, 'core')} ÷ 2 runs at once`,
+      });
+    }
   });
 
   it('refuses a bad --threads before anything is written, naming the flag and what it got', async () => {

@@ -205,6 +205,15 @@ export class QueueRunner {
     return this.executor().limit(concurrency);
   }
 
+  /**
+   * The runs that will train at once with `run` (just claimed, not yet active): the concurrency,
+   * or fewer when fewer are running and queued, so that one big run alone gets every core from
+   * "auto" threads. A run queued later may then share cores with it until it ends.
+   */
+  private runsAtOnce(run: RunRow): number {
+    return Math.min(this.concurrencyFor(run), this.active.size + 1 + this.store.runs.queuedCount());
+  }
+
   /** The executor new runs start with: --executor, else the stored setting (one per setting). */
   private executor(): Executor {
     const setting = this.options.executor ?? storedExecutor(this.store);
@@ -353,7 +362,7 @@ export class QueueRunner {
           spec: (spec as Partial<typeof spec>).threads,
           flag: this.options.threadsFlag,
           executor: this.executor().setting.kind,
-          runsAtOnce: this.concurrencyFor(run),
+          runsAtOnce: this.runsAtOnce(run),
         }),
         resume: resumed !== null,
         attempt: run.attempts,

@@ -1,6 +1,7 @@
 // The threads a run gets, decided by the host as it starts the run: `--threads`, else the spec's
 // `threads`, else "auto". "auto" for local runs is the cores shared out among the runs the queue
-// runs at once; a Slurm job's trainer resolves it on its node, where its allocation is known.
+// runs at once (its concurrency, or fewer when fewer runs are there: queue.ts runsAtOnce); a
+// Slurm job's trainer resolves it on its node, where its allocation is known.
 import { availableParallelism } from 'node:os';
 import type { ExecutorKind } from '../../shared/executor';
 import { autoThreads, type ThreadsRequest } from '../../shared/threads';
@@ -14,7 +15,7 @@ export interface ThreadsContext {
   /** `annealab run --threads`, over the spec. */
   flag?: ThreadsRequest;
   executor: ExecutorKind;
-  /** The queue's limit on runs at once for this run (its concurrency; unbounded on Slurm). */
+  /** Runs training at once with this one: the concurrency, or fewer when fewer are there to run. */
   runsAtOnce: number;
   cores?: number;
 }
