@@ -4,7 +4,7 @@
 //
 //   npx tsx bench/profile-step.ts [--models lenet5,convnet] [--backend wasm] [--batch 64]
 //                                 [--steps N] [--warmup N] [--detail] [--shapes]
-//                                 [--native Sum,Add] [--input 32x32x3]
+//                                 [--native Sum,Add] [--input 32x32x3] [--threads N]
 //
 // --shapes sums the kernel time by kernel name and input shapes (which convolution layer costs
 // what), largest first; the thesis's CIFAR networks: --input 32x32x3 --models vgg16,resnet18.
@@ -13,6 +13,8 @@ import { parseArgs } from 'node:util';
 import { Rng } from '../src/shared/rng';
 import type { ModelId } from '../src/shared/ids';
 import { initBackend } from '../src/main/trainer/backend/select';
+import { setKernelThreads } from '../src/main/trainer/backend/kernel-threads';
+import { parseBenchThreads } from '../src/main/bench/threads';
 import {
   forceConvMethods,
   restoreWasmKernels,
@@ -39,9 +41,20 @@ const { values } = parseArgs({
     'force-forward': { type: 'string', default: '' },
     /** Kernels to put back to wasm's own (see wasm-kernels.ts), to compare. */
     native: { type: 'string', default: '' },
+    /**
+     * Threads for the SIMD kernels (wasm). CPU time then sums every thread's: the wall median,
+     * printed beside it, is what shows the speed-up.
+     */
+    threads: { type: 'string', default: '1' },
   },
 });
-await initBackend(values.backend as 'wasm');
+const [threads = 1, ...more] = parseBenchThreads(values.threads!);
+if (more.length > 0)
+  throw new Error('--threads takes one count here (annealab bench --threads takes a list)');
+const { backend } = await initBackend(values.backend as 'wasm');
+if (backend === 'wasm') await setKernelThreads(threads);
+else if (threads > 1)
+  console.log(`--threads ${threads} ignored: the threads split the SIMD kernels of wasm only`);
 if (values.native) restoreWasmKernels(values.native.split(','));
 if (values['force-forward']) forceConvMethods({ forward: values['force-forward'] as ForwardMethod });
 const batch = Number(values.batch);
@@ -91,12 +104,19 @@ for (const model of values.models!.split(',') as ModelId[]) {
     // Per-step CPU time: its minimum is what the step costs when nothing else interferes (this
     // machine is shared), its median what it costs on a typical run.
     const times: number[] = [];
+    const walls: number[] = [];
     for (let i = 0; i < steps; i++) {
       const c0 = process.cpuUsage();
+      const w0 = performance.now();
       f();
+      walls.push(performance.now() - w0);
       const c = process.cpuUsage(c0);
       times.push((c.user + c.system) / 1000);
     }
+    walls.sort((a, b) => a - b);
+    const wallMedian = walls[walls.length >> 1]!;
+    if (threads > 1)
+      console.log(`${model} ${label}: ${threads} threads, wall median ${wallMedian.toFixed(2)} ms/step`);
     times.sort((a, b) => a - b);
     const wall = times[times.length >> 1]!;
     const best = times[0]!;

@@ -179,6 +179,12 @@ export const runEnvironmentSchema = z.object({
   versions: z.object({ annealab: z.string(), node: z.string(), tfjs: z.string(), backend: z.string() }),
   os: z.string(),
   cpu: z.string(),
+  /**
+   * The threads the run's SIMD kernels split across and why ("auto: 16 cores ÷ 8 runs at once");
+   * `count` null where the backend was not wasm (the reason says so). Absent in runs recorded
+   * before the setting, which used one.
+   */
+  threads: z.object({ count: z.number().int().min(1).nullable(), reason: z.string() }).optional(),
   /** Where a run of the Slurm executor ran (its latest attempt, after a requeue). */
   slurm: z
     .object({

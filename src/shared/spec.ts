@@ -2,6 +2,7 @@
 // Every parameter has the thesis's default, so `{ "id": "ssa" }` is a complete method.
 import { z } from 'zod';
 import { BACKEND_IDS, LR_SETS, METHOD_IDS, MODEL_IDS, type MethodId } from './ids';
+import { threadsRequestSchema } from './threads';
 import {
   combinations,
   describeCombination,
@@ -380,6 +381,12 @@ export const specSchema = z.strictObject({
   backend: z
     .enum([...BACKEND_IDS, 'auto'], { error: `must be one of ${[...BACKEND_IDS, 'auto'].join(', ')}` })
     .default('auto'),
+  /**
+   * Threads each run's SIMD kernels split across on the wasm backend (ignored on the others):
+   * "auto" shares the cores out among the runs the queue runs at once (services/run-threads.ts); `--threads`
+   * overrides it. Speed only: the numbers are the same whatever it is.
+   */
+  threads: threadsRequestSchema.default('auto'),
 });
 
 export type ExperimentSpec = z.output<typeof specSchema>;

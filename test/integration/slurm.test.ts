@@ -195,6 +195,30 @@ describe.skipIf(unavailable)('the Slurm executor on a one-node cluster', () => {
     }
   });
 
+  it('gives an auto run the job’s CPUs as its threads (SLURM_CPUS_PER_TASK), on wasm', async () => {
+    const dir = tempDir();
+    const dataDir = join(dir, 'data');
+    const one = { ...grid, name: 'slurm-threads', methods: [{ id: 'sgd' }], seeds: [1], epochs: 1 };
+    const r = await runCli(
+      [
+        'run',
+        writeSpec(dir, { ...one, backend: 'wasm' }),
+        '--json',
+        '--data-dir',
+        dataDir,
+        ...slurmArgs,
+        '--sbatch-arg=--cpus-per-task=2',
+      ],
+      cluster.env,
+    );
+    expect(r.code, `${r.stderr}\n${cluster.logs()}`).toBe(0);
+    const [run] = stored(dataDir).runs;
+    expect(run.environment.threads).toEqual({
+      count: 2,
+      reason: "auto: the Slurm job's 2 CPUs (SLURM_CPUS_PER_TASK)",
+    });
+  });
+
   it('a running job cancelled with scancel ends its run cancelled', async () => {
     const dir = tempDir();
     const dataDir = join(dir, 'data');

@@ -10,9 +10,11 @@ import { MODEL_IDS } from '../../shared/ids';
 import type { InputShape } from '../trainer/models';
 import type { BenchLine } from './table';
 import type { BenchJob } from './worker';
+import { processesAtOnce } from './threads';
 
 export { benchTable, type BenchLine } from './table';
 export { parseInputShape } from './input-shape';
+export { parseBenchThreads } from './threads';
 
 /** The networks bench/pytorch_reference.py defines, for 28×28×1 inputs. */
 const PYTORCH_MODELS = new Set(['mlp', 'lenet5', 'convnet']);
@@ -39,6 +41,8 @@ export interface BenchOptions {
   repeats: number;
   minSeconds: number;
   methods: boolean;
+  /** Thread counts for the wasm rows, one row each (default [1]); other backends are measured once. */
+  threads?: number[];
   /** Also measure one process per core at once, for the aggregate throughput. */
   parallel: boolean;
   pytorch: boolean;
@@ -133,25 +137,31 @@ export async function runBench(
     log('PyTorch not found (Debian: apt-get install python3-torch): no reference numbers');
   for (const model of o.models) {
     for (const backend of o.backends) {
-      log(`measuring ${model} on ${backend}…`);
-      const job: BenchJob = {
-        model: model as BenchJob['model'],
-        backend,
-        ...(o.input ? { input: o.input } : {}),
-        batchSize: o.batchSize,
-        repeats: o.repeats,
-        minSeconds: o.minSeconds,
-        methods: o.methods,
-      };
-      emit(await runWorker(job));
-      if (o.parallel && availableParallelism() > 1) {
-        const n = availableParallelism();
-        log(`measuring ${model} on ${backend}, ${n} processes at once…`);
-        emit(
-          aggregate(
-            await Promise.all(Array.from({ length: n }, () => runWorker({ ...job, methods: false }))),
-          ),
-        );
+      // Threads split only our SIMD kernels, which only wasm has: the other backends once.
+      for (const threads of backend === 'wasm' ? (o.threads ?? [1]) : [undefined]) {
+        const at = threads === undefined ? '' : `, ${threads} thread${threads === 1 ? '' : 's'}`;
+        log(`measuring ${model} on ${backend}${at}…`);
+        const job: BenchJob = {
+          model: model as BenchJob['model'],
+          backend,
+          ...(o.input ? { input: o.input } : {}),
+          batchSize: o.batchSize,
+          repeats: o.repeats,
+          minSeconds: o.minSeconds,
+          methods: o.methods,
+          ...(threads === undefined ? {} : { threads }),
+        };
+        emit(await runWorker(job));
+        // As many processes as fit the cores at this many threads each, none sharing a core.
+        const n = processesAtOnce(availableParallelism(), threads ?? 1);
+        if (o.parallel && n > 1) {
+          log(`measuring ${model} on ${backend}${at}, ${n} processes at once…`);
+          emit(
+            aggregate(
+              await Promise.all(Array.from({ length: n }, () => runWorker({ ...job, methods: false }))),
+            ),
+          );
+        }
       }
     }
     const reference = hasPytorchReference(model, o.input ?? DEFAULT_BENCH_INPUT);

@@ -12,6 +12,8 @@ export interface BenchLine {
   trainImagesPerSec: number;
   forwardImagesPerSec: number;
   peakRssMb: number;
+  /** Threads of the SIMD kernels in each process (wasm rows; absent elsewhere). */
+  threads?: number;
   /** Processes measured at once (aggregate throughput when > 1). */
   processes?: number;
   methods?: Record<string, { minibatchesPerSec: number; overheadPct: number }>;
@@ -29,6 +31,7 @@ export function benchTable(lines: readonly BenchLine[]): string {
   const head = [
     'model',
     'backend',
+    'threads',
     'procs',
     'train img/s',
     '× torch',
@@ -43,6 +46,7 @@ export function benchTable(lines: readonly BenchLine[]): string {
     return [
       l.model,
       l.backend,
+      l.threads === undefined ? '' : String(l.threads),
       String(l.processes ?? 1),
       l.trainImagesPerSec.toFixed(0),
       ratio(l.trainImagesPerSec, t?.trainImagesPerSec),

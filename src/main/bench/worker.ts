@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../shared/rng';
 import { validateSpec } from '../../shared/spec';
 import type { ModelId } from '../../shared/ids';
-import { initBackend } from '../trainer/backend/select';
+import { kernelThreads, setKernelThreads } from '../trainer/backend/kernel-threads';
+import { describeDevice, initBackend } from '../trainer/backend/select';
 import { uploadSplit, gatherBatch, disposeBatch, type Batch } from '../trainer/data/batches';
 import { createMethod, metropolisPlacement, type MethodContext } from '../trainer/methods';
 import { buildNetwork, initialValues, type InputShape } from '../trainer/models';
@@ -25,6 +26,8 @@ export interface BenchJob {
   /** Minimum seconds per repetition: steps are added until a repetition lasts this long. */
   minSeconds: number;
   methods: boolean;
+  /** Threads for the SIMD kernels (wasm only; 1 when absent), set before anything is timed. */
+  threads?: number;
 }
 
 const median = (xs: number[]) => {
@@ -125,6 +128,10 @@ async function timeAgainst(
 
 async function run(job: BenchJob): Promise<void> {
   const info = await initBackend(job.backend);
+  if (info.backend === 'wasm') {
+    await setKernelThreads(job.threads ?? 1);
+    info.device = describeDevice('wasm');
+  }
   const input = job.input ?? { height: 28, width: 28, channels: 1 };
   const net = buildNetwork(job.model, input, 10);
   const rng = Rng.fromSeed(1, 'bench');
@@ -174,6 +181,7 @@ async function run(job: BenchJob): Promise<void> {
     model: job.model,
     backend: info.backend,
     device: info.device,
+    ...(info.backend === 'wasm' ? { threads: kernelThreads() } : {}),
     batchSize: job.batchSize,
     input: `${input.height}x${input.width}x${input.channels}`,
     trainImagesPerSec: job.batchSize / train,

@@ -4,7 +4,8 @@ import { ContractError } from '../../shared/contract';
 import { ANNEALAB_VERSION } from '../services/version';
 import { resolveDataDir } from './data-dir';
 import { UserError } from './errors';
-import { concurrencyOption } from './options';
+import { concurrencyOption, threadsOption } from './options';
+import type { ThreadsRequest } from '../../shared/threads';
 import { registerExportCommands } from './commands/export';
 import { registerAnalyzeCommands } from './commands/analyze';
 import { executorFromFlags, withSlurmFlags, type SlurmFlags } from './executor-options';
@@ -50,6 +51,11 @@ withSlurmFlags(
       '--backend <backend>',
       'tensorflow, webgpu, wasm, cpu or auto (overrides ANNEALAB_BACKEND and the spec)',
     )
+    .option(
+      '--threads <n>',
+      'threads per run for the SIMD kernels on wasm, or auto: the cores ÷ the runs at once (overrides the spec)',
+      threadsOption,
+    )
     .option('--allow-large', 'accept a spec of more than 1,000 runs (models × methods × seeds)')
     .option(
       '--executor <executor>',
@@ -63,6 +69,7 @@ withSlurmFlags(
       dataDir?: string;
       concurrency?: number;
       backend?: string;
+      threads?: ThreadsRequest;
       allowLarge?: boolean;
       executor?: string;
     },
@@ -72,6 +79,7 @@ withSlurmFlags(
       json: o.json,
       concurrency: o.concurrency,
       backend: o.backend,
+      threads: o.threads,
       allowLarge: o.allowLarge,
       executor,
       dataDir: resolveDataDir(o.dataDir),

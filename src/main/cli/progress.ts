@@ -50,7 +50,9 @@ export class ProgressView {
           event.trainCount > 0 || event.testCount > 0
             ? ` (${event.trainCount} train / ${event.testCount} test)`
             : '';
-        this.print(`started  ${title} on ${event.environment.backend}${sizes}`);
+        const t = event.environment.threads?.count;
+        const threads = t ? `, ${t} thread${t === 1 ? '' : 's'}` : '';
+        this.print(`started  ${title} on ${event.environment.backend}${threads}${sizes}`);
         for (const note of event.notes) this.print(`  note: ${note}`);
         break;
       }

@@ -28,6 +28,8 @@ import type { ExecutorSetting } from '../../shared/executor';
 import type { TrainerHandle } from './trainer-process';
 import { makeExecutor, SlurmExecutor, storedExecutor, type Executor } from './executors';
 import { readJobRecord } from './executors/job-files';
+import { threadsForRun } from './run-threads';
+import type { ThreadsRequest } from '../../shared/threads';
 
 export { QUEUE_CONCURRENCY, QUEUE_PAUSED } from './queue-control';
 export { defaultConcurrency } from './concurrency';
@@ -38,6 +40,8 @@ export interface QueueOptions {
   concurrency?: number;
   /** --backend (over ANNEALAB_BACKEND and each spec's own). */
   backendFlag?: string;
+  /** --threads (over each spec's own): threads per run for the SIMD kernels on wasm. */
+  threadsFlag?: ThreadsRequest;
   /** --executor (over the stored setting): how runs get a process. */
   executor?: ExecutorSetting;
   pollMs?: number;
@@ -201,6 +205,15 @@ export class QueueRunner {
     return this.executor().limit(concurrency);
   }
 
+  /**
+   * The runs that will train at once with `run` (just claimed, not yet active): the concurrency,
+   * or fewer when fewer are running and queued, so that one big run alone gets every core from
+   * "auto" threads. A run queued later may then share cores with it until it ends.
+   */
+  private runsAtOnce(run: RunRow): number {
+    return Math.min(this.concurrencyFor(run), this.active.size + 1 + this.store.runs.queuedCount());
+  }
+
   /** The executor new runs start with: --executor, else the stored setting (one per setting). */
   private executor(): Executor {
     const setting = this.options.executor ?? storedExecutor(this.store);
@@ -345,6 +358,12 @@ export class QueueRunner {
         seed: run.seed,
         dataDir: this.options.dataDir,
         backend: this.backendFor(run),
+        threads: threadsForRun({
+          spec: (spec as Partial<typeof spec>).threads,
+          flag: this.options.threadsFlag,
+          executor: this.executor().setting.kind,
+          runsAtOnce: this.runsAtOnce(run),
+        }),
         resume: resumed !== null,
         attempt: run.attempts,
         resumeAttempt: resumed?.attempt,

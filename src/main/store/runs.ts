@@ -127,6 +127,12 @@ export class RunsTable {
     return r && fromRaw(r);
   }
 
+  /** How many runs wait in the queue (all experiments). */
+  queuedCount(): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM runs WHERE status = 'queued'`).get() as { n: number })
+      .n;
+  }
+
   /** Take a queued run for execution; false when someone else took it or it was cancelled. */
   claim(id: string): boolean {
     const r = this.db

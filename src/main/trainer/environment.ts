@@ -2,9 +2,10 @@
 import os from 'node:os';
 import type { RunEnvironment } from '../../shared/records';
 import type { BackendInfo } from './backend/select';
+import type { RunThreads } from './run-threads';
 import { ANNEALAB_VERSION } from '../services/version';
 
-export function captureEnvironment(info: BackendInfo): RunEnvironment {
+export function captureEnvironment(info: BackendInfo, threads?: RunThreads): RunEnvironment {
   return {
     backend: info.backend,
     backendReason: info.reason,
@@ -17,5 +18,6 @@ export function captureEnvironment(info: BackendInfo): RunEnvironment {
     },
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     cpu: `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}`,
+    ...(threads ? { threads } : {}),
   };
 }

@@ -6,10 +6,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../../shared/records';
-import { initBackend } from './backend/select';
+import { describeDevice, initBackend } from './backend/select';
 import { prepareData } from './data/prepare';
 import { disposeSplit } from './data/batches';
 import { captureEnvironment } from './environment';
+import { applyRunThreads } from './run-threads';
 import { trainRun } from './loop';
 import {
   bestWeightsRelativePath,
@@ -60,7 +61,11 @@ export function requestStop(): void {
 }
 
 export async function run(cmd: StartCommand): Promise<void> {
-  const backend = await initBackend(cmd.backend);
+  const initialised = await initBackend(cmd.backend);
+  const threads = await applyRunThreads(cmd.threads, initialised.backend);
+  // The device line names the kernels' threads, which are set only now.
+  const backend =
+    initialised.backend === 'wasm' ? { ...initialised, device: describeDevice('wasm') } : initialised;
   const { data, info } = await prepareData(
     cmd.dataDir,
     cmd.spec.dataset,
@@ -68,7 +73,7 @@ export async function run(cmd: StartCommand): Promise<void> {
   );
   await send({
     type: 'started',
-    environment: captureEnvironment(backend),
+    environment: captureEnvironment(backend, threads),
     trainCount: info.trainCount,
     testCount: info.testCount,
     notes: info.notes,

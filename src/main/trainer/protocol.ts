@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { MODEL_IDS } from '../../shared/ids';
 import { epochRecordSchema, runEnvironmentSchema, runSummarySchema } from '../../shared/records';
 import { specSchema } from '../../shared/spec';
+import { threadsRequestSchema } from '../../shared/threads';
 
 export const startCommandSchema = z.object({
   type: z.literal('start'),
@@ -22,6 +23,12 @@ export const startCommandSchema = z.object({
     request: specSchema.shape.backend,
     source: z.enum(['flag', 'env', 'spec', 'default']),
   }),
+  /**
+   * Threads for the run's SIMD kernels on wasm, as the host decided them (services/run-threads.ts)
+   * and why. "auto" only where the host cannot know the cores: a Slurm job's trainer takes its
+   * allocation (SLURM_CPUS_PER_TASK). Absent (a host from before the setting): 1.
+   */
+  threads: z.object({ count: threadsRequestSchema, reason: z.string() }).optional(),
   /** Continue from the run's checkpoint in the data dir (the host knows one was recorded). */
   resume: z.boolean(),
   /**

@@ -168,6 +168,8 @@ export interface SpecDraft {
   exactTrainLoss: boolean;
   init: 'pytorch' | 'glorot';
   backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+  /** "auto" or a count, as typed (threads of the SIMD kernels on wasm). */
+  threads: string;
 }
 
 let nextKey = 1;
@@ -227,6 +229,7 @@ export function emptyDraft(datasetId = 'mnist'): SpecDraft {
     exactTrainLoss: false,
     init: 'pytorch',
     backend: 'auto',
+    threads: 'auto',
   };
 }
 
@@ -320,6 +323,9 @@ export function draftToSpec(d: SpecDraft): Record<string, unknown> {
   if (d.exactTrainLoss) spec.exactTrainLoss = true;
   if (d.init !== 'pytorch') spec.init = d.init;
   if (d.backend !== 'auto') spec.backend = d.backend;
+  // "auto" (or nothing) is the default; anything else goes in as typed, for the validator to name.
+  const threads = d.threads.trim();
+  if (threads !== '' && threads !== 'auto') spec.threads = parseNumber(threads);
   return spec;
 }
 
@@ -355,6 +361,7 @@ export function specToDraft(json: unknown): SpecDraft {
     backend: (['tensorflow', 'webgpu', 'wasm', 'cpu'] as unknown[]).includes(s.backend)
       ? (s.backend as SpecDraft['backend'])
       : 'auto',
+    threads: s.threads === undefined ? 'auto' : String(s.threads),
   };
 }
 

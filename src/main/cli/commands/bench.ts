@@ -1,6 +1,6 @@
 // `annealab bench`: see src/main/bench/run.ts.
 import type { Command } from 'commander';
-import { benchTable, parseInputShape, runBench, type BenchOptions } from '../../bench/run';
+import { benchTable, parseBenchThreads, parseInputShape, runBench, type BenchOptions } from '../../bench/run';
 import { UserError } from '../errors';
 
 const list = (v: string) =>
@@ -20,6 +20,11 @@ export function registerBenchCommand(program: Command): void {
     .option('--backends <ids>', 'comma-separated backends (wasm, cpu, tensorflow, webgpu)', 'wasm')
     .option('--batch <n>', 'batch size', '64')
     .option('--input <HxWxC>', 'image shape, e.g. 32x32x3 for the CIFAR networks', '28x28x1')
+    .option(
+      '--threads <list>',
+      'comma-separated thread counts for the SIMD kernels on wasm, one row each (e.g. 1,2)',
+      '1',
+    )
     .option('--repeats <n>', 'timed repetitions (median reported)', '5')
     .option('--min-seconds <s>', 'minimum length of one repetition', '0.5')
     .option('--no-methods', 'skip the per-method minibatch rates')
@@ -37,6 +42,12 @@ export function registerBenchCommand(program: Command): void {
       } catch (error) {
         throw new UserError((error as Error).message);
       }
+      let threads;
+      try {
+        threads = parseBenchThreads(String(o.threads));
+      } catch (error) {
+        throw new UserError((error as Error).message);
+      }
       const pytorchDevice = String(o.pytorchDevice);
       if (!['auto', 'cpu', 'cuda'].includes(pytorchDevice))
         throw new UserError(`--pytorch-device is "${pytorchDevice}": use auto, cpu or cuda`);
@@ -48,6 +59,7 @@ export function registerBenchCommand(program: Command): void {
         repeats: Number(o.repeats),
         minSeconds: Number(o.minSeconds),
         methods: Boolean(o.methods),
+        threads,
         parallel: Boolean(o.parallel),
         pytorch: Boolean(o.pytorch),
         pytorchDevice: pytorchDevice as BenchOptions['pytorchDevice'],

@@ -15,12 +15,15 @@ import { UserError } from '../errors';
 import { fmtDuration } from '../format';
 import { ProgressView } from '../progress';
 import { describeExecutor, type ExecutorSetting } from '../../../shared/executor';
+import type { ThreadsRequest } from '../../../shared/threads';
 
 export interface RunCommandOptions {
   json?: boolean;
   dataDir: string;
   concurrency?: number;
   backend?: string;
+  /** --threads, over each spec's `threads`. */
+  threads?: ThreadsRequest;
   /** Accept a spec of more than MAX_RUNS_PER_SPEC runs. */
   allowLarge?: boolean;
   /** --executor and its Slurm flags, over the stored setting. */
@@ -114,6 +117,7 @@ export async function runCommand(specPaths: string[], options: RunCommandOptions
         dataDir: options.dataDir,
         concurrency: options.concurrency,
         backendFlag: options.backend,
+        threadsFlag: options.threads,
         executor: options.executor,
       },
       'annealab run',
@@ -148,6 +152,9 @@ export async function runCommand(specPaths: string[], options: RunCommandOptions
         say(
           `--executor ${options.executor.kind} does not apply: that process runs these with its own executor`,
         );
+      }
+      if (options.threads !== undefined) {
+        say('--threads does not apply: that process starts these runs with the threads of their specs');
       }
       const { interrupted } = await followRuns(store, ids, emit, { signal: following.signal });
       if (ctrlC.pressed) say('stopped following: the runs go on in the process that executes the queue');

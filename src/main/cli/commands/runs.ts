@@ -58,6 +58,11 @@ export function registerRunCommands(program: Command, resolveDataDir: DataDirRes
         );
         if (run.environment)
           process.stdout.write(`on ${run.environment.backend}: ${run.environment.device}\n`);
+        const threads = run.environment?.threads;
+        if (threads)
+          process.stdout.write(
+            `threads: ${threads.count === null ? threads.reason : `${threads.count} (${threads.reason})`}\n`,
+          );
         const job = run.environment?.slurm;
         if (job) {
           process.stdout.write(
