@@ -89,6 +89,16 @@ describe('Slurm job script and options', () => {
     expect(sbatchArgs({ sbatchArgs: [] }, '/d', 'n', 1)).not.toContain('--array=0-0');
   });
 
+  it("asks for a CPU per thread of the runs' kernels, unless the user's own options say how many", () => {
+    expect(sbatchArgs({ sbatchArgs: [] }, '/d', 'n', 2, 4)).toContain('--cpus-per-task=4');
+    expect(sbatchArgs({ sbatchArgs: [] }, '/d', 'n', 2, 1).some((a) => a.startsWith('--cpus'))).toBe(false);
+    for (const own of [['--cpus-per-task=8'], ['--cpus-per-task', '8'], ['-c8'], ['-c', '8']]) {
+      const args = sbatchArgs({ sbatchArgs: own }, '/d', 'n', 1, 4);
+      expect(args).not.toContain('--cpus-per-task=4');
+      expect(args.slice(0, own.length)).toEqual(own);
+    }
+  });
+
   it("starts each array task's trainer in its run's folder, quoted, and refuses a folder the node cannot see", () => {
     const root = mkdtempSync(join(tmpdir(), 'annealab-script-'));
     const folders = [join(root, "it's here"), join(root, 'missing'), join(root, 'resubmitted')];

@@ -86,8 +86,23 @@ export function jobScript(
   ].join('\n');
 }
 
-/** sbatch's options for one submission of `count` runs. */
-export function sbatchArgs(o: SlurmOptions, dataDir: string, name: string, count: number): string[] {
+/** True when the user's own sbatch options already say how many CPUs a task gets. */
+function asksForCpus(args: readonly string[]): boolean {
+  return args.some((a) => /^(--cpus-per-task(=|$)|-c)/.test(a));
+}
+
+/**
+ * sbatch's options for one submission of `count` runs. `threads`: the most threads any of them
+ * runs its kernels on; more than 1 asks Slurm for that many CPUs per task, unless the user's
+ * own options already say (a job given one CPU would run its threads on that one).
+ */
+export function sbatchArgs(
+  o: SlurmOptions,
+  dataDir: string,
+  name: string,
+  count: number,
+  threads = 1,
+): string[] {
   const out = join(dataDir, 'slurm', count > 1 ? 'slurm-%A_%a.out' : 'slurm-%j.out');
   return [
     ...(o.partition ? [`--partition=${o.partition}`] : []),
@@ -95,6 +110,7 @@ export function sbatchArgs(o: SlurmOptions, dataDir: string, name: string, count
     ...(o.time ? [`--time=${o.time}`] : []),
     ...(o.account ? [`--account=${o.account}`] : []),
     ...o.sbatchArgs,
+    ...(threads > 1 && !asksForCpus(o.sbatchArgs) ? [`--cpus-per-task=${threads}`] : []),
     '--requeue',
     '--open-mode=append',
     `--job-name=${name}`,
@@ -461,7 +477,15 @@ export class SlurmExecutor implements Executor {
         : `annealab-exp-${first.experimentId.slice(0, 8)}`;
     let id: string;
     try {
-      id = await slurm.sbatch([...sbatchArgs(this.options, this.dataDir, name, batch.length), script]);
+      const threads = Math.max(
+        ...batch.map(({ command }) =>
+          typeof command.threads?.count === 'number' ? command.threads.count : 1,
+        ),
+      );
+      id = await slurm.sbatch([
+        ...sbatchArgs(this.options, this.dataDir, name, batch.length, threads),
+        script,
+      ]);
     } catch (err) {
       for (const { job } of batch) {
         job.end({ type: 'failed', reason: `Slurm refused the job: ${(err as Error).message}` });
