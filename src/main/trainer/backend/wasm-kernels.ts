@@ -12,8 +12,9 @@
 // Conv2DBackpropInput                  a scalar loop (~10× conv2d)  our SIMD wasm (simd/), or XNNPACK
 //                                                                   conv2d of the (dilated) dy with
 //                                                                   the flipped filter, by shape
-// DepthwiseConv2dNativeBackpropFilter  nothing                      JS loop
-// DepthwiseConv2dNativeBackpropInput   nothing                      JS loop
+// DepthwiseConv2dNativeBackpropFilter  nothing                      our SIMD wasm (simd/) for
+//                                                                   MobileNetV2's shapes, else a JS loop
+// DepthwiseConv2dNativeBackpropInput   nothing                      the same
 // UnsortedSegmentSum (GatherV2's grad) nothing                      JS loop
 // BatchMatMul with transposeA/B        a scalar loop (~12× slower)  explicit transposes + XNNPACK matmul
 // MaxPoolGrad                          slower, breaks ties its way  our SIMD wasm for 2×2 windows, else a
@@ -74,6 +75,11 @@ import {
   conv2DSimd,
   maxPoolGrad2x2Simd,
 } from './simd/kernels';
+import {
+  depthwiseBackpropFilterSimd,
+  depthwiseBackpropInputSimd,
+  depthwiseSimdCovers,
+} from './simd/depthwise';
 import { MAX_INPUT_VECTORS } from './simd/wat';
 import { heapF32, heapZeros } from './wasm-heap';
 
@@ -433,9 +439,17 @@ function dilate(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Depthwise conv2d gradients: direct loops. Depthwise convolutions are cheap (kh·kw MACs per
-// output element), so a loop over the heap is competitive and covers every stride, dilation,
-// padding and channel multiplier.
+// Depthwise conv2d gradients: our SIMD kernels (simd/depthwise.ts) for channel multiplier 1, no
+// dilation, up to 3×3 taps and a stride no larger than the filter (MobileNetV2's cases), with the
+// channels as vector lanes; a direct loop over the heap for every other stride, dilation, padding
+// and channel multiplier. Which one runs depends on the shape only.
+
+let forcedDepthwiseLoop = false;
+
+/** For tests and bench/profile-wasm.ts: the JS loop for every depthwise gradient (false: by shape). */
+export function forceDepthwiseLoop(loop: boolean): void {
+  forcedDepthwiseLoop = loop;
+}
 
 function depthwiseInfo(
   xShape: number[],
@@ -491,6 +505,8 @@ function depthwiseBackpropFilter(args: KernelArgs<DepthwiseConv2dNativeBackpropF
   const dy = input(inputs, 'dy', DepthwiseConv2dNativeBackpropFilter);
   requireFloat32(DepthwiseConv2dNativeBackpropFilter, x, dy);
   const info = depthwiseInfo(x.shape, attrs.filterShape, attrs);
+  if (!forcedDepthwiseLoop && depthwiseSimdCovers(info))
+    return depthwiseBackpropFilterSimd(backend, x, dy, info);
   const out = backend.makeOutput(attrs.filterShape, 'float32');
   const xs = heapF32(backend, x);
   const dys = heapF32(backend, dy);
@@ -514,6 +530,9 @@ function depthwiseBackpropInput(args: KernelArgs<DepthwiseConv2dNativeBackpropIn
   const filter = input(inputs, 'filter', DepthwiseConv2dNativeBackpropInput);
   requireFloat32(DepthwiseConv2dNativeBackpropInput, dy, filter);
   const info = depthwiseInfo(attrs.inputShape, filter.shape, attrs);
+  if (!forcedDepthwiseLoop && depthwiseSimdCovers(info)) {
+    return depthwiseBackpropInputSimd(backend, dy, filter, info);
+  }
   const out = backend.makeOutput(attrs.inputShape, 'float32');
   const dys = heapF32(backend, dy);
   const ws = heapF32(backend, filter);
