@@ -15,6 +15,7 @@ import type { ModelId } from '../src/shared/ids';
 import { initBackend } from '../src/main/trainer/backend/select';
 import {
   forceConvMethods,
+  forceDepthwiseLoop,
   restoreWasmKernels,
   type ForwardMethod,
 } from '../src/main/trainer/backend/wasm-kernels';
@@ -37,12 +38,15 @@ const { values } = parseArgs({
     only: { type: 'string', default: '' },
     /** A forward formulation for every convolution (simd or xnnpack), to compare with the rule. */
     'force-forward': { type: 'string', default: '' },
+    /** The JS loop for every depthwise gradient instead of the SIMD kernels, to compare. */
+    'depthwise-loop': { type: 'boolean', default: false },
     /** Kernels to put back to wasm's own (see wasm-kernels.ts), to compare. */
     native: { type: 'string', default: '' },
   },
 });
 await initBackend(values.backend as 'wasm');
 if (values.native) restoreWasmKernels(values.native.split(','));
+if (values['depthwise-loop']) forceDepthwiseLoop(true);
 if (values['force-forward']) forceConvMethods({ forward: values['force-forward'] as ForwardMethod });
 const batch = Number(values.batch);
 const [height, width, channels] = values.input!.split('x').map(Number) as [number, number, number];
