@@ -7,8 +7,8 @@
 //   npx tsx bench/profile-wasm.ts --grid --cifar [--cpu-time]
 //   npx tsx bench/profile-wasm.ts --depthwise [--cpu-time]
 //
-// --depthwise times MobileNetV2's depthwise layers (32×32×3 input): the forward (XNNPACK) and
-// each gradient by the SIMD kernels and by the JS loop they replaced.
+// --depthwise times MobileNetV2's depthwise layers (32×32×3 input): the forward by the SIMD
+// kernel and by XNNPACK, each gradient by the SIMD kernels and by the JS loop they replaced.
 //
 // --cifar times the convolution layers of the thesis's CIFAR networks (VGG, ResNet, AlexNet,
 // 32×32×3) instead of the grid; --cpu-time takes the best CPU time of this process instead of
@@ -35,6 +35,7 @@ import { initBackend } from '../src/main/trainer/backend/select';
 import {
   convMethods,
   forceConvMethods,
+  forceDepthwiseForward,
   forceDepthwiseLoop,
   registerWasmKernels,
   restoreWasmKernels,
@@ -296,7 +297,7 @@ const MOBILENETV2_DEPTHWISE: [size: number, channels: number, stride: number][] 
   [4, 960, 1],
 ];
 
-/** Times the depthwise forward and both gradients (SIMD kernels and the JS loop) per layer. */
+/** Times the depthwise forward (SIMD, XNNPACK) and both gradients (SIMD, the JS loop) per layer. */
 function depthwiseLayers(batch: number): void {
   const pad = [
     [0, 0],
@@ -329,13 +330,16 @@ function depthwiseLayers(batch: number): void {
           { ...attrs, inputShape: x.shape },
         ) as tf.Tensor;
     const ms = { forward: time(forward), filterSimd: time(filterGrad), inputSimd: time(inputGrad) };
+    forceDepthwiseForward('xnnpack');
+    const xnnpack = time(forward);
+    forceDepthwiseForward(null);
     forceDepthwiseLoop(true);
     const loop = { filter: time(filterGrad), input: time(inputGrad) };
     forceDepthwiseLoop(false);
     const cell = (simd: number, js: number): string =>
       `simd ${simd.toFixed(2).padStart(7)} loop ${js.toFixed(2).padStart(8)} (${(js / simd).toFixed(1)}×)`;
     console.log(
-      `3×3/${stride} ${String(size).padStart(2)}px ${String(c).padStart(3)} ch  forward ${ms.forward.toFixed(2).padStart(7)}   filter: ${cell(ms.filterSimd, loop.filter)}   input: ${cell(ms.inputSimd, loop.input)}`,
+      `3×3/${stride} ${String(size).padStart(2)}px ${String(c).padStart(3)} ch  forward: simd ${ms.forward.toFixed(2).padStart(6)} xnnpack ${xnnpack.toFixed(2).padStart(6)} (${(xnnpack / ms.forward).toFixed(1)}×)   filter: ${cell(ms.filterSimd, loop.filter)}   input: ${cell(ms.inputSimd, loop.input)}`,
     );
     tf.dispose([x, dy, filter]);
   }

@@ -1,22 +1,23 @@
-// The depthwise convolution gradients' SIMD kernels (src/main/trainer/backend/simd/depthwise.ts)
-// against the cpu backend (tfjs's reference implementation) on the same inputs: lane tails (channel
+// The depthwise convolution's SIMD kernels, forward and both gradients
+// (src/main/trainer/backend/simd/depthwise.ts), against the cpu backend (tfjs's reference implementation) on the same inputs: lane tails (channel
 // counts that are not a multiple of 4, and fewer than 4), odd sizes, strides 1 and 2, 'same',
 // 'valid' and explicit padding, a batch of 1 and of several, images chunked several to a call
 // and images split into bands of rows, filters up to 3×3, and a grown heap.
 
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  DepthwiseConv2dNative,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
 } from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/main/trainer/backend/select';
-import { forceDepthwiseLoop } from '../../src/main/trainer/backend/wasm-kernels';
+import { forceDepthwiseForward, forceDepthwiseLoop } from '../../src/main/trainer/backend/wasm-kernels';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { depthwiseSimdCovers } from '../../src/main/trainer/backend/simd/depthwise';
 import {
   depthwiseFilterGradName,
-  depthwiseInputGradName,
+  depthwiseGatherName,
 } from '../../src/main/trainer/backend/simd/depthwise-wat';
 import { kernels } from '../../src/main/trainer/backend/simd/kernels';
 import { heapAddress, heapF32 } from '../../src/main/trainer/backend/wasm-heap';
@@ -115,6 +116,18 @@ function relativeError(got: Result, want: Result): number {
 
 const TOLERANCE = 1e-5;
 
+function forward(c: Case): tf.Tensor {
+  const x = tensor([c.n, c.h, c.w, c.c], 11);
+  const filter = tensor([c.k[0], c.k[1], c.c, 1], 12);
+  return tf
+    .engine()
+    .runKernel(
+      DepthwiseConv2dNative,
+      { x, filter },
+      { strides: c.stride, pad: c.pad, dilations: 1, dataFormat: 'NHWC' },
+    ) as tf.Tensor;
+}
+
 function filterGrad(c: Case): tf.Tensor {
   const x = tensor([c.n, c.h, c.w, c.c], 7);
   const dy = tensor(info(c).outShape, 8);
@@ -144,13 +157,24 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-afterEach(() => forceDepthwiseLoop(false));
+afterEach(() => {
+  forceDepthwiseLoop(false);
+  forceDepthwiseForward(null);
+});
 
 describe('SIMD depthwise gradients on wasm, against cpu', () => {
   for (const c of CASES) {
     const name = `${c.why}: x ${[c.n, c.h, c.w, c.c].join('×')}, ${c.k.join('×')}/${c.stride.join('×')}, ${typeof c.pad === 'string' ? c.pad : JSON.stringify(c.pad.slice(1, 3))}`;
     it(`take the SIMD kernels (${name})`, () => {
       expect(depthwiseSimdCovers(info(c))).toBe(true);
+    });
+    it(`forward (${name})`, () => {
+      expect(
+        relativeError(
+          runOn('wasm', () => forward(c)),
+          runOn('cpu', () => forward(c)),
+        ),
+      ).toBeLessThan(TOLERANCE);
     });
     it(`filter gradient (${name})`, () => {
       expect(
@@ -170,7 +194,7 @@ describe('SIMD depthwise gradients on wasm, against cpu', () => {
     });
   }
 
-  it('agree with the JS loop they replace on a MobileNetV2 layer (16×16×24, stride 2, pad 1)', () => {
+  it('agree with the JS loop and XNNPACK they replace on a MobileNetV2 layer (16×16×24, stride 2, pad 1)', () => {
     const c: Case = {
       n: 3,
       h: 16,
@@ -181,11 +205,19 @@ describe('SIMD depthwise gradients on wasm, against cpu', () => {
       pad: explicit(1, 1, 1, 1),
       why: '',
     };
-    const simd = [runOn('wasm', () => filterGrad(c)), runOn('wasm', () => inputGrad(c))];
+    const simd = [
+      runOn('wasm', () => forward(c)),
+      runOn('wasm', () => filterGrad(c)),
+      runOn('wasm', () => inputGrad(c)),
+    ];
     forceDepthwiseLoop(true);
-    const loop = [runOn('wasm', () => filterGrad(c)), runOn('wasm', () => inputGrad(c))];
-    expect(relativeError(simd[0]!, loop[0]!)).toBeLessThan(TOLERANCE);
-    expect(relativeError(simd[1]!, loop[1]!)).toBeLessThan(TOLERANCE);
+    forceDepthwiseForward('xnnpack');
+    const loop = [
+      runOn('wasm', () => forward(c)),
+      runOn('wasm', () => filterGrad(c)),
+      runOn('wasm', () => inputGrad(c)),
+    ];
+    for (let k = 0; k < 3; k++) expect(relativeError(simd[k]!, loop[k]!)).toBeLessThan(TOLERANCE);
   });
 
   it('still read and write the right tensors after the wasm heap has grown', () => {
@@ -230,7 +262,7 @@ describe('SIMD depthwise gradients on wasm, against cpu', () => {
       for (let i = 0; i < c; i++) view[w + i] = 0.5 * (i + 1);
       const at = heapAddress(backend, buffer);
       // dx[p, ch] = dy[p, ch] · w[ch] over a grid of 1 row × 2 columns.
-      fn[depthwiseInputGradName(1, tail)]!(
+      fn[depthwiseGatherName(1, tail)]!(
         at + dy * 4,
         at + w * 4,
         at + out * 4,
@@ -276,6 +308,25 @@ describe('SIMD depthwise gradients on wasm, against cpu', () => {
       expect(dw).toEqual([...sums, ...want.slice(c)]);
       buffer.dispose();
     }
+  });
+
+  it('leave no tensors or wasm allocations behind (scratch buffers are freed)', () => {
+    tf.setBackend('wasm');
+    const backend = tf.backend() as tf.KernelBackend & { numDataIds(): number };
+    const c = CASES.find((k) => k.why.startsWith('bands, stride 2'))!;
+    const run = () =>
+      tf.tidy(() => {
+        const [gx, gw] = tf.grads((x, w) =>
+          tf.sum(tf.square(tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad))),
+        )([tensor([c.n, c.h, c.w, c.c], 13), tensor([3, 3, c.c, 1], 14)]);
+        return tf.add(tf.sum(gx!), tf.sum(gw!));
+      });
+    run().dispose();
+    const tensors = tf.memory().numTensors;
+    const dataIds = backend.numDataIds();
+    run().dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(backend.numDataIds()).toBe(dataIds);
   });
 
   it('leave dilation and channel multipliers to the JS loop', () => {

@@ -38,6 +38,7 @@ import {
   Conv2D,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
+  DepthwiseConv2dNative,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
   FusedConv2D,
@@ -57,6 +58,7 @@ import type {
   FusedConv2DAttrs,
   Conv2DBackpropFilterAttrs,
   Conv2DBackpropInputAttrs,
+  DepthwiseConv2dNativeAttrs,
   DepthwiseConv2dNativeBackpropFilterAttrs,
   DepthwiseConv2dNativeBackpropInputAttrs,
   KernelConfig,
@@ -78,6 +80,7 @@ import {
 import {
   depthwiseBackpropFilterSimd,
   depthwiseBackpropInputSimd,
+  depthwiseConv2DSimd,
   depthwiseSimdCovers,
 } from './simd/depthwise';
 import { MAX_INPUT_VECTORS } from './simd/wat';
@@ -92,6 +95,7 @@ const WASM = 'wasm';
 export const WASM_KERNEL_NAMES = [
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
+  DepthwiseConv2dNative,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
   UnsortedSegmentSum,
@@ -445,16 +449,43 @@ function dilate(
 // and channel multiplier. Which one runs depends on the shape only.
 
 let forcedDepthwiseLoop = false;
+let forcedDepthwiseForward: DepthwiseForwardMethod | null = null;
+
+export type DepthwiseForwardMethod = 'simd' | 'xnnpack';
+
+/** For tests and bench/profile-wasm.ts: this forward formulation for every depthwise conv (null: by shape). */
+export function forceDepthwiseForward(method: DepthwiseForwardMethod | null): void {
+  forcedDepthwiseForward = method;
+}
 
 /** For tests and bench/profile-wasm.ts: the JS loop for every depthwise gradient (false: by shape). */
 export function forceDepthwiseLoop(loop: boolean): void {
   forcedDepthwiseLoop = loop;
 }
 
+function depthwiseForward(args: KernelArgs<DepthwiseConv2dNativeAttrs>): TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const x = input(inputs, 'x', DepthwiseConv2dNative);
+  const filter = input(inputs, 'filter', DepthwiseConv2dNative);
+  const info = depthwiseInfo(x.shape, filter.shape, attrs);
+  const simd =
+    x.dtype === 'float32' &&
+    filter.dtype === 'float32' &&
+    (attrs.dataFormat ?? 'NHWC') === 'NHWC' &&
+    depthwiseSimdCovers(info) &&
+    (forcedDepthwiseForward ?? 'simd') === 'simd';
+  return simd
+    ? depthwiseConv2DSimd(backend, x, filter, info)
+    : run(DepthwiseConv2dNative, backend, inputs, attrs);
+}
+
 function depthwiseInfo(
   xShape: number[],
   filterShape: number[],
-  attrs: DepthwiseConv2dNativeBackpropFilterAttrs | DepthwiseConv2dNativeBackpropInputAttrs,
+  attrs:
+    | DepthwiseConv2dNativeAttrs
+    | DepthwiseConv2dNativeBackpropFilterAttrs
+    | DepthwiseConv2dNativeBackpropInputAttrs,
 ): backend_util.Conv2DInfo {
   return backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
@@ -807,6 +838,7 @@ const active = new Set<string>();
 const IMPLEMENTATIONS: Record<(typeof WASM_KERNEL_NAMES)[number], (args: KernelArgs<never>) => TensorInfo> = {
   [Conv2DBackpropFilter]: conv2DBackpropFilter as never,
   [Conv2DBackpropInput]: conv2DBackpropInput as never,
+  [DepthwiseConv2dNative]: depthwiseForward as never,
   [DepthwiseConv2dNativeBackpropFilter]: depthwiseBackpropFilter as never,
   [DepthwiseConv2dNativeBackpropInput]: depthwiseBackpropInput as never,
   [UnsortedSegmentSum]: unsortedSegmentSum as never,

@@ -22,9 +22,9 @@ export function depthwiseFilterGradName(taps: number, tail: number): string {
   return `dw_fgrad_k${taps}_t${tail}`;
 }
 
-/** The input-gradient function for `taps` taps, its vectors all with `tail` lanes (0: 4). */
-export function depthwiseInputGradName(taps: number, tail: number): string {
-  return `dw_igrad_k${taps}_t${tail}`;
+/** The gather (input gradient and forward) for `taps` taps, its vectors all with `tail` lanes (0: 4). */
+export function depthwiseGatherName(taps: number, tail: number): string {
+  return `dw_gather_k${taps}_t${tail}`;
 }
 
 /** A v128 load at `addr` (an i32 expression) of `tail` lanes (0: all four; the rest read as 0). */
@@ -129,29 +129,34 @@ function filterGrad(taps: number, tail: number): string {
 }
 
 /**
- * DepthwiseConv2dNativeBackpropInput by gathering, for `vectors` consecutive vectors of channels:
+ * A tap gather, for `vectors` consecutive vectors of channels:
  *
- *   dx[position p, c] = Σ_t  dy[p's dy position + off_t, c] · w[t, c]
+ *   out[position p, c] = Σ_t  src[p's source position + off_t, c] · w[t, c]
  *
- * over a grid of dx positions (rows × cols of nb images, any step between them), written once
- * each, with no read-modify-write. The taps' weight vectors stay in registers for the whole grid.
- * At stride 1 the grid is every dx position and the taps are the whole flipped filter over a
- * copy of dy padded by (k − 1 − pad); at stride s the caller makes one call per output-parity
- * class (dx rows ≡ r, columns ≡ q mod s), whose taps are the filter taps that land on a dy
- * position from it, so no multiplication by an inserted zero is done.
+ * over a grid of output positions (rows × cols of nb images, any step between them), each
+ * written once, with no read-modify-write; the taps' weight vectors stay in registers for the
+ * whole grid. Two kernels are this one:
+ *
+ * - DepthwiseConv2dNative (the forward): src is x padded by the convolution's padding, the grid
+ *   every output position (stepping sh rows and sw columns in x), the taps all kh·kw filter taps.
+ * - DepthwiseConv2dNativeBackpropInput: out is dx and src a copy of dy bordered so that every
+ *   tap reads inside it. At stride 1 the grid is every dx position and the taps the whole filter;
+ *   at stride s the caller makes one call per output-parity class (dx rows ≡ r, columns ≡ q mod
+ *   s), whose taps are the filter taps that land on a dy position from it, so no tap multiplies
+ *   an inserted zero.
  *
  * Arguments (byte addresses and strides):
- *   dy, w, dx     dy (padded copy) of the grid's first position at the first channel; the
- *                 filter's first channel; dx of the grid's first position there
+ *   src, w, out   src of the grid's first position at the first channel; the filter's first
+ *                 channel; out of the grid's first position there
  *   vectors       how many vectors of 4 channels, 16 bytes apart, to do
  *   nb, rows, cols    images and the grid's size
- *   dyImg, dyRow, dyCol   how far dy moves per image, per grid row, per grid column
- *   dxImg, dxRow, dxCol   the same for dx
+ *   srcImg, srcRow, srcCol   how far src moves per image, per grid row, per grid column
+ *   outImg, outRow, outCol   the same for out
  *   w0 …          each tap's byte offset in the filter ((i·kw + j)·C·4)
- *   off0 …        each tap's byte offset in dy from the grid position's
- * Iterations of the vector loop, and of the image loop, write disjoint parts of dx.
+ *   off0 …        each tap's byte offset in src from the grid position's
+ * Iterations of the vector loop, and of the image loop, write disjoint parts of out.
  */
-function inputGrad(taps: number, tail: number): string {
+function gather(taps: number, tail: number): string {
   const weight = (t: number): string => `$k${t}`;
   const locals = Array.from({ length: taps }, (_, t) => `(local ${weight(t)} v128)`).join(' ');
   const weights = Array.from(
@@ -160,46 +165,46 @@ function inputGrad(taps: number, tail: number): string {
   );
   let sum = '';
   for (let t = 0; t < taps; t++) {
-    const term = `(f32x4.mul ${load(`(i32.add ${get('$dp')} ${get(`$off${t}`)})`, tail)} ${get(weight(t))})`;
+    const term = `(f32x4.mul ${load(`(i32.add ${get('$sp')} ${get(`$off${t}`)})`, tail)} ${get(weight(t))})`;
     sum = t === 0 ? term : `(f32x4.add ${sum} ${term})`;
   }
   const step = [
     `(local.set $s ${sum})`,
-    store(get('$xp'), get('$s'), tail),
-    advance('$dp', get('$dyCol')),
-    advance('$xp', get('$dxCol')),
+    store(get('$op'), get('$s'), tail),
+    advance('$sp', get('$srcCol')),
+    advance('$op', get('$outCol')),
   ];
   const loops = repeat('$vectors', '$v', '$vectors', [
     ...weights,
-    '(local.set $di (local.get $dy))',
-    '(local.set $xi (local.get $dx))',
+    '(local.set $si (local.get $src))',
+    '(local.set $oi (local.get $out))',
     ...repeat('$images', '$n', '$nb', [
-      '(local.set $dr (local.get $di))',
-      '(local.set $xr (local.get $xi))',
+      '(local.set $sr (local.get $si))',
+      '(local.set $or (local.get $oi))',
       ...repeat('$gridRows', '$h', '$rows', [
-        '(local.set $dp (local.get $dr))',
-        '(local.set $xp (local.get $xr))',
+        '(local.set $sp (local.get $sr))',
+        '(local.set $op (local.get $or))',
         ...repeat('$gridCols', '$c', '$cols', step),
-        advance('$dr', get('$dyRow')),
-        advance('$xr', get('$dxRow')),
+        advance('$sr', get('$srcRow')),
+        advance('$or', get('$outRow')),
       ]),
-      advance('$di', get('$dyImg')),
-      advance('$xi', get('$dxImg')),
+      advance('$si', get('$srcImg')),
+      advance('$oi', get('$outImg')),
     ]),
-    advance('$dy', '(i32.const 16)'),
+    advance('$src', '(i32.const 16)'),
     advance('$w', '(i32.const 16)'),
-    advance('$dx', '(i32.const 16)'),
+    advance('$out', '(i32.const 16)'),
   ]);
-  const name = depthwiseInputGradName(taps, tail);
+  const name = depthwiseGatherName(taps, tail);
   return `
   (func $${name} (export "${name}")
-    (param $dy i32) (param $w i32) (param $dx i32) (param $vectors i32) (param $nb i32) (param $rows i32)
-    (param $cols i32) (param $dyImg i32) (param $dyRow i32) (param $dyCol i32) (param $dxImg i32)
-    (param $dxRow i32) (param $dxCol i32)
+    (param $src i32) (param $w i32) (param $out i32) (param $vectors i32) (param $nb i32) (param $rows i32)
+    (param $cols i32) (param $srcImg i32) (param $srcRow i32) (param $srcCol i32) (param $outImg i32)
+    (param $outRow i32) (param $outCol i32)
     ${tapParams('w', taps)}
     ${tapParams('off', taps)}
-    (local $v i32) (local $n i32) (local $h i32) (local $c i32) (local $di i32) (local $dr i32)
-    (local $dp i32) (local $xi i32) (local $xr i32) (local $xp i32) (local $s v128)
+    (local $v i32) (local $n i32) (local $h i32) (local $c i32) (local $si i32) (local $sr i32)
+    (local $sp i32) (local $oi i32) (local $or i32) (local $op i32) (local $s v128)
     ${locals}
     ${loops.join('\n    ')})`;
 }
@@ -210,7 +215,7 @@ export function depthwiseKernelFunctions(): [string, () => string][] {
   for (let taps = 1; taps <= MAX_DEPTHWISE_TAPS; taps++) {
     for (let tail = 0; tail < LANES; tail++) {
       functions.push([depthwiseFilterGradName(taps, tail), () => filterGrad(taps, tail)]);
-      functions.push([depthwiseInputGradName(taps, tail), () => inputGrad(taps, tail)]);
+      functions.push([depthwiseGatherName(taps, tail), () => gather(taps, tail)]);
     }
   }
   return functions;

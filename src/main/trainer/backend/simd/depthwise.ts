@@ -10,7 +10,7 @@
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapAddress, heapF32, heapZeros } from '../wasm-heap';
-import { MAX_DEPTHWISE_TAPS, depthwiseFilterGradName, depthwiseInputGradName } from './depthwise-wat';
+import { MAX_DEPTHWISE_TAPS, depthwiseFilterGradName, depthwiseGatherName } from './depthwise-wat';
 import { kernels } from './kernels';
 
 const LANES = 4;
@@ -230,7 +230,7 @@ export function depthwiseBackpropInputSimd(
           }
         }
         for (const { c0, vectors, tail } of vectorCalls(c)) {
-          fn[depthwiseInputGradName(weightAt.length, tail)]!(
+          fn[depthwiseGatherName(weightAt.length, tail)]!(
             dyAt0 + (a0 * owp * c + c0) * 4,
             wAt + c0 * 4,
             dxAt0 + (((n0 * h + y0 + rc.r) * w + cc.r) * c + c0) * 4,
@@ -253,4 +253,77 @@ export function depthwiseBackpropInputSimd(
   }
   backend.disposeData(scratch.dataId);
   return dx;
+}
+
+/**
+ * DepthwiseConv2dNative (the forward): y[n, ho, wo, c] = Σ_{i,j} x[n, ho·sh + i − pt, wo·sw + j −
+ * pl, c] · w[i, j, c], by the same gather as the input gradient (dw_gather_* in depthwise-wat.ts)
+ * over a padded copy of x, every filter tap at once, the grid every output position.
+ */
+export function depthwiseConv2DSimd(
+  backend: BackendWasm,
+  x: TensorInfo,
+  filter: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const { batchSize: nb, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const y = backend.makeOutput([nb, oh, ow, c], 'float32');
+  if (nb * oh * ow * c === 0) return y;
+  if (h * w === 0) return heapZeros(backend, [nb, oh, ow, c]);
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const hp = Math.max(h + pt, (oh - 1) * sh + kh);
+  const wp = Math.max(w + pl, (ow - 1) * sw + kw);
+  const bordered = pt > 0 || pl > 0 || hp > h || wp > w;
+  const chunk = imagesPerChunk((hp * wp + oh * ow) * c * 4, nb);
+  const band = chunk > 1 ? oh : Math.min(oh, Math.max(1, Math.floor(CHUNK_BYTES / ((sh * wp + ow) * c * 4))));
+  const scratch = bordered ? heapZeros(backend, [chunk, hp, wp, c]) : null;
+  const fn = kernels(backend);
+  const weightAt: number[] = [];
+  const xOffset: number[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      weightAt.push((i * kw + j) * c * 4);
+      xOffset.push((i * wp + j) * c * 4);
+    }
+  }
+  const wAt = heapAddress(backend, filter);
+  const yAt0 = heapAddress(backend, y);
+  // Every call writes its own output positions: chunks, bands and (within a call) the vectors
+  // and images all write disjoint outputs, so threads may split any of them.
+  for (let n0 = 0; n0 < nb; n0 += chunk) {
+    const images = Math.min(chunk, nb - n0);
+    if (scratch != null) {
+      // Views after the last allocation: growth would detach them.
+      const image = { hp, rowFloatsP: wp * c, top: pt, leftFloats: pl * c };
+      copyIntoBorder(heapF32(backend, x), n0 * h * w * c, heapF32(backend, scratch), images, h, w * c, image);
+    }
+    const xAt =
+      scratch != null ? heapAddress(backend, scratch) : heapAddress(backend, x) + n0 * h * w * c * 4;
+    for (let h0 = 0; h0 < oh; h0 += band) {
+      const rows = Math.min(band, oh - h0);
+      for (const { c0, vectors, tail } of vectorCalls(c)) {
+        fn[depthwiseGatherName(kh * kw, tail)]!(
+          xAt + (h0 * sh * wp * c + c0) * 4,
+          wAt + c0 * 4,
+          yAt0 + ((n0 * oh + h0) * ow * c + c0) * 4,
+          vectors,
+          images,
+          rows,
+          ow,
+          hp * wp * c * 4,
+          sh * wp * c * 4,
+          sw * c * 4,
+          oh * ow * c * 4,
+          ow * c * 4,
+          c * 4,
+          ...weightAt,
+          ...xOffset,
+        );
+      }
+    }
+  }
+  if (scratch != null) backend.disposeData(scratch.dataId);
+  return y;
 }
