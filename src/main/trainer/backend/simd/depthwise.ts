@@ -199,7 +199,21 @@ export function depthwiseBackpropInputSimd(
   const dyAt0 = heapAddress(backend, scratch);
   const dxAt0 = heapAddress(backend, dx);
   const wAt = heapAddress(backend, filter);
-  const classes = rowClasses.flatMap((rc) => colClasses.map((cc) => ({ rc, cc })));
+  // Each class's taps: filter offsets and dy offsets, the same for every chunk and band.
+  const classes = rowClasses.flatMap((rc) =>
+    colClasses.map((cc) => {
+      const weightAt: number[] = [];
+      const dyOffset: number[] = [];
+      for (const ti of rc.taps) {
+        for (const tj of cc.taps) {
+          weightAt.push((ti.k * kw + tj.k) * c * 4);
+          dyOffset.push(((ti.d + rowsB.before) * owp + tj.d + colsB.before) * c * 4);
+        }
+      }
+      return { r: rc.r, q: cc.r, cols: countFrom(0, w, cc.r, sw), taps: [...weightAt, ...dyOffset] };
+    }),
+  );
+  const calls = vectorCalls(c);
   // Every call writes its own dx positions: the classes, bands, chunks and (within a call) the
   // vectors and images all write disjoint outputs, so threads may split any of them.
   for (let n0 = 0; n0 < nb; n0 += chunk) {
@@ -216,36 +230,26 @@ export function depthwiseBackpropInputSimd(
       image,
     );
     for (let y0 = 0; y0 < h; y0 += band) {
-      for (const { rc, cc } of classes) {
-        const rows = countFrom(y0, Math.min(y0 + band, h), rc.r, sh);
-        const cols = countFrom(0, w, cc.r, sw);
-        if (rows === 0 || cols === 0) continue;
+      for (const cl of classes) {
+        const rows = countFrom(y0, Math.min(y0 + band, h), cl.r, sh);
+        if (rows === 0 || cl.cols === 0) continue;
         const a0 = y0 / sh; // y0 is a multiple of sh: grid row a is dx row a·sh + r
-        const weightAt: number[] = [];
-        const dyOffset: number[] = [];
-        for (const ti of rc.taps) {
-          for (const tj of cc.taps) {
-            weightAt.push((ti.k * kw + tj.k) * c * 4);
-            dyOffset.push(((ti.d + rowsB.before) * owp + tj.d + colsB.before) * c * 4);
-          }
-        }
-        for (const { c0, vectors, tail } of vectorCalls(c)) {
-          fn[depthwiseGatherName(weightAt.length, tail)]!(
+        for (const { c0, vectors, tail } of calls) {
+          fn[depthwiseGatherName(cl.taps.length / 2, tail)]!(
             dyAt0 + (a0 * owp * c + c0) * 4,
             wAt + c0 * 4,
-            dxAt0 + (((n0 * h + y0 + rc.r) * w + cc.r) * c + c0) * 4,
+            dxAt0 + (((n0 * h + y0 + cl.r) * w + cl.q) * c + c0) * 4,
             vectors,
             images,
             rows,
-            cols,
+            cl.cols,
             ohp * owp * c * 4,
             owp * c * 4,
             c * 4,
             h * w * c * 4,
             sh * w * c * 4,
             sw * c * 4,
-            ...weightAt,
-            ...dyOffset,
+            ...cl.taps,
           );
         }
       }
