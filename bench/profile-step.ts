@@ -15,8 +15,10 @@ import type { ModelId } from '../src/shared/ids';
 import { initBackend } from '../src/main/trainer/backend/select';
 import {
   forceConvMethods,
+  forceDepthwiseForward,
   forceDepthwiseLoop,
   restoreWasmKernels,
+  type DepthwiseForwardMethod,
   type ForwardMethod,
 } from '../src/main/trainer/backend/wasm-kernels';
 import { buildNetwork, initialValues } from '../src/main/trainer/models';
@@ -40,6 +42,8 @@ const { values } = parseArgs({
     'force-forward': { type: 'string', default: '' },
     /** The JS loop for every depthwise gradient instead of the SIMD kernels, to compare. */
     'depthwise-loop': { type: 'boolean', default: false },
+    /** A forward formulation for every depthwise convolution (simd or xnnpack), to compare. */
+    'depthwise-forward': { type: 'string', default: '' },
     /** Kernels to put back to wasm's own (see wasm-kernels.ts), to compare. */
     native: { type: 'string', default: '' },
   },
@@ -47,6 +51,7 @@ const { values } = parseArgs({
 await initBackend(values.backend as 'wasm');
 if (values.native) restoreWasmKernels(values.native.split(','));
 if (values['depthwise-loop']) forceDepthwiseLoop(true);
+if (values['depthwise-forward']) forceDepthwiseForward(values['depthwise-forward'] as DepthwiseForwardMethod);
 if (values['force-forward']) forceConvMethods({ forward: values['force-forward'] as ForwardMethod });
 const batch = Number(values.batch);
 const [height, width, channels] = values.input!.split('x').map(Number) as [number, number, number];
