@@ -26,6 +26,8 @@
 // _FusedMatMul of 2-D operands         reads them as 3-D            the same, viewed as 3-D
 // Conv2D, FusedConv2D                  XNNPACK                      our SIMD wasm (simd/), or XNNPACK,
 //                                                                   by shape
+// DepthwiseConv2dNative                XNNPACK                      our SIMD wasm for MobileNetV2's
+//                                                                   shapes, else XNNPACK
 //
 // See profile-wasm.ts and bench/profile-step.ts for the measurements behind these choices.
 
@@ -443,10 +445,13 @@ function dilate(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Depthwise conv2d gradients: our SIMD kernels (simd/depthwise.ts) for channel multiplier 1, no
-// dilation, up to 3×3 taps and a stride no larger than the filter (MobileNetV2's cases), with the
-// channels as vector lanes; a direct loop over the heap for every other stride, dilation, padding
-// and channel multiplier. Which one runs depends on the shape only.
+// Depthwise conv2d and its gradients: our SIMD kernels (simd/depthwise.ts) for channel multiplier
+// 1, no dilation, up to 3×3 taps and a stride no larger than the filter (MobileNetV2's cases),
+// with the channels as vector lanes; for every other stride, dilation, padding and channel
+// multiplier, XNNPACK for the forward and a direct loop over the heap for the gradients. Which
+// one runs depends on the shape only. On MobileNetV2's layers (bench/profile-wasm.ts --depthwise
+// --cpu-time) the SIMD gradients are 10–50× the loops and the SIMD forward 1.1–2.2× XNNPACK (one
+// 1.5 ms layer, 8 px 576 channels at stride 2, measured 1.5× and 0.9× in two runs).
 
 let forcedDepthwiseLoop = false;
 let forcedDepthwiseForward: DepthwiseForwardMethod | null = null;

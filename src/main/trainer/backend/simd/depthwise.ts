@@ -1,9 +1,10 @@
-// Drivers of the depthwise convolution gradients' SIMD kernels (depthwise-wat.ts): NHWC,
-// float32, channel multiplier 1, no dilation, at most 9 taps, stride no larger than the filter
-// (MobileNetV2's 3×3 at stride 1 and 2). wasm-kernels.ts keeps its JS loop for everything else.
+// Drivers of the depthwise convolution's SIMD kernels (depthwise-wat.ts), forward and both
+// gradients: NHWC, float32, channel multiplier 1, no dilation, at most 9 taps, stride no larger
+// than the filter (MobileNetV2's 3×3 at stride 1 and 2). wasm-kernels.ts keeps its JS loop (and
+// XNNPACK for the forward) for everything else.
 //
-// Both work on image chunks copied into a zero-bordered scratch buffer on the heap (x for the
-// filter gradient, dy for the input gradient), so that every tap of every position reads inside
+// All three work on image chunks copied into a zero-bordered scratch buffer on the heap (x for
+// the forward and the filter gradient, dy for the input gradient), so that every tap of every position reads inside
 // it and the kernels have no bounds to test. A chunk is sized to stay in cache while each vector
 // of channels makes its pass over it; an image too big for that is done in bands of rows.
 
