@@ -17,7 +17,10 @@ import { setKernelThreads } from '../src/main/trainer/backend/kernel-threads';
 import { parseBenchThreads } from '../src/main/bench/threads';
 import {
   forceConvMethods,
+  forceDepthwiseForward,
+  forceDepthwiseLoop,
   restoreWasmKernels,
+  type DepthwiseForwardMethod,
   type ForwardMethod,
 } from '../src/main/trainer/backend/wasm-kernels';
 import { buildNetwork, initialValues } from '../src/main/trainer/models';
@@ -39,6 +42,10 @@ const { values } = parseArgs({
     only: { type: 'string', default: '' },
     /** A forward formulation for every convolution (simd or xnnpack), to compare with the rule. */
     'force-forward': { type: 'string', default: '' },
+    /** The JS loop for every depthwise gradient instead of the SIMD kernels, to compare. */
+    'depthwise-loop': { type: 'boolean', default: false },
+    /** A forward formulation for every depthwise convolution (simd or xnnpack), to compare. */
+    'depthwise-forward': { type: 'string', default: '' },
     /** Kernels to put back to wasm's own (see wasm-kernels.ts), to compare. */
     native: { type: 'string', default: '' },
     /**
@@ -56,6 +63,8 @@ if (backend === 'wasm') await setKernelThreads(threads);
 else if (threads > 1)
   console.log(`--threads ${threads} ignored: the threads split the SIMD kernels of wasm only`);
 if (values.native) restoreWasmKernels(values.native.split(','));
+if (values['depthwise-loop']) forceDepthwiseLoop(true);
+if (values['depthwise-forward']) forceDepthwiseForward(values['depthwise-forward'] as DepthwiseForwardMethod);
 if (values['force-forward']) forceConvMethods({ forward: values['force-forward'] as ForwardMethod });
 const batch = Number(values.batch);
 const [height, width, channels] = values.input!.split('x').map(Number) as [number, number, number];

@@ -5,6 +5,10 @@
 //   npx tsx bench/profile-wasm.ts [--steps N] [--batch N] [--rounds N] [--cpu]
 //   npx tsx bench/profile-wasm.ts --grid [--kernel 3|5] [--stride 1|2]
 //   npx tsx bench/profile-wasm.ts --grid --cifar [--cpu-time]
+//   npx tsx bench/profile-wasm.ts --depthwise [--cpu-time]
+//
+// --depthwise times MobileNetV2's depthwise layers (32×32×3 input): the forward by the SIMD
+// kernel and by XNNPACK, each gradient by the SIMD kernels and by the JS loop they replaced.
 //
 // --cifar times the convolution layers of the thesis's CIFAR networks (VGG, ResNet, AlexNet,
 // 32×32×3) instead of the grid; --cpu-time takes the best CPU time of this process instead of
@@ -17,12 +21,22 @@
 // `annealab bench` is the user-facing benchmark.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D } from '@tensorflow/tfjs-core';
+import {
+  BatchMatMul,
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  DepthwiseConv2dNative,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+  FusedConv2D,
+} from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/main/trainer/backend/select';
 import {
   convMethods,
   forceConvMethods,
+  forceDepthwiseForward,
+  forceDepthwiseLoop,
   registerWasmKernels,
   restoreWasmKernels,
 } from '../src/main/trainer/backend/wasm-kernels';
@@ -269,6 +283,68 @@ function convGradGrid(batch: number, shapes: ConvShape[]): void {
   }
 }
 
+/** MobileNetV2's distinct depthwise layers on 32×32×3 (CIFAR strides): size, channels, stride; 3×3, pad 1. */
+const MOBILENETV2_DEPTHWISE: [size: number, channels: number, stride: number][] = [
+  [32, 32, 1],
+  [32, 96, 1],
+  [32, 144, 1],
+  [32, 144, 2],
+  [16, 192, 1],
+  [16, 192, 2],
+  [8, 384, 1],
+  [8, 576, 1],
+  [8, 576, 2],
+  [4, 960, 1],
+];
+
+/** Times the depthwise forward (SIMD, XNNPACK) and both gradients (SIMD, the JS loop) per layer. */
+function depthwiseLayers(batch: number): void {
+  const pad = [
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [0, 0],
+  ];
+  const time = (f: () => tf.Tensor): number => bestMs(() => tf.dispose(f()));
+  for (const [size, c, stride] of MOBILENETV2_DEPTHWISE) {
+    const x = tf.randomNormal([batch, size, size, c]) as tf.Tensor4D;
+    const filterShape: [number, number, number, number] = [3, 3, c, 1];
+    const filter = tf.randomNormal(filterShape);
+    const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, stride, 1, 1, undefined, true);
+    const dy = tf.randomNormal(info.outShape);
+    const attrs = { strides: stride, pad, dilations: 1 };
+    const forward = (): tf.Tensor =>
+      tf
+        .engine()
+        .runKernel(DepthwiseConv2dNative, { x, filter }, { ...attrs, dataFormat: 'NHWC' }) as tf.Tensor;
+    const filterGrad = (): tf.Tensor =>
+      tf
+        .engine()
+        .runKernel(DepthwiseConv2dNativeBackpropFilter, { x, dy }, { ...attrs, filterShape }) as tf.Tensor;
+    const inputGrad = (): tf.Tensor =>
+      tf
+        .engine()
+        .runKernel(
+          DepthwiseConv2dNativeBackpropInput,
+          { dy, filter },
+          { ...attrs, inputShape: x.shape },
+        ) as tf.Tensor;
+    const ms = { forward: time(forward), filterSimd: time(filterGrad), inputSimd: time(inputGrad) };
+    forceDepthwiseForward('xnnpack');
+    const xnnpack = time(forward);
+    forceDepthwiseForward(null);
+    forceDepthwiseLoop(true);
+    const loop = { filter: time(filterGrad), input: time(inputGrad) };
+    forceDepthwiseLoop(false);
+    const cell = (simd: number, js: number): string =>
+      `simd ${simd.toFixed(2).padStart(7)} loop ${js.toFixed(2).padStart(8)} (${(js / simd).toFixed(1)}×)`;
+    console.log(
+      `3×3/${stride} ${String(size).padStart(2)}px ${String(c).padStart(3)} ch  forward: simd ${ms.forward.toFixed(2).padStart(6)} xnnpack ${xnnpack.toFixed(2).padStart(6)} (${(xnnpack / ms.forward).toFixed(1)}×)   filter: ${cell(ms.filterSimd, loop.filter)}   input: ${cell(ms.inputSimd, loop.input)}`,
+    );
+    tf.dispose([x, dy, filter]);
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -277,6 +353,7 @@ async function main(): Promise<void> {
       cpu: { type: 'boolean', default: false },
       rounds: { type: 'string', default: '3' },
       grid: { type: 'boolean', default: false },
+      depthwise: { type: 'boolean', default: false },
       cifar: { type: 'boolean', default: false },
       'cpu-time': { type: 'boolean', default: false },
       kernel: { type: 'string', multiple: true },
@@ -285,6 +362,15 @@ async function main(): Promise<void> {
   });
   const steps = Number(values.steps);
   const batch = Number(values.batch);
+  if (values.depthwise) {
+    await initBackend('wasm');
+    useCpuTime = values['cpu-time'] ?? false;
+    console.log(
+      `MobileNetV2's depthwise layers, batch ${batch}, best ms a call (${useCpuTime ? 'CPU' : 'wall'})`,
+    );
+    depthwiseLayers(batch);
+    return;
+  }
   if (values.grid) {
     await initBackend('wasm');
     useCpuTime = values['cpu-time'] ?? false;

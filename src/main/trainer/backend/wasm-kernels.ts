@@ -12,8 +12,9 @@
 // Conv2DBackpropInput                  a scalar loop (~10× conv2d)  our SIMD wasm (simd/), or XNNPACK
 //                                                                   conv2d of the (dilated) dy with
 //                                                                   the flipped filter, by shape
-// DepthwiseConv2dNativeBackpropFilter  nothing                      JS loop
-// DepthwiseConv2dNativeBackpropInput   nothing                      JS loop
+// DepthwiseConv2dNativeBackpropFilter  nothing                      our SIMD wasm (simd/) for
+//                                                                   MobileNetV2's shapes, else a JS loop
+// DepthwiseConv2dNativeBackpropInput   nothing                      the same
 // UnsortedSegmentSum (GatherV2's grad) nothing                      JS loop
 // BatchMatMul with transposeA/B        a scalar loop (~12× slower)  explicit transposes + XNNPACK matmul
 // MaxPoolGrad                          slower, breaks ties its way  our SIMD wasm for 2×2 windows, else a
@@ -25,6 +26,8 @@
 // _FusedMatMul of 2-D operands         reads them as 3-D            the same, viewed as 3-D
 // Conv2D, FusedConv2D                  XNNPACK                      our SIMD wasm (simd/), or XNNPACK,
 //                                                                   by shape
+// DepthwiseConv2dNative                XNNPACK                      our SIMD wasm for MobileNetV2's
+//                                                                   shapes, else XNNPACK
 //
 // See profile-wasm.ts and bench/profile-step.ts for the measurements behind these choices.
 
@@ -37,6 +40,7 @@ import {
   Conv2D,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
+  DepthwiseConv2dNative,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
   FusedConv2D,
@@ -56,6 +60,7 @@ import type {
   FusedConv2DAttrs,
   Conv2DBackpropFilterAttrs,
   Conv2DBackpropInputAttrs,
+  DepthwiseConv2dNativeAttrs,
   DepthwiseConv2dNativeBackpropFilterAttrs,
   DepthwiseConv2dNativeBackpropInputAttrs,
   KernelConfig,
@@ -74,6 +79,12 @@ import {
   conv2DSimd,
   maxPoolGrad2x2Simd,
 } from './simd/kernels';
+import {
+  depthwiseBackpropFilterSimd,
+  depthwiseBackpropInputSimd,
+  depthwiseConv2DSimd,
+  depthwiseSimdCovers,
+} from './simd/depthwise';
 import { MAX_INPUT_VECTORS } from './simd/wat';
 import { heapF32, heapZeros } from './wasm-heap';
 
@@ -86,6 +97,7 @@ const WASM = 'wasm';
 export const WASM_KERNEL_NAMES = [
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
+  DepthwiseConv2dNative,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
   UnsortedSegmentSum,
@@ -433,14 +445,52 @@ function dilate(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Depthwise conv2d gradients: direct loops. Depthwise convolutions are cheap (kh·kw MACs per
-// output element), so a loop over the heap is competitive and covers every stride, dilation,
-// padding and channel multiplier.
+// Depthwise conv2d and its gradients: our SIMD kernels (simd/depthwise.ts) for channel multiplier
+// 1, no dilation, up to 3×3 taps and a stride no larger than the filter (MobileNetV2's cases),
+// with the channels as vector lanes; for every other stride, dilation, padding and channel
+// multiplier, XNNPACK for the forward and a direct loop over the heap for the gradients. Which
+// one runs depends on the shape only. On MobileNetV2's layers (bench/profile-wasm.ts --depthwise
+// --cpu-time) the SIMD gradients are 10–50× the loops and the SIMD forward 1.1–2.2× XNNPACK (one
+// 1.5 ms layer, 8 px 576 channels at stride 2, measured 1.5× and 0.9× in two runs).
+
+let forcedDepthwiseLoop = false;
+let forcedDepthwiseForward: DepthwiseForwardMethod | null = null;
+
+export type DepthwiseForwardMethod = 'simd' | 'xnnpack';
+
+/** For tests and bench/profile-wasm.ts: this forward formulation for every depthwise conv (null: by shape). */
+export function forceDepthwiseForward(method: DepthwiseForwardMethod | null): void {
+  forcedDepthwiseForward = method;
+}
+
+/** For tests and bench/profile-wasm.ts: the JS loop for every depthwise gradient (false: by shape). */
+export function forceDepthwiseLoop(loop: boolean): void {
+  forcedDepthwiseLoop = loop;
+}
+
+function depthwiseForward(args: KernelArgs<DepthwiseConv2dNativeAttrs>): TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const x = input(inputs, 'x', DepthwiseConv2dNative);
+  const filter = input(inputs, 'filter', DepthwiseConv2dNative);
+  const info = depthwiseInfo(x.shape, filter.shape, attrs);
+  const simd =
+    x.dtype === 'float32' &&
+    filter.dtype === 'float32' &&
+    (attrs.dataFormat ?? 'NHWC') === 'NHWC' &&
+    depthwiseSimdCovers(info) &&
+    (forcedDepthwiseForward ?? 'simd') === 'simd';
+  return simd
+    ? depthwiseConv2DSimd(backend, x, filter, info)
+    : run(DepthwiseConv2dNative, backend, inputs, attrs);
+}
 
 function depthwiseInfo(
   xShape: number[],
   filterShape: number[],
-  attrs: DepthwiseConv2dNativeBackpropFilterAttrs | DepthwiseConv2dNativeBackpropInputAttrs,
+  attrs:
+    | DepthwiseConv2dNativeAttrs
+    | DepthwiseConv2dNativeBackpropFilterAttrs
+    | DepthwiseConv2dNativeBackpropInputAttrs,
 ): backend_util.Conv2DInfo {
   return backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
@@ -491,6 +541,8 @@ function depthwiseBackpropFilter(args: KernelArgs<DepthwiseConv2dNativeBackpropF
   const dy = input(inputs, 'dy', DepthwiseConv2dNativeBackpropFilter);
   requireFloat32(DepthwiseConv2dNativeBackpropFilter, x, dy);
   const info = depthwiseInfo(x.shape, attrs.filterShape, attrs);
+  if (!forcedDepthwiseLoop && depthwiseSimdCovers(info))
+    return depthwiseBackpropFilterSimd(backend, x, dy, info);
   const out = backend.makeOutput(attrs.filterShape, 'float32');
   const xs = heapF32(backend, x);
   const dys = heapF32(backend, dy);
@@ -514,6 +566,9 @@ function depthwiseBackpropInput(args: KernelArgs<DepthwiseConv2dNativeBackpropIn
   const filter = input(inputs, 'filter', DepthwiseConv2dNativeBackpropInput);
   requireFloat32(DepthwiseConv2dNativeBackpropInput, dy, filter);
   const info = depthwiseInfo(attrs.inputShape, filter.shape, attrs);
+  if (!forcedDepthwiseLoop && depthwiseSimdCovers(info)) {
+    return depthwiseBackpropInputSimd(backend, dy, filter, info);
+  }
   const out = backend.makeOutput(attrs.inputShape, 'float32');
   const dys = heapF32(backend, dy);
   const ws = heapF32(backend, filter);
@@ -788,6 +843,7 @@ const active = new Set<string>();
 const IMPLEMENTATIONS: Record<(typeof WASM_KERNEL_NAMES)[number], (args: KernelArgs<never>) => TensorInfo> = {
   [Conv2DBackpropFilter]: conv2DBackpropFilter as never,
   [Conv2DBackpropInput]: conv2DBackpropInput as never,
+  [DepthwiseConv2dNative]: depthwiseForward as never,
   [DepthwiseConv2dNativeBackpropFilter]: depthwiseBackpropFilter as never,
   [DepthwiseConv2dNativeBackpropInput]: depthwiseBackpropInput as never,
   [UnsortedSegmentSum]: unsortedSegmentSum as never,

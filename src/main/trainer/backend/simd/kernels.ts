@@ -69,7 +69,8 @@ function instance(backend: BackendWasm): Loaded {
   return loaded;
 }
 
-function kernels(backend: BackendWasm): Record<string, Kernel> {
+/** The module's functions, by name, bound to this backend's heap. */
+export function kernels(backend: BackendWasm): Record<string, Kernel> {
   return instance(backend).kernels;
 }
 

@@ -9,6 +9,8 @@
 // It also imports Math.exp and Math.log, for the SSA move generator's rare slow path to compute
 // exactly what the JS generator computes.
 
+import { depthwiseKernelFunctions } from './depthwise-wat';
+
 /** Lanes of a v128 of f32. */
 export const LANES = 4;
 
@@ -600,6 +602,7 @@ function kernelFunctions(): Map<string, () => string> {
   }
   for (let tail = 0; tail < LANES; tail++) functions.set(maxPoolGradName(tail), () => maxPoolGrad(tail));
   functions.set(NORMAL_MOVES, normalMoves);
+  for (const [name, text] of depthwiseKernelFunctions()) functions.set(name, text);
   for (const momentum of [false, true]) {
     for (const nesterov of momentum ? [false, true] : [false]) {
       for (const weightDecay of [false, true]) {
