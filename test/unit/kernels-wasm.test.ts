@@ -212,7 +212,7 @@ describe('Conv2D and FusedConv2D on wasm', () => {
 });
 
 describe('Conv2DBackpropFilter on wasm', () => {
-  for (const method of ['simd', 'dilated', undefined] as (FilterGradMethod | undefined)[]) {
+  for (const method of ['simd', 'packed', 'dilated', undefined] as (FilterGradMethod | undefined)[]) {
     describe(method ?? 'chosen by shape', () => {
       for (const c of CONV_CASES) {
         it(describeCase(c), () => {

@@ -69,6 +69,7 @@ import type {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
+  conv2DBackpropFilterPacked,
   conv2DBackpropFilterSimd,
   conv2DBackpropInputSimd,
   conv2DSimd,
@@ -177,7 +178,7 @@ function requireChannelsLast(kernel: string, info: backend_util.Conv2DInfo): voi
 // depends on timing noise.
 
 export type ForwardMethod = 'simd' | 'xnnpack';
-export type FilterGradMethod = 'simd' | 'dilated';
+export type FilterGradMethod = 'simd' | 'packed' | 'dilated';
 export type InputGradMethod = 'simd' | 'conv';
 export interface ConvMethods {
   forward: ForwardMethod;
@@ -228,9 +229,10 @@ function conv2DBackpropFilter(args: KernelArgs<Conv2DBackpropFilterAttrs>): Tens
   requireChannelsLast(Conv2DBackpropFilter, info);
   // XNNPACK refuses empty operands (and leaves its heap in a bad state): an empty sum is zeros.
   if (emptyConv(info)) return heapZeros(backend, attrs.filterShape);
-  return (forced.filter ?? convMethods(info).filter) === 'simd'
-    ? conv2DBackpropFilterSimd(backend, x, dy, info)
-    : filterGradDilated(backend, x, dy, info);
+  const method = forced.filter ?? convMethods(info).filter;
+  if (method === 'simd') return conv2DBackpropFilterSimd(backend, x, dy, info);
+  if (method === 'packed') return conv2DBackpropFilterPacked(backend, x, dy, info);
+  return filterGradDilated(backend, x, dy, info);
 }
 
 function filterGradDilated(

@@ -12,6 +12,8 @@ import { zigguratTables } from '../../../../shared/rng';
 import type { Rng } from '../../../../shared/rng';
 import {
   convName,
+  FGEMM_ROWS,
+  filterGemmName,
   filterGradName,
   inputGradName,
   LANES,
@@ -21,6 +23,8 @@ import {
   MAX_VECTORS,
   maxPoolGradName,
   NORMAL_MOVES,
+  packDyName,
+  packRowsName,
   sgdUpdateName,
   ZIGGURAT_LAYOUT,
 } from './wat';
@@ -134,6 +138,118 @@ export function conv2DBackpropFilterSimd(
       }
     }
   }
+  if (xp !== x) backend.disposeData(xp.dataId);
+  if (coutPad === cout) return { dataId: out.dataId, shape: [kh, kw, cin, cout], dtype: 'float32' };
+  const dw = backend.makeOutput([kh, kw, cin, cout], 'float32');
+  const from = heapF32(backend, out);
+  const to = heapF32(backend, dw);
+  for (let r = 0; r < kh * k; r++) to.set(from.subarray(r * coutPad, r * coutPad + cout), r * cout);
+  backend.disposeData(out.dataId);
+  return dw;
+}
+
+/** Block shape and chunk of the packed filter gradient (tunable while measuring). */
+export const packedFilterTuning = { rows: FGEMM_ROWS, vectors: 2, chunkBytes: 256 * 1024 };
+
+/**
+ * Conv2DBackpropFilter (NHWC, float32, dilation 1) as the matrix product dW[(i, j, c), o] =
+ * Σ_p X[p, (i, j, c)] · dY[p, o] over the output positions p of a chunk of images, with both
+ * operands packed into panels first (fgemm_*, fgrad_pack_* in wat.ts): dy into [o-block][p][8],
+ * then for each block of `rows` consecutive (j, c) values of a filter row i, x into [p][rows];
+ * the product then reads both sequentially in one loop over the chunk's positions.
+ */
+export function conv2DBackpropFilterPacked(
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const { batchSize: nb, inChannels: cin, outChannels: cout, outHeight: oh, outWidth: ow } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { rows: R, vectors: V, chunkBytes } = packedFilterTuning;
+  // The kernels' loops run at least once: an empty sum is answered here.
+  if (nb * oh * ow * cin * cout === 0) return heapZeros(backend, [kh, kw, cin, cout]);
+  // A 1×1 stride-1 convolution's x already is the panel X[p, c]: positions cin values apart.
+  const pointwise =
+    kh === 1 && kw === 1 && sh === 1 && sw === 1 && info.padInfo.top === 0 && info.padInfo.left === 0;
+  const xp = pointwise ? x : paddedInput(backend, x, info);
+  const [, hp, wp] = xp.shape as [number, number, number, number];
+  const k = kw * cin;
+  const coutPad = Math.ceil(cout / LANES) * LANES;
+  const width = V * LANES;
+  const fullBlocks = Math.floor(coutPad / width);
+  const restVectors = (coutPad - fullBlocks * width) / LANES;
+  const perImage = oh * ow;
+  const images = Math.max(1, Math.min(nb, Math.floor(chunkBytes / (perImage * coutPad * 4))));
+  const out = heapZeros(backend, [kh * k, coutPad]);
+  const dyPanel = heapZeros(backend, [images * perImage * coutPad]);
+  const xPanel = pointwise ? null : heapZeros(backend, [images * perImage * R]);
+  // Addresses after the last allocation (they stay valid when the heap grows; views would not).
+  const fn = kernels(backend);
+  const outAt = heapAddress(backend, out);
+  const dyPanelAt = heapAddress(backend, dyPanel);
+  const xPanelAt = xPanel == null ? 0 : heapAddress(backend, xPanel);
+  const xBase = heapAddress(backend, xp);
+  const dyBase = heapAddress(backend, dy);
+  // The chunks run in order, each adding its sums into dW: every dW value sums its chunks in the
+  // same order whatever splits the work inside one. Within a chunk, each (i, q0) block writes its
+  // own rows of dW and each o-block its own columns: those are the disjoint units.
+  for (let n0 = 0; n0 < nb; n0 += images) {
+    const count = Math.min(images, nb - n0);
+    const positions = count * perImage;
+    const bBlock = positions * width * 4;
+    const dyAt = dyBase + n0 * perImage * cout * 4;
+    for (let o0 = 0; o0 < coutPad; o0 += width) {
+      const vectors = Math.min(V, (coutPad - o0) / LANES);
+      const left = Math.min(vectors * LANES, cout - o0);
+      fn[packDyName(vectors, left % LANES)]!(
+        dyAt + o0 * 4,
+        dyPanelAt + (o0 / width) * bBlock,
+        positions,
+        cout * 4,
+      );
+    }
+    const xAt = xBase + n0 * hp * wp * cin * 4;
+    for (let i = 0; i < kh; i++) {
+      for (let q0 = 0; q0 < k; q0 += R) {
+        const rows = Math.min(R, k - q0);
+        let a = xAt + q0 * 4;
+        let aStride = cin * 4;
+        if (xPanel != null) {
+          fn[packRowsName(rows)]!(
+            xAt + (i * wp * cin + q0) * 4,
+            xPanelAt,
+            count,
+            oh,
+            ow,
+            hp * wp * cin * 4,
+            sh * wp * cin * 4,
+            sw * cin * 4,
+          );
+          a = xPanelAt;
+          aStride = rows * 4;
+        }
+        const dW = outAt + (i * k + q0) * coutPad * 4;
+        if (fullBlocks > 0) {
+          fn[filterGemmName(rows, V)]!(a, aStride, dyPanelAt, bBlock, dW, coutPad * 4, positions, fullBlocks);
+        }
+        if (restVectors > 0) {
+          fn[filterGemmName(rows, restVectors)]!(
+            a,
+            aStride,
+            dyPanelAt + fullBlocks * bBlock,
+            0,
+            dW + fullBlocks * width * 4,
+            coutPad * 4,
+            positions,
+            1,
+          );
+        }
+      }
+    }
+  }
+  backend.disposeData(dyPanel.dataId);
+  if (xPanel != null) backend.disposeData(xPanel.dataId);
   if (xp !== x) backend.disposeData(xp.dataId);
   if (coutPad === cout) return { dataId: out.dataId, shape: [kh, kw, cin, cout], dtype: 'float32' };
   const dw = backend.makeOutput([kh, kw, cin, cout], 'float32');

@@ -130,6 +130,154 @@ function filterGrad(rows: number, vectors: number, tail: number): string {
     ${stores.join('\n    ')})`;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The packed filter gradient: dW = Σ_p X[p, q] · dY[p, o] as a matrix product over the output
+// positions p, with both operands first copied into panels that the product reads sequentially
+// (conv2DBackpropFilterSimd in kernels.ts). Reading x and dy where they lie, as fgrad_* does,
+// strides over a position's whole channel row for a few values of it (2 KB a position at 512
+// channels); the panels hold exactly the values a block uses, one position after another.
+
+/** Packed blocks: up to FGEMM_ROWS values of a filter row × up to FGEMM_VECTORS vectors of dy. */
+export const FGEMM_ROWS = 6;
+export const FGEMM_VECTORS = 4;
+
+/** The name of the packed product for `rows` panel values × `vectors` vectors of channels. */
+export function filterGemmName(rows: number, vectors: number): string {
+  return `fgemm_r${rows}_v${vectors}`;
+}
+
+/** The name of the dy packer for `vectors` vectors of channels, the last with `tail` lanes (0: 4). */
+export function packDyName(vectors: number, tail: number): string {
+  return `fgrad_pack_dy_v${vectors}_t${tail}`;
+}
+
+/** The name of the x packer for `rows` consecutive values a position. */
+export function packRowsName(rows: number): string {
+  return `fgrad_pack_x_r${rows}`;
+}
+
+/**
+ * out[r][v] += Σ_p a[p·aStride + r] · b[p][v], for `blocks` blocks of `vectors` vectors:
+ *
+ *   a       panel of x values: `rows` consecutive floats a position, positions aStride apart
+ *   b       the first block's dy panel: [positions][vectors·4], blocks bBlock bytes apart
+ *   out     dW of the first block's row 0; rows outRow bytes apart, blocks vectors·16 apart
+ *
+ * One flat loop over the positions, the sums in registers until its end (rows·vectors of them,
+ * plus vectors of dy and two temporaries: V8 keeps 15 of x64's 16 xmm registers for values).
+ * The blocks write disjoint columns of dW.
+ */
+function filterGemm(rows: number, vectors: number): string {
+  const acc = (r: number, v: number): string => `$a${r}_${v}`;
+  const locals: string[] = [];
+  for (let r = 0; r < rows; r++) for (let v = 0; v < vectors; v++) locals.push(`(local ${acc(r, v)} v128)`);
+  for (let v = 0; v < vectors; v++) locals.push(`(local $d${v} v128)`);
+  const zero: string[] = [];
+  for (let r = 0; r < rows; r++)
+    for (let v = 0; v < vectors; v++) zero.push(`(local.set ${acc(r, v)} (v128.const i64x2 0 0))`);
+  const body: string[] = [];
+  for (let v = 0; v < vectors; v++)
+    body.push(`(local.set $d${v} (v128.load offset=${v * 16} (local.get $bp)))`);
+  for (let r = 0; r < rows; r++) {
+    body.push(`(local.set $s (v128.load32_splat offset=${r * 4} (local.get $ap)))`);
+    for (let v = 0; v < vectors; v++) {
+      body.push(
+        `(local.set ${acc(r, v)} (f32x4.add (local.get ${acc(r, v)}) (f32x4.mul (local.get $s) (local.get $d${v}))))`,
+      );
+    }
+  }
+  body.push('(local.set $ap (i32.add (local.get $ap) (local.get $aStride)))');
+  body.push(`(local.set $bp (i32.add (local.get $bp) (i32.const ${vectors * 16})))`);
+  const stores: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    stores.push(`(local.set $o (i32.add (local.get $out) (i32.mul (i32.const ${r}) (local.get $outRow))))`);
+    for (let v = 0; v < vectors; v++) {
+      stores.push(
+        `(v128.store offset=${v * 16} (local.get $o) (f32x4.add (v128.load offset=${v * 16} (local.get $o)) (local.get ${acc(r, v)})))`,
+      );
+    }
+  }
+  const loops = countdown('$blocks', '$k', '(local.get $nBlocks)', [
+    ...zero,
+    '(local.set $ap (local.get $a))',
+    '(local.set $bp (local.get $b))',
+    countdown('$positions', '$p', '(local.get $positions)', body),
+    ...stores,
+    '(local.set $b (i32.add (local.get $b) (local.get $bBlock)))',
+    `(local.set $out (i32.add (local.get $out) (i32.const ${vectors * 16})))`,
+  ]);
+  const name = filterGemmName(rows, vectors);
+  return `
+  (func $${name} (export "${name}")
+    (param $a i32) (param $aStride i32) (param $b i32) (param $bBlock i32) (param $out i32)
+    (param $outRow i32) (param $positions i32) (param $nBlocks i32)
+    (local $k i32) (local $p i32) (local $ap i32) (local $bp i32) (local $o i32) (local $s v128)
+    ${locals.join(' ')}
+    ${at(4, loops)})`;
+}
+
+/**
+ * dy's channels [o0, o0 + 4·vectors) of `positions` consecutive positions (dyCol bytes apart)
+ * into the panel [positions][vectors·4]; lanes past the last `tail` ones (0: none) are zero.
+ */
+function packDy(vectors: number, tail: number): string {
+  const body: string[] = [];
+  for (let v = 0; v < vectors; v++) {
+    body.push(
+      `(v128.store offset=${v * 16} (local.get $to) ${loadVector('(local.get $from)', v, vectors, tail)})`,
+    );
+  }
+  body.push('(local.set $from (i32.add (local.get $from) (local.get $dyCol)))');
+  body.push(`(local.set $to (i32.add (local.get $to) (i32.const ${vectors * 16})))`);
+  const name = packDyName(vectors, tail);
+  return `
+  (func $${name} (export "${name}")
+    (param $from i32) (param $to i32) (param $positions i32) (param $dyCol i32)
+    (local $p i32)
+    ${at(4, countdown('$positions', '$p', '(local.get $positions)', body))})`;
+}
+
+/**
+ * `rows` consecutive floats of x for each output position (n, ho, wo) of nb images into the
+ * panel [positions][rows]: x at the block's first value of position (0, 0, 0); xImg, xRow, xCol
+ * how far that moves per image, output row and output column. Exactly `rows` floats are read
+ * and written (pieces of 4, 2 and 1), so nothing past the block is touched.
+ */
+function packRows(rows: number): string {
+  const copy: string[] = [];
+  let offset = 0;
+  for (const [bytes, load, store] of [
+    [16, 'v128.load', 'v128.store'],
+    [8, 'i64.load', 'i64.store'],
+    [4, 'i32.load', 'i32.store'],
+  ] as const) {
+    while (rows * 4 - offset >= bytes) {
+      copy.push(`(${store} offset=${offset} (local.get $to) (${load} offset=${offset} (local.get $xp)))`);
+      offset += bytes;
+    }
+  }
+  const loops = countdown('$images', '$n', '(local.get $nb)', [
+    '(local.set $xr (local.get $x))',
+    countdown('$outRows', '$h', '(local.get $oh)', [
+      '(local.set $xp (local.get $xr))',
+      countdown('$columns', '$w', '(local.get $ow)', [
+        ...copy,
+        '(local.set $xp (i32.add (local.get $xp) (local.get $xCol)))',
+        `(local.set $to (i32.add (local.get $to) (i32.const ${rows * 4})))`,
+      ]),
+      '(local.set $xr (i32.add (local.get $xr) (local.get $xRow)))',
+    ]),
+    '(local.set $x (i32.add (local.get $x) (local.get $xImg)))',
+  ]);
+  const name = packRowsName(rows);
+  return `
+  (func $${name} (export "${name}")
+    (param $x i32) (param $to i32) (param $nb i32) (param $oh i32) (param $ow i32)
+    (param $xImg i32) (param $xRow i32) (param $xCol i32)
+    (local $n i32) (local $h i32) (local $w i32) (local $xr i32) (local $xp i32)
+    ${at(4, loops)})`;
+}
+
 /** Input-gradient blocks: up to this many vectors of consecutive dx values. */
 export const MAX_INPUT_VECTORS = 8;
 
@@ -587,6 +735,16 @@ function kernelFunctions(): Map<string, () => string> {
         functions.set(filterGradName(rows, vectors, tail), () => filterGrad(rows, vectors, tail));
       }
     }
+  }
+  for (let rows = 1; rows <= FGEMM_ROWS; rows++) {
+    functions.set(packRowsName(rows), () => packRows(rows));
+    for (let vectors = 1; vectors <= FGEMM_VECTORS; vectors++) {
+      functions.set(filterGemmName(rows, vectors), () => filterGemm(rows, vectors));
+    }
+  }
+  for (let vectors = 1; vectors <= FGEMM_VECTORS; vectors++) {
+    for (let tail = 0; tail < LANES; tail++)
+      functions.set(packDyName(vectors, tail), () => packDy(vectors, tail));
   }
   for (let vectors = 1; vectors <= MAX_INPUT_VECTORS; vectors++) {
     functions.set(inputGradName(vectors), () => inputGrad(vectors));
