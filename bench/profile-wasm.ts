@@ -5,14 +5,14 @@
 //   npx tsx bench/profile-wasm.ts [--steps N] [--batch N] [--rounds N] [--cpu]
 //   npx tsx bench/profile-wasm.ts --grid [--kernel 3|5] [--stride 1|2]
 //   npx tsx bench/profile-wasm.ts --grid --cifar [--cpu-time]
-//   npx tsx bench/profile-wasm.ts --grid --cifar --filter-only [--blocks 6x2,5x2] [--chunk-kb 256]
+//   npx tsx bench/profile-wasm.ts --grid --cifar --filter-only [--only 2,8] [--cpu-time]
 //
 // --cifar times the convolution layers of the thesis's CIFAR networks (VGG, ResNet, AlexNet,
 // 32×32×3) instead of the grid; --cpu-time takes the best CPU time of this process instead of
 // wall time (steadier on a shared, loaded machine).
 //
-// --filter-only times only the filter gradient's formulations, interleaved shape by shape, and
-// GFLOP/s; --blocks lists register blocks (rows × vectors) of the packed one to compare.
+// --filter-only times only the filter gradient's formulations, shape by shape, with GFLOP/s;
+// --only picks rows of the shape list (1-based).
 //
 // --grid times the two formulations of Conv2DBackpropFilter and of Conv2DBackpropInput over a grid
 // of layer shapes instead, and shows which ones convMethods picks (the data behind its rule).
@@ -24,7 +24,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BatchMatMul, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D } from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/main/trainer/backend/select';
-import { packedFilterTuning } from '../src/main/trainer/backend/simd/kernels';
 import {
   convMethods,
   forceConvMethods,
@@ -274,13 +273,8 @@ function convGradGrid(batch: number, shapes: ConvShape[]): void {
   }
 }
 
-/** The filter gradient's formulations (and packed block shapes) on each shape: CPU or wall ms and GFLOP/s. */
-function filterGradOnly(
-  batch: number,
-  shapes: ConvShape[],
-  blocks: [number, number][],
-  chunkKb: number,
-): void {
+/** The filter gradient's formulations on each shape: CPU or wall ms and GFLOP/s. */
+function filterGradOnly(batch: number, shapes: ConvShape[]): void {
   const time = (f: () => tf.Tensor): number => bestMs(() => tf.dispose(f()));
   for (const [k, stride, size, cin, cout] of shapes) {
     const x = tf.randomNormal([batch, size, size, cin]) as tf.Tensor4D;
@@ -291,22 +285,11 @@ function filterGradOnly(
     const run = (): tf.Tensor => tf.engine().runKernel(Conv2DBackpropFilter, { x, dy }, attrs) as tf.Tensor;
     const gflop = (2 * batch * info.outHeight * info.outWidth * k * k * cin * cout) / 1e9;
     const cells: string[] = [];
-    const configs: [string, () => void][] = [
-      ['simd', () => forceConvMethods({ filter: 'simd' })],
-      ['dilated', () => forceConvMethods({ filter: 'dilated' })],
-      ...blocks.map(([rows, vectors]): [string, () => void] => [
-        `packed ${rows}x${vectors}`,
-        () => {
-          Object.assign(packedFilterTuning, { rows, vectors, chunkBytes: chunkKb * 1024 });
-          forceConvMethods({ filter: 'packed' });
-        },
-      ]),
-    ];
-    for (const [label, setup] of configs) {
-      setup();
+    for (const method of ['simd', 'dilated'] as const) {
+      forceConvMethods({ filter: method });
       const ms = time(run);
       cells.push(
-        `${label} ${ms.toFixed(1).padStart(6)} ms ${(gflop / (ms / 1000)).toFixed(1).padStart(5)} GF/s`,
+        `${method} ${ms.toFixed(1).padStart(6)} ms ${(gflop / (ms / 1000)).toFixed(1).padStart(5)} GF/s`,
       );
     }
     forceConvMethods({});
@@ -330,8 +313,6 @@ async function main(): Promise<void> {
       kernel: { type: 'string', multiple: true },
       stride: { type: 'string', multiple: true },
       'filter-only': { type: 'boolean', default: false },
-      blocks: { type: 'string', default: '6x2' },
-      'chunk-kb': { type: 'string', default: '256' },
       only: { type: 'string' },
     },
   });
@@ -344,10 +325,9 @@ async function main(): Promise<void> {
       ? CIFAR_SHAPES
       : gridShapes((values.kernel ?? ['3', '5']).map(Number), (values.stride ?? ['1', '2']).map(Number));
     if (values['filter-only']) {
-      const blocks = values.blocks.split(',').map((b) => b.split('x').map(Number) as [number, number]);
       // --only 1,3,5: these rows of the shape list (1-based).
       const picked = values.only ? values.only.split(',').map((i) => shapes[Number(i) - 1]!) : shapes;
-      filterGradOnly(batch, picked, blocks, Number(values['chunk-kb']));
+      filterGradOnly(batch, picked);
       return;
     }
     convGradGrid(batch, shapes);

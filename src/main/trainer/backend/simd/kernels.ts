@@ -13,13 +13,12 @@ import type { Rng } from '../../../../shared/rng';
 import {
   convName,
   FGEMM_ROWS,
+  FGEMM_VECTORS,
   filterGemmName,
-  filterGradName,
   inputGradName,
   LANES,
   MAX_COLUMNS,
   MAX_INPUT_VECTORS,
-  MAX_ROWS,
   MAX_VECTORS,
   maxPoolGradName,
   NORMAL_MOVES,
@@ -31,7 +30,11 @@ import {
 
 type Kernel = (...args: number[]) => number | undefined;
 
-/** Bytes of input and output gradient a filter-gradient pass streams over at a time (L2: 2 MB; 256 KB to 1 MB measure the same). */
+/**
+ * Bytes of dy panel the filter gradient packs at a time (whole images, at least one): each block
+ * of x values streams over all of it, so it should stay in L2 (1 MB here). 128, 256 and 512 KB
+ * measured the same within the noise on the CIFAR shapes.
+ */
 const CHUNK_BYTES = 256 * 1024;
 
 interface Loaded {
@@ -85,10 +88,11 @@ function paddedInput(backend: BackendWasm, x: TensorInfo, info: backend_util.Con
 }
 
 /**
- * Conv2DBackpropFilter (NHWC, float32, dilation 1), dW[i, j, c, o] = Σ_{n,ho,wo} x[n, ho·sh + i -
- * pt, wo·sw + j - pl, c] · dy[n, ho, wo, o], as blocks of fgrad_*: for each filter row i, the
- * kw·cin values (j, c) are consecutive in x, so a block takes up to MAX_ROWS of them against up
- * to MAX_VECTORS vectors of output channels, accumulating in registers over every position.
+ * Conv2DBackpropFilter (NHWC, float32, dilation 1) as the matrix product dW[(i, j, c), o] =
+ * Σ_p X[p, (i, j, c)] · dY[p, o] over the output positions p of a chunk of images, with both
+ * operands packed into panels first (fgemm_*, fgrad_pack_* in wat.ts): dy into [o-block][p][8],
+ * then for each block of `rows` consecutive (j, c) values of a filter row i, x into [p][rows];
+ * the product then reads both sequentially in one loop over the chunk's positions.
  */
 export function conv2DBackpropFilterSimd(
   backend: BackendWasm,
@@ -98,75 +102,8 @@ export function conv2DBackpropFilterSimd(
 ): TensorInfo {
   const { batchSize: nb, inChannels: cin, outChannels: cout, outHeight: oh, outWidth: ow } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  // The kernels' loops run at least once: an empty sum is answered here.
-  if (nb * oh * ow * cin * cout === 0) return heapZeros(backend, [kh, kw, cin, cout]);
-  const xp = paddedInput(backend, x, info);
-  const [, hp, wp] = xp.shape as [number, number, number, number];
-  const k = kw * cin;
-  const coutPad = Math.ceil(cout / LANES) * LANES;
-  const out = heapZeros(backend, [kh * k, coutPad]);
-  const fn = kernels(backend);
-  const outAt = heapAddress(backend, out);
-  const block = MAX_VECTORS * LANES;
-  // Images at a time: every block streams over all their positions, so they should stay in cache.
-  const imageBytes = (hp * wp * cin + oh * ow * cout) * 4;
-  const chunk = Math.max(1, Math.floor(CHUNK_BYTES / imageBytes));
-  for (let n0 = 0; n0 < nb; n0 += chunk) {
-    const images = Math.min(chunk, nb - n0);
-    const xAt = heapAddress(backend, xp) + n0 * hp * wp * cin * 4;
-    const dyAt = heapAddress(backend, dy) + n0 * oh * ow * cout * 4;
-    for (let i = 0; i < kh; i++) {
-      for (let q0 = 0; q0 < k; q0 += MAX_ROWS) {
-        const rows = Math.min(MAX_ROWS, k - q0);
-        for (let o0 = 0; o0 < cout; o0 += block) {
-          const left = Math.min(block, cout - o0);
-          const kernel = fn[filterGradName(rows, Math.ceil(left / LANES), left % LANES)]!;
-          kernel(
-            xAt + (i * wp * cin + q0) * 4,
-            dyAt + o0 * 4,
-            outAt + ((i * k + q0) * coutPad + o0) * 4,
-            images,
-            oh,
-            ow,
-            hp * wp * cin * 4,
-            sh * wp * cin * 4,
-            sw * cin * 4,
-            cout * 4,
-            coutPad * 4,
-          );
-        }
-      }
-    }
-  }
-  if (xp !== x) backend.disposeData(xp.dataId);
-  if (coutPad === cout) return { dataId: out.dataId, shape: [kh, kw, cin, cout], dtype: 'float32' };
-  const dw = backend.makeOutput([kh, kw, cin, cout], 'float32');
-  const from = heapF32(backend, out);
-  const to = heapF32(backend, dw);
-  for (let r = 0; r < kh * k; r++) to.set(from.subarray(r * coutPad, r * coutPad + cout), r * cout);
-  backend.disposeData(out.dataId);
-  return dw;
-}
-
-/** Block shape and chunk of the packed filter gradient (tunable while measuring). */
-export const packedFilterTuning = { rows: FGEMM_ROWS, vectors: 2, chunkBytes: 256 * 1024 };
-
-/**
- * Conv2DBackpropFilter (NHWC, float32, dilation 1) as the matrix product dW[(i, j, c), o] =
- * Σ_p X[p, (i, j, c)] · dY[p, o] over the output positions p of a chunk of images, with both
- * operands packed into panels first (fgemm_*, fgrad_pack_* in wat.ts): dy into [o-block][p][8],
- * then for each block of `rows` consecutive (j, c) values of a filter row i, x into [p][rows];
- * the product then reads both sequentially in one loop over the chunk's positions.
- */
-export function conv2DBackpropFilterPacked(
-  backend: BackendWasm,
-  x: TensorInfo,
-  dy: TensorInfo,
-  info: backend_util.Conv2DInfo,
-): TensorInfo {
-  const { batchSize: nb, inChannels: cin, outChannels: cout, outHeight: oh, outWidth: ow } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const { rows: R, vectors: V, chunkBytes } = packedFilterTuning;
+  const R = FGEMM_ROWS;
+  const V = FGEMM_VECTORS;
   // The kernels' loops run at least once: an empty sum is answered here.
   if (nb * oh * ow * cin * cout === 0) return heapZeros(backend, [kh, kw, cin, cout]);
   // A 1×1 stride-1 convolution's x already is the panel X[p, c]: positions cin values apart.
@@ -180,7 +117,7 @@ export function conv2DBackpropFilterPacked(
   const fullBlocks = Math.floor(coutPad / width);
   const restVectors = (coutPad - fullBlocks * width) / LANES;
   const perImage = oh * ow;
-  const images = Math.max(1, Math.min(nb, Math.floor(chunkBytes / (perImage * coutPad * 4))));
+  const images = Math.max(1, Math.min(nb, Math.floor(CHUNK_BYTES / (perImage * coutPad * 4))));
   const out = heapZeros(backend, [kh * k, coutPad]);
   const dyPanel = heapZeros(backend, [images * perImage * coutPad]);
   const xPanel = pointwise ? null : heapZeros(backend, [images * perImage * R]);
