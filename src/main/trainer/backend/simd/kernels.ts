@@ -119,7 +119,9 @@ export function conv2DBackpropFilterSimd(
   const perImage = oh * ow;
   const images = Math.max(1, Math.min(nb, Math.floor(CHUNK_BYTES / (perImage * coutPad * 4))));
   const out = heapZeros(backend, [kh * k, coutPad]);
-  const dyPanel = heapZeros(backend, [images * perImage * coutPad]);
+  // dy packed whole (as large as dy), so that the product's units need nothing from each other.
+  const dyPanel = heapZeros(backend, [nb * perImage * coutPad]);
+  // One per thread, when the product's units run on several.
   const xPanel = pointwise ? null : heapZeros(backend, [images * perImage * R]);
   // Addresses after the last allocation (they stay valid when the heap grows; views would not).
   const fn = kernels(backend);
@@ -128,24 +130,34 @@ export function conv2DBackpropFilterSimd(
   const xPanelAt = xPanel == null ? 0 : heapAddress(backend, xPanel);
   const xBase = heapAddress(backend, xp);
   const dyBase = heapAddress(backend, dy);
-  // The chunks run in order, each adding its sums into dW: every dW value sums its chunks in the
-  // same order whatever splits the work inside one. Within a chunk, each (i, q0) block writes its
-  // own rows of dW and each o-block its own columns: those are the disjoint units.
+  // Chunk c's panels start at its first position's · coutPad floats: [o-block][position][width].
+  const chunks: { n0: number; count: number; positions: number; panel: number; bBlock: number }[] = [];
   for (let n0 = 0; n0 < nb; n0 += images) {
     const count = Math.min(images, nb - n0);
     const positions = count * perImage;
-    const bBlock = positions * width * 4;
+    const panel = dyPanelAt + n0 * perImage * coutPad * 4;
+    chunks.push({ n0, count, positions, panel, bBlock: positions * width * 4 });
+  }
+  // Packing: each (chunk, o-block) iteration writes its own panel.
+  for (const { n0, positions, panel, bBlock } of chunks) {
     const dyAt = dyBase + n0 * perImage * cout * 4;
     for (let o0 = 0; o0 < coutPad; o0 += width) {
       const vectors = Math.min(V, (coutPad - o0) / LANES);
       const left = Math.min(vectors * LANES, cout - o0);
       fn[packDyName(vectors, left % LANES)]!(
         dyAt + o0 * 4,
-        dyPanelAt + (o0 / width) * bBlock,
+        panel + (o0 / width) * bBlock,
         positions,
         cout * 4,
       );
     }
+  }
+  // The product: each (i, q0) iteration writes its own rows of dW (and each o-block inside a
+  // call its own columns); those are the units to split. A unit runs the chunk loop for its own
+  // rows, in order, adding each chunk's sums into dW: every dW value sums its chunks in the same
+  // order whoever computes it. The chunk loop is outside so that a chunk's dy panels, which
+  // every (i, q0) block reads whole, stay in cache across the blocks.
+  for (const { n0, count, positions, panel, bBlock } of chunks) {
     const xAt = xBase + n0 * hp * wp * cin * 4;
     for (let i = 0; i < kh; i++) {
       for (let q0 = 0; q0 < k; q0 += R) {
@@ -168,13 +180,13 @@ export function conv2DBackpropFilterSimd(
         }
         const dW = outAt + (i * k + q0) * coutPad * 4;
         if (fullBlocks > 0) {
-          fn[filterGemmName(rows, V)]!(a, aStride, dyPanelAt, bBlock, dW, coutPad * 4, positions, fullBlocks);
+          fn[filterGemmName(rows, V)]!(a, aStride, panel, bBlock, dW, coutPad * 4, positions, fullBlocks);
         }
         if (restVectors > 0) {
           fn[filterGemmName(rows, restVectors)]!(
             a,
             aStride,
-            dyPanelAt + fullBlocks * bBlock,
+            panel + fullBlocks * bBlock,
             0,
             dW + fullBlocks * width * 4,
             coutPad * 4,
