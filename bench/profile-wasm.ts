@@ -5,14 +5,15 @@
 //   npx tsx bench/profile-wasm.ts [--steps N] [--batch N] [--rounds N] [--cpu]
 //   npx tsx bench/profile-wasm.ts --grid [--kernel 3|5] [--stride 1|2]
 //   npx tsx bench/profile-wasm.ts --grid --cifar [--cpu-time]
-//   npx tsx bench/profile-wasm.ts --grid --cifar --filter-only [--only 2,8] [--cpu-time]
+//   npx tsx bench/profile-wasm.ts --grid --cifar --filter-only [--only 2,8] [--shape 1,1,32,16,96] [--cpu-time]
 //
 // --cifar times the convolution layers of the thesis's CIFAR networks (VGG, ResNet, AlexNet,
 // 32×32×3) instead of the grid; --cpu-time takes the best CPU time of this process instead of
 // wall time (steadier on a shared, loaded machine).
 //
 // --filter-only times only the filter gradient's formulations, shape by shape, with GFLOP/s;
-// --only picks rows of the shape list (1-based).
+// --only picks rows of the shape list (1-based); --shape k,stride,size,cin,cout (repeatable)
+// times these shapes instead (e.g. MobileNetV2's 1×1 layers).
 //
 // --grid times the two formulations of Conv2DBackpropFilter and of Conv2DBackpropInput over a grid
 // of layer shapes instead, and shows which ones convMethods picks (the data behind its rule).
@@ -314,6 +315,7 @@ async function main(): Promise<void> {
       stride: { type: 'string', multiple: true },
       'filter-only': { type: 'boolean', default: false },
       only: { type: 'string' },
+      shape: { type: 'string', multiple: true },
     },
   });
   const steps = Number(values.steps);
@@ -326,7 +328,11 @@ async function main(): Promise<void> {
       : gridShapes((values.kernel ?? ['3', '5']).map(Number), (values.stride ?? ['1', '2']).map(Number));
     if (values['filter-only']) {
       // --only 1,3,5: these rows of the shape list (1-based).
-      const picked = values.only ? values.only.split(',').map((i) => shapes[Number(i) - 1]!) : shapes;
+      const picked = values.shape
+        ? values.shape.map((text) => text.split(',').map(Number) as ConvShape)
+        : values.only
+          ? values.only.split(',').map((i) => shapes[Number(i) - 1]!)
+          : shapes;
       filterGradOnly(batch, picked);
       return;
     }

@@ -125,11 +125,15 @@ const CONV_CASES: ConvCase[] = [
   { n: 2, h: 9, w: 10, cin: 1, cout: 7, k: 5, stride: 1, pad: 'valid' },
   { n: 2, h: 9, w: 9, cin: 5, cout: 19, k: [3, 7], stride: 1, pad: 'same' },
   { n: 3, h: 40, w: 40, cin: 8, cout: 16, k: 3, stride: 1, pad: 'same' },
-  // The filter gradient's packed product: 1×1 stride 1 reads x in place as its panel ('same'
-  // pads nothing there), but not once padding is real; 4 rows a block, so kw·cin = 9, 6, 35 and
-  // 5 leave 1, 2, 3 and 1 rows over; 48×48×16 out is more than one chunk, so one image a chunk.
+  // The filter gradient's product: 1×1 stride 1 reads x in place as its panel ('same' pads
+  // nothing there), but not once padding is real; 4 rows a block, so kw·cin = 9, 6, 35 and 5
+  // leave 1, 2, 3 and 1 rows over; dy is read in place with ≤ 64 filter values and channels in
+  // whole blocks of 8 (the 24- and 8-channel cases, and 48×48×16, which is more than one chunk
+  // of 256 KB, so one image a chunk), packed otherwise.
   { n: 3, h: 6, w: 5, cin: 5, cout: 9, k: 1, stride: 1, pad: 'same' },
+  { n: 3, h: 6, w: 5, cin: 9, cout: 24, k: 1, stride: 1, pad: 'valid' },
   { n: 2, h: 5, w: 6, cin: 7, cout: 13, k: 1, stride: 1, pad: 1 },
+  { n: 2, h: 9, w: 9, cin: 3, cout: 8, k: 3, stride: 2, pad: 'same' },
   { n: 3, h: 48, w: 48, cin: 2, cout: 16, k: 3, stride: 1, pad: 'same' },
   { n: 16, h: 28, w: 28, cin: 1, cout: 6, k: 5, stride: 1, pad: 'valid' }, // LeNet-5 (batch 16)
   { n: 16, h: 12, w: 12, cin: 6, cout: 16, k: 5, stride: 1, pad: 'valid' },

@@ -37,6 +37,9 @@ type Kernel = (...args: number[]) => number | undefined;
  */
 const CHUNK_BYTES = 256 * 1024;
 
+/** Filter values (kh·kw·cin) up to which the filter gradient reads dy in place (see there). */
+const DY_IN_PLACE_VALUES = 64;
+
 interface Loaded {
   memory: object;
   kernels: Record<string, Kernel>;
@@ -91,8 +94,10 @@ function paddedInput(backend: BackendWasm, x: TensorInfo, info: backend_util.Con
  * Conv2DBackpropFilter (NHWC, float32, dilation 1) as the matrix product dW[(i, j, c), o] =
  * Σ_p X[p, (i, j, c)] · dY[p, o] over the output positions p of a chunk of images, with both
  * operands packed into panels first (fgemm_*, fgrad_pack_* in wat.ts): dy into [o-block][p][8],
- * then for each block of `rows` consecutive (j, c) values of a filter row i, x into [p][rows];
- * the product then reads both sequentially in one loop over the chunk's positions.
+ * then for each block of up to FGEMM_ROWS consecutive (j, c) values of a filter row i, x into
+ * [p][rows]; the product then reads both sequentially in one loop over the chunk's positions.
+ * Two shapes skip a panel: a 1×1 stride-1 unpadded x is its own panel, and dy is read in place
+ * when few filter values reuse it.
  */
 export function conv2DBackpropFilterSimd(
   backend: BackendWasm,
@@ -119,37 +124,55 @@ export function conv2DBackpropFilterSimd(
   const perImage = oh * ow;
   const images = Math.max(1, Math.min(nb, Math.floor(CHUNK_BYTES / (perImage * coutPad * 4))));
   const out = heapZeros(backend, [kh * k, coutPad]);
+  // Each dy value is read once per block of R x values, kh·kw·cin / R times: packing it costs a
+  // copy through memory that few passes do not repay. Read in place (whole vectors, so only
+  // where the channels fill them), 1.2–1.5× faster with ≤ 32 values (MobileNetV2's 32 px 1×1
+  // layers, VGG's first), the same at 64, mixed at 144–384 (CPU time, --filter-only --shape).
+  const dyInPlace = kh * kw * cin <= DY_IN_PLACE_VALUES && cout % width === 0;
   // dy packed whole (as large as dy), so that the product's units need nothing from each other.
-  const dyPanel = heapZeros(backend, [nb * perImage * coutPad]);
+  const dyPanel = dyInPlace ? null : heapZeros(backend, [nb * perImage * coutPad]);
   // One per thread, when the product's units run on several.
   const xPanel = pointwise ? null : heapZeros(backend, [images * perImage * R]);
   // Addresses after the last allocation (they stay valid when the heap grows; views would not).
   const fn = kernels(backend);
   const outAt = heapAddress(backend, out);
-  const dyPanelAt = heapAddress(backend, dyPanel);
+  const dyPanelAt = dyPanel == null ? 0 : heapAddress(backend, dyPanel);
   const xPanelAt = xPanel == null ? 0 : heapAddress(backend, xPanel);
   const xBase = heapAddress(backend, xp);
   const dyBase = heapAddress(backend, dy);
-  // Chunk c's panels start at its first position's · coutPad floats: [o-block][position][width].
-  const chunks: { n0: number; count: number; positions: number; panel: number; bBlock: number }[] = [];
+  // Where each chunk's product reads dy: b, positions bStride apart, o-blocks bBlock apart.
+  // A panel: chunk c's starts at its first position's · coutPad floats, [o-block][position][width].
+  const chunks: {
+    n0: number;
+    count: number;
+    positions: number;
+    b: number;
+    bStride: number;
+    bBlock: number;
+  }[] = [];
   for (let n0 = 0; n0 < nb; n0 += images) {
     const count = Math.min(images, nb - n0);
     const positions = count * perImage;
-    const panel = dyPanelAt + n0 * perImage * coutPad * 4;
-    chunks.push({ n0, count, positions, panel, bBlock: positions * width * 4 });
+    chunks.push(
+      dyInPlace
+        ? { n0, count, positions, b: dyBase + n0 * perImage * cout * 4, bStride: cout * 4, bBlock: width * 4 }
+        : {
+            n0,
+            count,
+            positions,
+            b: dyPanelAt + n0 * perImage * coutPad * 4,
+            bStride: width * 4,
+            bBlock: positions * width * 4,
+          },
+    );
   }
   // Packing: each (chunk, o-block) iteration writes its own panel.
-  for (const { n0, positions, panel, bBlock } of chunks) {
+  for (const { n0, positions, b, bBlock } of dyInPlace ? [] : chunks) {
     const dyAt = dyBase + n0 * perImage * cout * 4;
     for (let o0 = 0; o0 < coutPad; o0 += width) {
       const vectors = Math.min(V, (coutPad - o0) / LANES);
       const left = Math.min(vectors * LANES, cout - o0);
-      fn[packDyName(vectors, left % LANES)]!(
-        dyAt + o0 * 4,
-        panel + (o0 / width) * bBlock,
-        positions,
-        cout * 4,
-      );
+      fn[packDyName(vectors, left % LANES)]!(dyAt + o0 * 4, b + (o0 / width) * bBlock, positions, cout * 4);
     }
   }
   // The product: each (i, q0) iteration writes its own rows of dW (and each o-block inside a
@@ -157,7 +180,7 @@ export function conv2DBackpropFilterSimd(
   // rows, in order, adding each chunk's sums into dW: every dW value sums its chunks in the same
   // order whoever computes it. The chunk loop is outside so that a chunk's dy panels, which
   // every (i, q0) block reads whole, stay in cache across the blocks.
-  for (const { n0, count, positions, panel, bBlock } of chunks) {
+  for (const { n0, count, positions, b, bStride, bBlock } of chunks) {
     const xAt = xBase + n0 * hp * wp * cin * 4;
     for (let i = 0; i < kh; i++) {
       for (let q0 = 0; q0 < k; q0 += R) {
@@ -180,13 +203,24 @@ export function conv2DBackpropFilterSimd(
         }
         const dW = outAt + (i * k + q0) * coutPad * 4;
         if (fullBlocks > 0) {
-          fn[filterGemmName(rows, V)]!(a, aStride, panel, bBlock, dW, coutPad * 4, positions, fullBlocks);
+          fn[filterGemmName(rows, V)]!(
+            a,
+            aStride,
+            b,
+            bStride,
+            bBlock,
+            dW,
+            coutPad * 4,
+            positions,
+            fullBlocks,
+          );
         }
         if (restVectors > 0) {
           fn[filterGemmName(rows, restVectors)]!(
             a,
             aStride,
-            panel + fullBlocks * bBlock,
+            b + fullBlocks * bBlock,
+            restVectors * 16,
             0,
             dW + fullBlocks * width * 4,
             coutPad * 4,
@@ -197,7 +231,7 @@ export function conv2DBackpropFilterSimd(
       }
     }
   }
-  backend.disposeData(dyPanel.dataId);
+  if (dyPanel != null) backend.disposeData(dyPanel.dataId);
   if (xPanel != null) backend.disposeData(xPanel.dataId);
   if (xp !== x) backend.disposeData(xp.dataId);
   if (coutPad === cout) return { dataId: out.dataId, shape: [kh, kw, cin, cout], dtype: 'float32' };

@@ -88,7 +88,8 @@ export function packRowsName(rows: number): string {
  * out[r][v] += Σ_p a[p·aStride + r] · b[p][v], for `blocks` blocks of `vectors` vectors:
  *
  *   a       panel of x values: `rows` consecutive floats a position, positions aStride apart
- *   b       the first block's dy panel: [positions][vectors·4], blocks bBlock bytes apart
+ *   b       the first block's dy values: `vectors` whole vectors a position, positions bStride
+ *           apart (a panel [positions][vectors·4], or dy itself), blocks bBlock bytes apart
  *   out     dW of the first block's row 0; rows outRow bytes apart, blocks vectors·16 apart
  *
  * One flat loop over the positions, the sums in registers until its end (rows·vectors of them,
@@ -115,7 +116,7 @@ function filterGemm(rows: number, vectors: number): string {
     }
   }
   body.push('(local.set $ap (i32.add (local.get $ap) (local.get $aStride)))');
-  body.push(`(local.set $bp (i32.add (local.get $bp) (i32.const ${vectors * 16})))`);
+  body.push('(local.set $bp (i32.add (local.get $bp) (local.get $bStride)))');
   const stores: string[] = [];
   for (let r = 0; r < rows; r++) {
     stores.push(`(local.set $o (i32.add (local.get $out) (i32.mul (i32.const ${r}) (local.get $outRow))))`);
@@ -137,8 +138,8 @@ function filterGemm(rows: number, vectors: number): string {
   const name = filterGemmName(rows, vectors);
   return `
   (func $${name} (export "${name}")
-    (param $a i32) (param $aStride i32) (param $b i32) (param $bBlock i32) (param $out i32)
-    (param $outRow i32) (param $positions i32) (param $nBlocks i32)
+    (param $a i32) (param $aStride i32) (param $b i32) (param $bStride i32) (param $bBlock i32)
+    (param $out i32) (param $outRow i32) (param $positions i32) (param $nBlocks i32)
     (local $k i32) (local $p i32) (local $ap i32) (local $bp i32) (local $o i32) (local $s v128)
     ${locals.join(' ')}
     ${at(4, loops)})`;
