@@ -93,8 +93,9 @@ export function packRowsName(rows: number): string {
  *   out     dW of the first block's row 0; rows outRow bytes apart, blocks vectors·16 apart
  *
  * One flat loop over the positions, the sums in registers until its end (rows·vectors of them,
- * plus vectors of dy and two temporaries: V8 keeps 15 of x64's 16 xmm registers for values).
- * The blocks write disjoint columns of dW.
+ * beside the dy vectors and the splat and product temporaries; see FGEMM_ROWS for why no more
+ * than 8). The blocks write disjoint columns of dW. Nothing is allocated, nothing kept between
+ * calls: a call's units of work are its arguments.
  */
 function filterGemm(rows: number, vectors: number): string {
   const acc = (r: number, v: number): string => `$a${r}_${v}`;
