@@ -10,9 +10,15 @@
 // --depthwise times MobileNetV2's depthwise layers (32×32×3 input): the forward by the SIMD
 // kernel and by XNNPACK, each gradient by the SIMD kernels and by the JS loop they replaced.
 //
+//   npx tsx bench/profile-wasm.ts --grid --cifar --filter-only [--only 2,8] [--shape 1,1,32,16,96] [--cpu-time]
+//
 // --cifar times the convolution layers of the thesis's CIFAR networks (VGG, ResNet, AlexNet,
 // 32×32×3) instead of the grid; --cpu-time takes the best CPU time of this process instead of
 // wall time (steadier on a shared, loaded machine).
+//
+// --filter-only times only the filter gradient's formulations, shape by shape, with GFLOP/s;
+// --only picks rows of the shape list (1-based); --shape k,stride,size,cin,cout (repeatable)
+// times these shapes instead (e.g. MobileNetV2's 1×1 layers).
 //
 // --grid times the two formulations of Conv2DBackpropFilter and of Conv2DBackpropInput over a grid
 // of layer shapes instead, and shows which ones convMethods picks (the data behind its rule).
@@ -345,6 +351,33 @@ function depthwiseLayers(batch: number): void {
   }
 }
 
+/** The filter gradient's formulations on each shape: CPU or wall ms and GFLOP/s. */
+function filterGradOnly(batch: number, shapes: ConvShape[]): void {
+  const time = (f: () => tf.Tensor): number => bestMs(() => tf.dispose(f()));
+  for (const [k, stride, size, cin, cout] of shapes) {
+    const x = tf.randomNormal([batch, size, size, cin]) as tf.Tensor4D;
+    const filterShape: [number, number, number, number] = [k, k, cin, cout];
+    const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, stride, 1, 'same');
+    const dy = tf.randomNormal(info.outShape);
+    const attrs = { strides: stride, pad: 'same', dataFormat: 'NHWC', filterShape };
+    const run = (): tf.Tensor => tf.engine().runKernel(Conv2DBackpropFilter, { x, dy }, attrs) as tf.Tensor;
+    const gflop = (2 * batch * info.outHeight * info.outWidth * k * k * cin * cout) / 1e9;
+    const cells: string[] = [];
+    for (const method of ['simd', 'dilated'] as const) {
+      forceConvMethods({ filter: method });
+      const ms = time(run);
+      cells.push(
+        `${method} ${ms.toFixed(1).padStart(6)} ms ${(gflop / (ms / 1000)).toFixed(1).padStart(5)} GF/s`,
+      );
+    }
+    forceConvMethods({});
+    console.log(
+      `k ${k} s ${stride} ${String(size).padStart(2)}px ${String(cin).padStart(3)}→${String(cout).padEnd(3)} → ${convMethods(info).filter.padEnd(7)} ${cells.join(' | ')}`,
+    );
+    tf.dispose([x, dy]);
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -358,6 +391,9 @@ async function main(): Promise<void> {
       'cpu-time': { type: 'boolean', default: false },
       kernel: { type: 'string', multiple: true },
       stride: { type: 'string', multiple: true },
+      'filter-only': { type: 'boolean', default: false },
+      only: { type: 'string' },
+      shape: { type: 'string', multiple: true },
     },
   });
   const steps = Number(values.steps);
@@ -377,6 +413,16 @@ async function main(): Promise<void> {
     const shapes = values.cifar
       ? CIFAR_SHAPES
       : gridShapes((values.kernel ?? ['3', '5']).map(Number), (values.stride ?? ['1', '2']).map(Number));
+    if (values['filter-only']) {
+      // --only 1,3,5: these rows of the shape list (1-based).
+      const picked = values.shape
+        ? values.shape.map((text) => text.split(',').map(Number) as ConvShape)
+        : values.only
+          ? values.only.split(',').map((i) => shapes[Number(i) - 1]!)
+          : shapes;
+      filterGradOnly(batch, picked);
+      return;
+    }
     convGradGrid(batch, shapes);
     return;
   }

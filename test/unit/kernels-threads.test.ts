@@ -214,9 +214,9 @@ describe('convolutions on 2 threads give the numbers of 1 thread', () => {
     expect(kernelThreads()).toBe(2);
     const before = kernelThreadBatches();
     const two = convAndGradients(x, w, bias, stride, pad);
-    // Our kernels ran split: both forwards and both gradients (by the shape rules: the forward
-    // and the filter gradient, 5×5 at 16 px being 'simd', 'simd' and 'conv').
-    expect(kernelThreadBatches() - before).toBe(methods.forward ? 4 : 3);
+    // Our kernels ran split: at least both forwards and the filter gradient (its packing and
+    // its product are a batch each), whichever formulations the rules pick for the rest.
+    expect(kernelThreadBatches() - before).toBeGreaterThanOrEqual(methods.forward ? 5 : 3);
     tf.dispose([x, w, bias]);
     for (let i = 0; i < 3; i++) {
       expect(two[i]!.length).toBe(one[i]!.length);

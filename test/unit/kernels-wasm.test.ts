@@ -125,6 +125,16 @@ const CONV_CASES: ConvCase[] = [
   { n: 2, h: 9, w: 10, cin: 1, cout: 7, k: 5, stride: 1, pad: 'valid' },
   { n: 2, h: 9, w: 9, cin: 5, cout: 19, k: [3, 7], stride: 1, pad: 'same' },
   { n: 3, h: 40, w: 40, cin: 8, cout: 16, k: 3, stride: 1, pad: 'same' },
+  // The filter gradient's product: 1×1 stride 1 reads x in place as its panel ('same' pads
+  // nothing there), but not once padding is real; 4 rows a block, so kw·cin = 9, 6, 35 and 5
+  // leave 1, 2, 3 and 1 rows over; dy is read in place with ≤ 64 filter values and channels in
+  // whole blocks of 8 (the 24- and 8-channel cases, and 48×48×16, which is more than one chunk
+  // of 256 KB, so one image a chunk), packed otherwise.
+  { n: 3, h: 6, w: 5, cin: 5, cout: 9, k: 1, stride: 1, pad: 'same' },
+  { n: 3, h: 6, w: 5, cin: 9, cout: 24, k: 1, stride: 1, pad: 'valid' },
+  { n: 2, h: 5, w: 6, cin: 7, cout: 13, k: 1, stride: 1, pad: 1 },
+  { n: 2, h: 9, w: 9, cin: 3, cout: 8, k: 3, stride: 2, pad: 'same' },
+  { n: 3, h: 48, w: 48, cin: 2, cout: 16, k: 3, stride: 1, pad: 'same' },
   { n: 16, h: 28, w: 28, cin: 1, cout: 6, k: 5, stride: 1, pad: 'valid' }, // LeNet-5 (batch 16)
   { n: 16, h: 12, w: 12, cin: 6, cout: 16, k: 5, stride: 1, pad: 'valid' },
   // Empty: the SIMD loops run at least once, so their drivers must answer these themselves.
@@ -272,15 +282,15 @@ describe('the choice of convolution-gradient formulation', () => {
     expect(methods([64, 12, 12, 6], [5, 5, 6, 16], 'valid')).toEqual(simd);
     expect(methods([64, 28, 28, 1], [5, 5, 1, 32], 'same').filter).toBe('simd');
   });
-  it('takes XNNPACK where many channels meet small images', () => {
+  it('takes XNNPACK for the input gradient where many channels meet small images', () => {
     expect(methods([64, 7, 7, 64], [5, 5, 64, 64], 'same')).toEqual({
       forward: 'simd',
-      filter: 'dilated',
+      filter: 'simd',
       input: 'conv',
     });
   });
-  it('takes XNNPACK for all three in the deep layers of VGG and ResNet (≥ 128 channels, ≤ 8×8)', () => {
-    const xnnpack = { forward: 'xnnpack', filter: 'dilated', input: 'conv' };
+  it('takes XNNPACK for the forward and input gradient in the deep layers of VGG and ResNet (≥ 128 channels, ≤ 8×8)', () => {
+    const xnnpack = { forward: 'xnnpack', filter: 'simd', input: 'conv' };
     expect(methods([64, 8, 8, 256], [3, 3, 256, 256], 'same')).toEqual(xnnpack);
     expect(methods([64, 4, 4, 512], [3, 3, 512, 512], 'same')).toEqual(xnnpack);
     expect(methods([64, 2, 2, 512], [3, 3, 512, 512], 'same')).toEqual(xnnpack);
@@ -288,11 +298,11 @@ describe('the choice of convolution-gradient formulation', () => {
     expect(methods([64, 16, 16, 128], [3, 3, 128, 128], 'same').forward).toBe('simd');
     expect(methods([64, 8, 8, 64], [3, 3, 64, 256], 'same').forward).toBe('simd');
   });
-  it('takes the dilated filter gradient for ResNet’s 3×3 stride-2 layers with many channels, not its 1×1 shortcuts', () => {
+  it('takes the SIMD filter gradient for ResNet’s 3×3 stride-2 layers and its 1×1 shortcuts', () => {
     const strided = (x: Shape4, filter: Shape4) =>
       convMethods(tf.backend_util.computeConv2DInfo(x, filter, 2, 1, 'same')).filter;
-    expect(strided([64, 16, 16, 128], [3, 3, 128, 256])).toBe('dilated');
-    expect(strided([64, 8, 8, 256], [3, 3, 256, 512])).toBe('dilated');
+    expect(strided([64, 16, 16, 128], [3, 3, 128, 256])).toBe('simd');
+    expect(strided([64, 8, 8, 256], [3, 3, 256, 512])).toBe('simd');
     expect(strided([64, 8, 8, 256], [1, 1, 256, 512])).toBe('simd');
     expect(strided([64, 32, 32, 64], [3, 3, 64, 128])).toBe('simd');
     expect(strided([64, 14, 14, 64], [3, 3, 64, 64])).toBe('simd');

@@ -154,8 +154,8 @@ function requireChannelsLast(kernel: string, info: backend_util.Conv2DInfo): voi
 //
 // Two formulations; which is faster depends on the shape:
 //
-// - 'simd' (simd/kernels.ts): our own SIMD kernel, blocks of dW accumulated in registers over
-//   every output position, reading x and dy where they are.
+// - 'simd' (simd/kernels.ts): our own SIMD kernels, a matrix product over the output positions
+//   of dy and x packed into panels, blocks of 4 dW rows × 8 channels summed in registers.
 // - 'dilated' (DESIGN.md): a forward conv2d of x transposed to [Cin,H,W,N] with dy transposed to
 //   [Ho,Wo,N,Cout] as its filter, stride 1, dilated by the stride, then slice and transpose, on
 //   wasm's XNNPACK. Its output has only Cin·kh·kw pixels, which XNNPACK handles poorly when that
@@ -170,8 +170,9 @@ function requireChannelsLast(kernel: string, info: backend_util.Conv2DInfo): voi
 // - forward (Conv2D / FusedConv2D, below): at stride 1 'simd' is faster than XNNPACK everywhere
 //   (1.1–1.8×; LeNet-5's first layer 2.2×) even with XNNPACK's packed weights cached; at stride
 //   2 XNNPACK is faster by 5–45 % on most shapes.
-// - filter gradient: 'simd' is faster everywhere (up to 6×) except at stride 1 with 32 or more
-//   input channels on images of ≤ 8×8 outputs, where XNNPACK's larger tiles win by 10–25 %.
+// - filter gradient: the kernel 'simd' had before its packed form was faster everywhere (up to
+//   6×) except at stride 1 with 32 or more input channels on images of ≤ 8×8 outputs, where
+//   XNNPACK's larger tiles won by 10–25 %; the packed form is faster on all of those too.
 // - input gradient: at stride 2 'simd' is faster everywhere (1.5–12×); at stride 1 it is while a
 //   filter row's kw·cin values fit one block of 32 (2–4× at 1–3 channels), XNNPACK by 5–45 %
 //   beyond. LeNet-5's layers (valid padding, 5×5, 1→6 and 6→16) take 'simd' for both: filter
@@ -181,9 +182,10 @@ function requireChannelsLast(kernel: string, info: backend_util.Conv2DInfo): voi
 // 4 output columns × 8 channels, falls behind XNNPACK's GEMM once many input channels meet small
 // maps (≤ 8×8 outputs): 8 px 256→256 1.11×, 4 px 512→512 1.48×, 2 px 512→512 3.4× slower, even
 // at 128→256 no faster. Those layers, half of VGG16's forward time, go to XNNPACK. The filter
-// gradient of ResNet's 3×3 stride-2 layers with ≥ 128 input channels (≤ 8×8 outputs) is 1.5×
-// (16 px 128→256) and 2.3× (8 px 256→512) faster 'dilated'; its 1×1 stride-2 shortcuts are not
-// (1.3–5.8× slower), so they stay 'simd'.
+// gradient's 'simd' (packed) runs at 30–50 GFLOP/s on every one of these layers and 'dilated' at
+// 13–26 (1×1 shortcuts: 2–5): 1.2–2.4× faster than 'dilated' on each, 1.5–3.5× faster than the
+// unpacked kernel before it (which lost to 'dilated' on the ≤ 8×8 layers with ≥ 128 channels),
+// so the filter gradient is 'simd' for every shape.
 // (An im2col + XNNPACK matmul formulation of the filter gradient, used until 'simd', was never
 // the fastest.) The rules depend on the shape only, so which arithmetic a run does never
 // depends on timing noise.
@@ -199,12 +201,12 @@ export interface ConvMethods {
 
 /** Which formulations a convolution of this shape and its two gradients use. */
 export function convMethods(info: backend_util.Conv2DInfo): ConvMethods {
-  const { inChannels: cin, outHeight: oh, outWidth: ow, filterWidth: kw, filterHeight: kh } = info;
+  const { inChannels: cin, outHeight: oh, outWidth: ow, filterWidth: kw } = info;
   const strided = info.strideHeight > 1 || info.strideWidth > 1;
   const smallOutput = oh * ow <= 64;
   return {
     forward: strided || (cin >= 128 && smallOutput) ? 'xnnpack' : 'simd',
-    filter: smallOutput && (strided ? cin >= 128 && kh * kw > 1 : cin >= 32) ? 'dilated' : 'simd',
+    filter: 'simd',
     input: strided || kw * cin <= MAX_INPUT_VECTORS * 4 ? 'simd' : 'conv',
   };
 }
@@ -240,9 +242,9 @@ function conv2DBackpropFilter(args: KernelArgs<Conv2DBackpropFilterAttrs>): Tens
   requireChannelsLast(Conv2DBackpropFilter, info);
   // XNNPACK refuses empty operands (and leaves its heap in a bad state): an empty sum is zeros.
   if (emptyConv(info)) return heapZeros(backend, attrs.filterShape);
-  return (forced.filter ?? convMethods(info).filter) === 'simd'
-    ? conv2DBackpropFilterSimd(backend, x, dy, info)
-    : filterGradDilated(backend, x, dy, info);
+  const method = forced.filter ?? convMethods(info).filter;
+  if (method === 'simd') return conv2DBackpropFilterSimd(backend, x, dy, info);
+  return filterGradDilated(backend, x, dy, info);
 }
 
 function filterGradDilated(

@@ -15,23 +15,33 @@ import { zigguratTables } from '../../../../shared/rng';
 import type { Rng } from '../../../../shared/rng';
 import {
   convName,
-  filterGradName,
+  FGEMM_ROWS,
+  FGEMM_VECTORS,
+  filterGemmName,
   inputGradName,
   LANES,
   MAX_COLUMNS,
   MAX_INPUT_VECTORS,
-  MAX_ROWS,
   MAX_VECTORS,
   maxPoolGradName,
   NORMAL_MOVES,
+  packDyName,
+  packRowsName,
   sgdUpdateName,
   ZIGGURAT_LAYOUT,
 } from './wat';
 
 type Kernel = (...args: number[]) => number | undefined;
 
-/** Bytes of input and output gradient a filter-gradient pass streams over at a time (L2: 2 MB; 256 KB to 1 MB measure the same). */
+/**
+ * Bytes of dy panel the filter gradient packs at a time (whole images, at least one): each block
+ * of x values streams over all of it, so it should stay in L2 (1 MB here). 128, 256 and 512 KB
+ * measured the same within the noise on the CIFAR shapes.
+ */
 const CHUNK_BYTES = 256 * 1024;
+
+/** Filter values (kh·kw·cin) up to which the filter gradient reads dy in place (see there). */
+const DY_IN_PLACE_VALUES = 64;
 
 interface Loaded {
   memory: object;
@@ -167,10 +177,13 @@ function paddedInput(backend: BackendWasm, x: TensorInfo, info: backend_util.Con
 }
 
 /**
- * Conv2DBackpropFilter (NHWC, float32, dilation 1), dW[i, j, c, o] = Σ_{n,ho,wo} x[n, ho·sh + i -
- * pt, wo·sw + j - pl, c] · dy[n, ho, wo, o], as blocks of fgrad_*: for each filter row i, the
- * kw·cin values (j, c) are consecutive in x, so a block takes up to MAX_ROWS of them against up
- * to MAX_VECTORS vectors of output channels, accumulating in registers over every position.
+ * Conv2DBackpropFilter (NHWC, float32, dilation 1) as the matrix product dW[(i, j, c), o] =
+ * Σ_p X[p, (i, j, c)] · dY[p, o] over the output positions p of a chunk of images, with both
+ * operands packed into panels first (fgemm_*, fgrad_pack_* in wat.ts): dy into [o-block][p][8],
+ * then for each block of up to FGEMM_ROWS consecutive (j, c) values of a filter row i, x into
+ * [p][rows]; the product then reads both sequentially in one loop over the chunk's positions.
+ * Two shapes skip a panel: a 1×1 stride-1 unpadded x is its own panel, and dy is read in place
+ * when few filter values reuse it.
  */
 export function conv2DBackpropFilterSimd(
   backend: BackendWasm,
@@ -180,51 +193,158 @@ export function conv2DBackpropFilterSimd(
 ): TensorInfo {
   const { batchSize: nb, inChannels: cin, outChannels: cout, outHeight: oh, outWidth: ow } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const R = FGEMM_ROWS;
+  const V = FGEMM_VECTORS;
   // The kernels' loops run at least once: an empty sum is answered here.
   if (nb * oh * ow * cin * cout === 0) return heapZeros(backend, [kh, kw, cin, cout]);
-  const xp = paddedInput(backend, x, info);
+  // A 1×1 stride-1 convolution's x already is the panel X[p, c]: positions cin values apart.
+  const pointwise =
+    kh === 1 && kw === 1 && sh === 1 && sw === 1 && info.padInfo.top === 0 && info.padInfo.left === 0;
+  const xp = pointwise ? x : paddedInput(backend, x, info);
   const [, hp, wp] = xp.shape as [number, number, number, number];
   const k = kw * cin;
   const coutPad = Math.ceil(cout / LANES) * LANES;
+  const width = V * LANES;
+  const fullBlocks = Math.floor(coutPad / width);
+  const restVectors = (coutPad - fullBlocks * width) / LANES;
+  const perImage = oh * ow;
+  const images = Math.max(1, Math.min(nb, Math.floor(CHUNK_BYTES / (perImage * coutPad * 4))));
   const out = heapZeros(backend, [kh * k, coutPad]);
+  // Each dy value is read once per block of R x values, kh·kw·cin / R times: packing it costs a
+  // copy through memory that few passes do not repay. Read in place (whole vectors, so only
+  // where the channels fill them), 1.2–1.5× faster with ≤ 32 values (MobileNetV2's 32 px 1×1
+  // layers, VGG's first), the same at 64, mixed at 144–384 (CPU time, --filter-only --shape).
+  const dyInPlace = kh * kw * cin <= DY_IN_PLACE_VALUES && cout % width === 0;
+  // dy packed whole (as large as dy), so that the product's units need nothing from each other.
+  const dyPanel = dyInPlace ? null : heapZeros(backend, [nb * perImage * coutPad]);
+  // Threads (kernel-pool.ts): the packing's and the product's units split as described below.
+  const pooled = kernelCalls(backend, nb * perImage * kh * k * cout);
+  const threads = pooled.slices;
+  // One x panel per thread: a unit packs its rows of x, then multiplies them, on one thread.
+  const panelFloats = images * perImage * R;
+  const xPanel = pointwise ? null : heapZeros(backend, [threads * panelFloats]);
+  // Addresses after the last allocation (they stay valid when the heap grows; views would not).
   const outAt = heapAddress(backend, out);
-  const block = MAX_VECTORS * LANES;
-  // Images at a time: every block streams over all their positions, so they should stay in cache.
-  const imageBytes = (hp * wp * cin + oh * ow * cout) * 4;
-  const chunk = Math.max(1, Math.floor(CHUNK_BYTES / imageBytes));
-  // Each block of dW (filter row i, values q0.., channels o0..) is one unit: its sum over every
-  // image stays in one thread, in image order, so threads never change a value.
-  const { calls } = kernelCalls(backend, nb * oh * ow * kh * k * cout);
-  for (let n0 = 0; n0 < nb; n0 += chunk) {
-    const images = Math.min(chunk, nb - n0);
-    const xAt = heapAddress(backend, xp) + n0 * hp * wp * cin * 4;
-    const dyAt = heapAddress(backend, dy) + n0 * oh * ow * cout * 4;
+  const dyPanelAt = dyPanel == null ? 0 : heapAddress(backend, dyPanel);
+  const xPanelAt = xPanel == null ? 0 : heapAddress(backend, xPanel);
+  const xBase = heapAddress(backend, xp);
+  const dyBase = heapAddress(backend, dy);
+  // Where each chunk's product reads dy: b, positions bStride apart, o-blocks bBlock apart.
+  // A panel: chunk c's starts at its first position's · coutPad floats, [o-block][position][width].
+  const chunks: {
+    n0: number;
+    count: number;
+    positions: number;
+    b: number;
+    bStride: number;
+    bBlock: number;
+  }[] = [];
+  for (let n0 = 0; n0 < nb; n0 += images) {
+    const count = Math.min(images, nb - n0);
+    const positions = count * perImage;
+    chunks.push(
+      dyInPlace
+        ? { n0, count, positions, b: dyBase + n0 * perImage * cout * 4, bStride: cout * 4, bBlock: width * 4 }
+        : {
+            n0,
+            count,
+            positions,
+            b: dyPanelAt + n0 * perImage * coutPad * 4,
+            bStride: width * 4,
+            bBlock: positions * width * 4,
+          },
+    );
+  }
+  // Packing: each (chunk, o-block) iteration writes its own panel: a unit each. All of it is
+  // done before the product starts (its own batch of calls).
+  const packing = pooled.calls;
+  let packUnit = 0;
+  for (const { n0, positions, b, bBlock } of dyInPlace ? [] : chunks) {
+    const dyAt = dyBase + n0 * perImage * cout * 4;
+    for (let o0 = 0; o0 < coutPad; o0 += width, packUnit++) {
+      const vectors = Math.min(V, (coutPad - o0) / LANES);
+      const left = Math.min(vectors * LANES, cout - o0);
+      packing.call(
+        packUnit,
+        packDyName(vectors, left % LANES),
+        dyAt + o0 * 4,
+        b + (o0 / width) * bBlock,
+        positions,
+        cout * 4,
+      );
+    }
+  }
+  packing.finish();
+  const product = kernelCalls(backend, nb * perImage * kh * k * cout).calls;
+  const units = kh * Math.ceil(k / R);
+  // The product: each (i, q0) iteration writes its own rows of dW (and each o-block inside a
+  // call its own columns); those are the units to split. A unit runs the chunk loop for its own
+  // rows, in order, adding each chunk's sums into dW: every dW value sums its chunks in the same
+  // order whoever computes it. The chunk loop is outside so that a chunk's dy panels, which
+  // every (i, q0) block reads whole, stay in cache across the blocks.
+  for (const { n0, count, positions, b, bStride, bBlock } of chunks) {
+    const xAt = xBase + n0 * hp * wp * cin * 4;
     let unit = 0;
     for (let i = 0; i < kh; i++) {
-      for (let q0 = 0; q0 < k; q0 += MAX_ROWS) {
-        const rows = Math.min(MAX_ROWS, k - q0);
-        for (let o0 = 0; o0 < cout; o0 += block, unit++) {
-          const left = Math.min(block, cout - o0);
-          calls.call(
+      for (let q0 = 0; q0 < k; q0 += R, unit++) {
+        const rows = Math.min(R, k - q0);
+        let a = xAt + q0 * 4;
+        let aStride = cin * 4;
+        if (xPanel != null) {
+          // The panel of the thread that runs this unit (kernel-pool.ts: ⌊u·T/U⌋).
+          const panel = xPanelAt + Math.floor((unit * threads) / units) * panelFloats * 4;
+          product.call(
             unit,
-            filterGradName(rows, Math.ceil(left / LANES), left % LANES),
+            packRowsName(rows),
             xAt + (i * wp * cin + q0) * 4,
-            dyAt + o0 * 4,
-            outAt + ((i * k + q0) * coutPad + o0) * 4,
-            images,
+            panel,
+            count,
             oh,
             ow,
             hp * wp * cin * 4,
             sh * wp * cin * 4,
             sw * cin * 4,
-            cout * 4,
+          );
+          a = panel;
+          aStride = rows * 4;
+        }
+        const dW = outAt + (i * k + q0) * coutPad * 4;
+        if (fullBlocks > 0) {
+          product.call(
+            unit,
+            filterGemmName(rows, V),
+            a,
+            aStride,
+            b,
+            bStride,
+            bBlock,
+            dW,
             coutPad * 4,
+            positions,
+            fullBlocks,
+          );
+        }
+        if (restVectors > 0) {
+          product.call(
+            unit,
+            filterGemmName(rows, restVectors),
+            a,
+            aStride,
+            b + fullBlocks * bBlock,
+            restVectors * 16,
+            0,
+            dW + fullBlocks * width * 4,
+            coutPad * 4,
+            positions,
+            1,
           );
         }
       }
     }
   }
-  calls.finish();
+  product.finish();
+  if (dyPanel != null) backend.disposeData(dyPanel.dataId);
+  if (xPanel != null) backend.disposeData(xPanel.dataId);
   if (xp !== x) backend.disposeData(xp.dataId);
   if (coutPad === cout) return { dataId: out.dataId, shape: [kh, kw, cin, cout], dtype: 'float32' };
   const dw = backend.makeOutput([kh, kw, cin, cout], 'float32');

@@ -14,17 +14,8 @@ import { depthwiseKernelFunctions } from './depthwise-wat';
 /** Lanes of a v128 of f32. */
 export const LANES = 4;
 
-/** Block shapes generated: channel-blocks of up to MAX_ROWS values × up to MAX_VECTORS vectors. */
-export const MAX_ROWS = 6;
+/** Block shapes the forward convolution generates: up to MAX_VECTORS vectors of channels. */
 export const MAX_VECTORS = 2;
-
-/**
- * The name of the filter-gradient function for a block of `rows` input values against `vectors`
- * vectors of output channels, the last of which holds `tail` valid lanes (0: all four).
- */
-export function filterGradName(rows: number, vectors: number, tail: number): string {
-  return `fgrad_r${rows}_v${vectors}_t${tail}`;
-}
 
 /**
  * A v128 load of the vector `v` of `vectors` at address `at` (an expression), only `tail` lanes
@@ -61,41 +52,74 @@ function countdown(label: string, counter: string, count: string, body: string[]
 /** Indents every line of a generated block for the function text it goes into. */
 const at = (spaces: number, text: string): string => text.replace(/\n/g, `\n${' '.repeat(spaces)}`);
 
+// ---------------------------------------------------------------------------------------------
+// The filter gradient: dW = Σ_p X[p, q] · dY[p, o] as a matrix product over the output positions
+// p, with both operands first copied into panels that the product reads sequentially
+// (conv2DBackpropFilterSimd in kernels.ts). The kernel it replaced read x and dy where they lie,
+// striding over a position's whole channel row for a few values of it (2 KB a position at 512
+// channels) in three nested loops over images, rows and columns; the panels hold exactly the
+// values a block uses, one position after another, and the product has one flat loop.
+
 /**
- * out[r][v] += x[r] · dy[v] summed over the output positions p = (n, ho, wo) of nb images:
- *
- *   out[r][v] += Σ_p  x[p's input row + r]  ·  dy[p, 4v .. 4v+3]
- *
- * which is a block of Conv2DBackpropFilter's dW[i, (j, c) = q0 + r, o0 + 4v ..] for one tap row
- * i, when `x` points at that row's first (j, c) of position (0, 0, 0) plus q0: in NHWC the kw·cin
- * values (j, c) a position sees in one filter row are consecutive, so `rows` of them are too.
- *
- * Arguments (byte addresses and strides):
- *   x, dy, out    x of position (0, 0, 0) for this block; dy's first channel of this block; dW
- *   nb, oh, ow    batch and output size
- *   xImg, xRow, xCol   how far x moves per image, per output row (stride·W·cin), per output column
- *   dyCol         how far dy moves per position (cout·4)
- *   outRow        how far out moves per row r (the padded cout·4)
- * The sums stay in registers until the end. Every vector is stored whole: `out` is padded to
- * whole vectors.
+ * Blocks of up to FGEMM_ROWS values of a filter row × FGEMM_VECTORS vectors of dy: 8 sums in
+ * registers. Measured on the CIFAR shapes (bench/profile-wasm.ts --filter-only, CPU time): 4×2
+ * and 2×4 ran at 37–50 GFLOP/s, within the noise of each other; every block of 9–12 sums (6×2,
+ * 5×2, 3×3, 4×3, 3×4) at 19–27, about half, which looks like V8 running out of xmm registers and
+ * spilling in the inner loop. 4×2 copies one vector of x a position into its panel, 2×4 two
+ * floats per twice as many panels.
  */
-function filterGrad(rows: number, vectors: number, tail: number): string {
+export const FGEMM_ROWS = 4;
+export const FGEMM_VECTORS = 2;
+
+/** The name of the packed product for `rows` panel values × `vectors` vectors of channels. */
+export function filterGemmName(rows: number, vectors: number): string {
+  return `fgemm_r${rows}_v${vectors}`;
+}
+
+/** The name of the dy packer for `vectors` vectors of channels, the last with `tail` lanes (0: 4). */
+export function packDyName(vectors: number, tail: number): string {
+  return `fgrad_pack_dy_v${vectors}_t${tail}`;
+}
+
+/** The name of the x packer for `rows` consecutive values a position. */
+export function packRowsName(rows: number): string {
+  return `fgrad_pack_x_r${rows}`;
+}
+
+/**
+ * out[r][v] += Σ_p a[p·aStride + r] · b[p][v], for `blocks` blocks of `vectors` vectors:
+ *
+ *   a       panel of x values: `rows` consecutive floats a position, positions aStride apart
+ *   b       the first block's dy values: `vectors` whole vectors a position, positions bStride
+ *           apart (a panel [positions][vectors·4], or dy itself), blocks bBlock bytes apart
+ *   out     dW of the first block's row 0; rows outRow bytes apart, blocks vectors·16 apart
+ *
+ * One flat loop over the positions, the sums in registers until its end (rows·vectors of them,
+ * beside the dy vectors and the splat and product temporaries; see FGEMM_ROWS for why no more
+ * than 8). The blocks write disjoint columns of dW. Nothing is allocated, nothing kept between
+ * calls: a call's units of work are its arguments.
+ */
+function filterGemm(rows: number, vectors: number): string {
   const acc = (r: number, v: number): string => `$a${r}_${v}`;
   const locals: string[] = [];
   for (let r = 0; r < rows; r++) for (let v = 0; v < vectors; v++) locals.push(`(local ${acc(r, v)} v128)`);
   for (let v = 0; v < vectors; v++) locals.push(`(local $d${v} v128)`);
-
+  const zero: string[] = [];
+  for (let r = 0; r < rows; r++)
+    for (let v = 0; v < vectors; v++) zero.push(`(local.set ${acc(r, v)} (v128.const i64x2 0 0))`);
   const body: string[] = [];
   for (let v = 0; v < vectors; v++)
-    body.push(`(local.set $d${v} ${loadVector('(local.get $dp)', v, vectors, tail)})`);
+    body.push(`(local.set $d${v} (v128.load offset=${v * 16} (local.get $bp)))`);
   for (let r = 0; r < rows; r++) {
-    body.push(`(local.set $s (v128.load32_splat offset=${r * 4} (local.get $xp)))`);
+    body.push(`(local.set $s (v128.load32_splat offset=${r * 4} (local.get $ap)))`);
     for (let v = 0; v < vectors; v++) {
       body.push(
         `(local.set ${acc(r, v)} (f32x4.add (local.get ${acc(r, v)}) (f32x4.mul (local.get $s) (local.get $d${v}))))`,
       );
     }
   }
+  body.push('(local.set $ap (i32.add (local.get $ap) (local.get $aStride)))');
+  body.push('(local.set $bp (i32.add (local.get $bp) (local.get $bStride)))');
   const stores: string[] = [];
   for (let r = 0; r < rows; r++) {
     stores.push(`(local.set $o (i32.add (local.get $out) (i32.mul (i32.const ${r}) (local.get $outRow))))`);
@@ -105,31 +129,85 @@ function filterGrad(rows: number, vectors: number, tail: number): string {
       );
     }
   }
+  const loops = countdown('$blocks', '$k', '(local.get $nBlocks)', [
+    ...zero,
+    '(local.set $ap (local.get $a))',
+    '(local.set $bp (local.get $b))',
+    countdown('$positions', '$p', '(local.get $positions)', body),
+    ...stores,
+    '(local.set $b (i32.add (local.get $b) (local.get $bBlock)))',
+    `(local.set $out (i32.add (local.get $out) (i32.const ${vectors * 16})))`,
+  ]);
+  const name = filterGemmName(rows, vectors);
+  return `
+  (func $${name} (export "${name}")
+    (param $a i32) (param $aStride i32) (param $b i32) (param $bStride i32) (param $bBlock i32)
+    (param $out i32) (param $outRow i32) (param $positions i32) (param $nBlocks i32)
+    (local $k i32) (local $p i32) (local $ap i32) (local $bp i32) (local $o i32) (local $s v128)
+    ${locals.join(' ')}
+    ${at(4, loops)})`;
+}
 
+/**
+ * dy's channels [o0, o0 + 4·vectors) of `positions` consecutive positions (dyCol bytes apart)
+ * into the panel [positions][vectors·4]; lanes past the last `tail` ones (0: none) are zero.
+ */
+function packDy(vectors: number, tail: number): string {
+  const body: string[] = [];
+  for (let v = 0; v < vectors; v++) {
+    body.push(
+      `(v128.store offset=${v * 16} (local.get $to) ${loadVector('(local.get $from)', v, vectors, tail)})`,
+    );
+  }
+  body.push('(local.set $from (i32.add (local.get $from) (local.get $dyCol)))');
+  body.push(`(local.set $to (i32.add (local.get $to) (i32.const ${vectors * 16})))`);
+  const name = packDyName(vectors, tail);
+  return `
+  (func $${name} (export "${name}")
+    (param $from i32) (param $to i32) (param $positions i32) (param $dyCol i32)
+    (local $p i32)
+    ${at(4, countdown('$positions', '$p', '(local.get $positions)', body))})`;
+}
+
+/**
+ * `rows` consecutive floats of x for each output position (n, ho, wo) of nb images into the
+ * panel [positions][rows]: x at the block's first value of position (0, 0, 0); xImg, xRow, xCol
+ * how far that moves per image, output row and output column. Exactly `rows` floats are read
+ * and written (pieces of 4, 2 and 1), so nothing past the block is touched.
+ */
+function packRows(rows: number): string {
+  const copy: string[] = [];
+  let offset = 0;
+  for (const [bytes, load, store] of [
+    [16, 'v128.load', 'v128.store'],
+    [8, 'i64.load', 'i64.store'],
+    [4, 'i32.load', 'i32.store'],
+  ] as const) {
+    while (rows * 4 - offset >= bytes) {
+      copy.push(`(${store} offset=${offset} (local.get $to) (${load} offset=${offset} (local.get $xp)))`);
+      offset += bytes;
+    }
+  }
   const loops = countdown('$images', '$n', '(local.get $nb)', [
     '(local.set $xr (local.get $x))',
     countdown('$outRows', '$h', '(local.get $oh)', [
       '(local.set $xp (local.get $xr))',
-      countdown('$positions', '$w', '(local.get $ow)', [
-        ...body,
+      countdown('$columns', '$w', '(local.get $ow)', [
+        ...copy,
         '(local.set $xp (i32.add (local.get $xp) (local.get $xCol)))',
-        '(local.set $dp (i32.add (local.get $dp) (local.get $dyCol)))',
+        `(local.set $to (i32.add (local.get $to) (i32.const ${rows * 4})))`,
       ]),
       '(local.set $xr (i32.add (local.get $xr) (local.get $xRow)))',
     ]),
     '(local.set $x (i32.add (local.get $x) (local.get $xImg)))',
   ]);
-  const name = filterGradName(rows, vectors, tail);
+  const name = packRowsName(rows);
   return `
   (func $${name} (export "${name}")
-    (param $x i32) (param $dy i32) (param $out i32) (param $nb i32) (param $oh i32) (param $ow i32)
-    (param $xImg i32) (param $xRow i32) (param $xCol i32) (param $dyCol i32) (param $outRow i32)
-    (local $n i32) (local $h i32) (local $w i32) (local $xr i32) (local $xp i32) (local $dp i32)
-    (local $o i32) (local $s v128)
-    ${locals.join(' ')}
-    (local.set $dp (local.get $dy))
-    ${at(4, loops)}
-    ${stores.join('\n    ')})`;
+    (param $x i32) (param $to i32) (param $nb i32) (param $oh i32) (param $ow i32)
+    (param $xImg i32) (param $xRow i32) (param $xCol i32)
+    (local $n i32) (local $h i32) (local $w i32) (local $xr i32) (local $xp i32)
+    ${at(4, loops)})`;
 }
 
 /** Input-gradient blocks: up to this many vectors of consecutive dx values. */
@@ -583,12 +661,15 @@ function sgdUpdate(momentum: boolean, nesterov: boolean, weightDecay: boolean): 
 /** Every function of the module, by name: each family over all the block shapes drivers use. */
 function kernelFunctions(): Map<string, () => string> {
   const functions = new Map<string, () => string>();
-  for (let rows = 1; rows <= MAX_ROWS; rows++) {
-    for (let vectors = 1; vectors <= MAX_VECTORS; vectors++) {
-      for (let tail = 0; tail < LANES; tail++) {
-        functions.set(filterGradName(rows, vectors, tail), () => filterGrad(rows, vectors, tail));
-      }
+  for (let rows = 1; rows <= FGEMM_ROWS; rows++) {
+    functions.set(packRowsName(rows), () => packRows(rows));
+    for (let vectors = 1; vectors <= FGEMM_VECTORS; vectors++) {
+      functions.set(filterGemmName(rows, vectors), () => filterGemm(rows, vectors));
     }
+  }
+  for (let vectors = 1; vectors <= FGEMM_VECTORS; vectors++) {
+    for (let tail = 0; tail < LANES; tail++)
+      functions.set(packDyName(vectors, tail), () => packDy(vectors, tail));
   }
   for (let vectors = 1; vectors <= MAX_INPUT_VECTORS; vectors++) {
     functions.set(inputGradName(vectors), () => inputGrad(vectors));
