@@ -4,7 +4,7 @@
 //
 //   npx tsx bench/profile-wasm.ts [--steps N] [--batch N] [--rounds N] [--cpu]
 //   npx tsx bench/profile-wasm.ts --grid [--kernel 3|5] [--stride 1|2]
-//   npx tsx bench/profile-wasm.ts --grid --cifar [--cpu-time]
+//   npx tsx bench/profile-wasm.ts --grid --cifar [--cpu-time] [--only 1,7,8] [--columns 4]
 //
 // --cifar times the convolution layers of the thesis's CIFAR networks (VGG, ResNet, AlexNet,
 // 32×32×3) instead of the grid; --cpu-time takes the best CPU time of this process instead of
@@ -26,6 +26,8 @@ import {
   registerWasmKernels,
   restoreWasmKernels,
 } from '../src/main/trainer/backend/wasm-kernels';
+import { conv2DPackedSimd } from '../src/main/trainer/backend/simd/packed-conv';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 type Net = 'lenet5' | 'convnet';
 
@@ -188,7 +190,7 @@ function gridShapes(kernels: number[], strides: number[]): ConvShape[] {
  * Times the two formulations of a convolution and of each of its gradients (see wasm-kernels.ts) over a grid of
  * layer shapes, and what convMethods picks.
  */
-function convGradGrid(batch: number, shapes: ConvShape[]): void {
+function convGradGrid(batch: number, shapes: ConvShape[], columns?: number): void {
   const totals = {
     forward: { chosen: 0, best: 0 },
     filter: { chosen: 0, best: 0 },
@@ -226,11 +228,19 @@ function convGradGrid(batch: number, shapes: ConvShape[]): void {
                   { ...attrs, dilations: 1, activation: 'relu' },
                 ) as tf.Tensor;
             const ms = {
-              forward: { simd: 0, xnnpack: 0 },
-              filter: { simd: 0, dilated: 0 },
-              input: { simd: 0, conv: 0 },
+              forward: { simd: 0, packed: 0, xnnpack: 0 } as Record<string, number>,
+              filter: { simd: 0, dilated: 0 } as Record<string, number>,
+              input: { simd: 0, conv: 0, packed: 0 } as Record<string, number>,
             };
-            for (const method of ['simd', 'xnnpack'] as const) {
+            if (columns != null) {
+              // The packed kernel with another block width (same sums, so same results).
+              const backend = tf.backend() as BackendWasm;
+              ms.forward[`packed${columns}`] = time(() => {
+                const y = conv2DPackedSimd(backend, x, filter, null, info, 'relu', columns);
+                return tf.engine().makeTensorFromTensorInfo(y);
+              });
+            }
+            for (const method of ['simd', 'packed', 'xnnpack'] as const) {
               forceConvMethods({ forward: method });
               ms.forward[method] = time(forward);
             }
@@ -238,7 +248,7 @@ function convGradGrid(batch: number, shapes: ConvShape[]): void {
               forceConvMethods({ filter: method });
               ms.filter[method] = time(filterGrad);
             }
-            for (const method of ['simd', 'conv'] as const) {
+            for (const method of ['simd', 'conv', 'packed'] as const) {
               forceConvMethods({ input: method });
               ms.input[method] = time(inputGrad);
             }
@@ -246,7 +256,7 @@ function convGradGrid(batch: number, shapes: ConvShape[]): void {
             const pick = convMethods(info);
             const cells: string[] = [];
             for (const kind of ['forward', 'filter', 'input'] as const) {
-              const times: Record<string, number> = ms[kind];
+              const times = ms[kind];
               const fastest = Math.min(...Object.values(times));
               totals[kind].chosen += times[pick[kind]]!;
               totals[kind].best += fastest;
@@ -254,6 +264,14 @@ function convGradGrid(batch: number, shapes: ConvShape[]): void {
               const slow = times[pick[kind]]! > 1.1 * fastest ? ' (>10 % slower)' : '';
               cells.push(`${kind}: ${listed.join(' ')} → ${pick[kind]}${slow}`);
             }
+            const flop = 2 * batch * info.outHeight * info.outWidth * cout * k * k * cin;
+            const gflops = (kind: 'forward' | 'input', m: string): string =>
+              (flop / ms[kind][m]! / 1e6).toFixed(1);
+            cells.push(
+              `GFLOP/s fwd ${Object.keys(ms.forward)
+                .map((m) => `${m} ${gflops('forward', m)}`)
+                .join(' ')}, input packed ${gflops('input', 'packed')}`,
+            );
             console.log(
               `k ${k} stride ${stride} ${String(size).padStart(2)}px ${String(cin).padStart(2)}→${String(cout).padEnd(2)}  ${cells.join('   ')}`,
             );
@@ -281,6 +299,8 @@ async function main(): Promise<void> {
       'cpu-time': { type: 'boolean', default: false },
       kernel: { type: 'string', multiple: true },
       stride: { type: 'string', multiple: true },
+      columns: { type: 'string' },
+      only: { type: 'string' },
     },
   });
   const steps = Number(values.steps);
@@ -291,7 +311,10 @@ async function main(): Promise<void> {
     const shapes = values.cifar
       ? CIFAR_SHAPES
       : gridShapes((values.kernel ?? ['3', '5']).map(Number), (values.stride ?? ['1', '2']).map(Number));
-    convGradGrid(batch, shapes);
+    // --only 1,8: just those shapes (indices into the list), to measure a few quickly.
+    const only = values.only?.split(',').map(Number);
+    const picked = only ? shapes.filter((_, i) => only.includes(i)) : shapes;
+    convGradGrid(batch, picked, values.columns == null ? undefined : Number(values.columns));
     return;
   }
   const nets: Net[] = ['lenet5', 'convnet'];

@@ -127,6 +127,12 @@ const CONV_CASES: ConvCase[] = [
   { n: 3, h: 40, w: 40, cin: 8, cout: 16, k: 3, stride: 1, pad: 'same' },
   { n: 16, h: 28, w: 28, cin: 1, cout: 6, k: 5, stride: 1, pad: 'valid' }, // LeNet-5 (batch 16)
   { n: 16, h: 12, w: 12, cin: 6, cout: 16, k: 5, stride: 1, pad: 'valid' },
+  // The packed forward's blocks run across rows and images (2×2 and 3×3 maps, 27 positions: a
+  // last block of 3), its panels of 8 channels end in 5 (13 = 8 + 5) or a 4-wide panel (12 = 8 +
+  // 4), and AlexNet's 11×11 stride-4 stem reads windows 4 columns apart.
+  { n: 3, h: 2, w: 2, cin: 33, cout: 13, k: 3, stride: 1, pad: 'same' },
+  { n: 3, h: 3, w: 3, cin: 20, cout: 12, k: 3, stride: 1, pad: 'same' },
+  { n: 2, h: 32, w: 32, cin: 3, cout: 10, k: 11, stride: 4, pad: 'same' },
   // Empty: the SIMD loops run at least once, so their drivers must answer these themselves.
   { n: 0, h: 8, w: 8, cin: 3, cout: 4, k: 3, stride: 1, pad: 'same' },
   { n: 2, h: 4, w: 4, cin: 3, cout: 4, k: 5, stride: 1, pad: 'valid' },
@@ -145,7 +151,7 @@ function convShapes(c: ConvCase): { x: Shape4; filter: Shape4; dy: Shape4 } {
 }
 
 describe('Conv2D and FusedConv2D on wasm', () => {
-  for (const method of ['simd', 'xnnpack', undefined] as (ForwardMethod | undefined)[]) {
+  for (const method of ['simd', 'packed', 'xnnpack', undefined] as (ForwardMethod | undefined)[]) {
     describe(method ?? 'chosen by shape', () => {
       for (const c of CONV_CASES) {
         it(`${describeCase(c)}: plain, + bias + ReLU, + bias`, () => {
@@ -169,7 +175,7 @@ describe('Conv2D and FusedConv2D on wasm', () => {
     });
   }
 
-  it('gives exactly what XNNPACK gives (same order of summation), so runs reproduce', () => {
+  it('gives exactly what XNNPACK gives, simd and packed (same order of summation), so runs reproduce', () => {
     tf.setBackend('wasm');
     for (const c of CONV_CASES) {
       const s = convShapes(c);
@@ -186,7 +192,9 @@ describe('Conv2D and FusedConv2D on wasm', () => {
           };
           return (tf.engine().runKernel(FusedConv2D, inputs, attrs) as tf.Tensor).dataSync();
         });
-      expect(out('simd'), describeCase(c)).toEqual(out('xnnpack'));
+      const xnnpack = out('xnnpack');
+      expect(out('simd'), describeCase(c)).toEqual(xnnpack);
+      expect(out('packed'), describeCase(c)).toEqual(xnnpack);
     }
   });
 
@@ -250,7 +258,19 @@ describe('the SIMD kernels', () => {
       const dy = tensor(s.dy, 8);
       const filter = tensor(s.filter, 9);
       const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC' };
+      const packed = (): tf.Tensor[] => {
+        forceConvMethods({ forward: 'packed', input: 'packed' });
+        const out = [
+          tf.engine().runKernel(Conv2D, { x, filter }, { ...attrs, dilations: 1 }) as tf.Tensor,
+          tf
+            .engine()
+            .runKernel(Conv2DBackpropInput, { dy, filter }, { ...attrs, inputShape: s.x }) as tf.Tensor,
+        ];
+        forceConvMethods({ filter: 'simd', input: 'simd' });
+        return out;
+      };
       return [
+        ...packed(),
         tf
           .engine()
           .runKernel(Conv2DBackpropFilter, { x, dy }, { ...attrs, filterShape: s.filter }) as tf.Tensor,
@@ -300,7 +320,7 @@ describe('the choice of convolution-gradient formulation', () => {
 });
 
 describe('Conv2DBackpropInput on wasm', () => {
-  for (const method of ['simd', 'conv', undefined] as (InputGradMethod | undefined)[]) {
+  for (const method of ['simd', 'conv', 'packed', undefined] as (InputGradMethod | undefined)[]) {
     describe(method ?? 'chosen by shape', () => {
       for (const c of CONV_CASES) {
         it(describeCase(c), () => {
@@ -321,8 +341,7 @@ describe('Conv2DBackpropInput on wasm', () => {
     });
   }
 
-  it('falls back to wasm’s own kernel when the padding is wider than the filter (XNNPACK route)', () => {
-    forceConvMethods({ input: 'conv' });
+  it('falls back to wasm’s own kernel when the padding is wider than the filter (XNNPACK route, and packed)', () => {
     const pad = [
       [0, 0],
       [3, 2],
@@ -332,16 +351,19 @@ describe('Conv2DBackpropInput on wasm', () => {
     const x: Shape4 = [2, 5, 6, 3];
     const filter: Shape4 = [2, 2, 3, 4];
     const dy = tf.backend_util.computeConv2DInfo(x, filter, 1, 1, pad).outShape;
-    expectClose(
-      () =>
-        tf
-          .engine()
-          .runKernel(
-            Conv2DBackpropInput,
-            { dy: tensor(dy, 5), filter: tensor(filter, 6) },
-            { strides: 1, pad, dataFormat: 'NHWC', inputShape: x },
-          ) as tf.Tensor,
-    );
+    for (const method of ['conv', 'packed'] as const) {
+      forceConvMethods({ input: method });
+      expectClose(
+        () =>
+          tf
+            .engine()
+            .runKernel(
+              Conv2DBackpropInput,
+              { dy: tensor(dy, 5), filter: tensor(filter, 6) },
+              { strides: 1, pad, dataFormat: 'NHWC', inputShape: x },
+            ) as tf.Tensor,
+      );
+    }
   });
 });
 

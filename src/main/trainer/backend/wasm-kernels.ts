@@ -74,6 +74,7 @@ import {
   conv2DSimd,
   maxPoolGrad2x2Simd,
 } from './simd/kernels';
+import { conv2DBackpropInputPacked, conv2DPackedSimd } from './simd/packed-conv';
 import { MAX_INPUT_VECTORS } from './simd/wat';
 import { heapF32, heapZeros } from './wasm-heap';
 
@@ -176,9 +177,9 @@ function requireChannelsLast(kernel: string, info: backend_util.Conv2DInfo): voi
 // the fastest.) The rules depend on the shape only, so which arithmetic a run does never
 // depends on timing noise.
 
-export type ForwardMethod = 'simd' | 'xnnpack';
+export type ForwardMethod = 'simd' | 'packed' | 'xnnpack';
 export type FilterGradMethod = 'simd' | 'dilated';
-export type InputGradMethod = 'simd' | 'conv';
+export type InputGradMethod = 'simd' | 'conv' | 'packed';
 export interface ConvMethods {
   forward: ForwardMethod;
   filter: FilterGradMethod;
@@ -302,9 +303,9 @@ function convForward(name: string, args: KernelArgs<Conv2DAttrs & Partial<FusedC
     (bias == null || (bias.dtype === 'float32' && util.sizeFromShape(bias.shape) === info.outChannels));
   // XNNPACK refuses empty operands: nothing to produce is answered here.
   if (util.sizeFromShape(info.outShape) === 0) return backend.makeOutput(info.outShape, 'float32');
-  if (supported && (forced.forward ?? convMethods(info).forward) === 'simd') {
-    return conv2DSimd(backend, x, filter, bias, info, activation);
-  }
+  const method = forced.forward ?? convMethods(info).forward;
+  if (supported && method === 'simd') return conv2DSimd(backend, x, filter, bias, info, activation);
+  if (supported && method === 'packed') return conv2DPackedSimd(backend, x, filter, bias, info, activation);
   return run(name, backend, inputs, attrs);
 }
 
@@ -332,9 +333,11 @@ function conv2DBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>): Tensor
   const float32 = dy.dtype === 'float32' && filter.dtype === 'float32';
   if (float32 && emptyConv(info)) return heapZeros(backend, attrs.inputShape);
   if (float32 && info.dataFormat === 'channelsLast') {
-    if ((forced.input ?? convMethods(info).input) === 'simd') {
-      return conv2DBackpropInputSimd(backend, dy, filter, info);
-    }
+    const method = forced.input ?? convMethods(info).input;
+    if (method === 'simd') return conv2DBackpropInputSimd(backend, dy, filter, info);
+    // Strided convolutions, and padding wider than the filter, take the XNNPACK route below.
+    const dx = method === 'packed' ? conv2DBackpropInputPacked(backend, dy, filter, info) : null;
+    if (dx != null) return dx;
   }
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const dilatedH = (info.outHeight - 1) * sh + 1;

@@ -25,7 +25,7 @@ import {
   ZIGGURAT_LAYOUT,
 } from './wat';
 
-type Kernel = (...args: number[]) => number | undefined;
+export type Kernel = (...args: number[]) => number | undefined;
 
 /** Bytes of input and output gradient a filter-gradient pass streams over at a time (L2: 2 MB; 256 KB to 1 MB measure the same). */
 const CHUNK_BYTES = 256 * 1024;
@@ -52,7 +52,7 @@ function instance(backend: BackendWasm): Loaded {
   return loaded;
 }
 
-function kernels(backend: BackendWasm): Record<string, Kernel> {
+export function kernels(backend: BackendWasm): Record<string, Kernel> {
   return instance(backend).kernels;
 }
 
