@@ -5,6 +5,7 @@
 //   npx tsx bench/profile-wasm.ts [--steps N] [--batch N] [--rounds N] [--cpu]
 //   npx tsx bench/profile-wasm.ts --grid [--kernel 3|5] [--stride 1|2]
 //   npx tsx bench/profile-wasm.ts --grid --cifar [--cpu-time] [--only 1,7,8] [--columns 4]
+//   npx tsx bench/profile-wasm.ts --grid --cifar --cpu-time --ab forward|input [--rounds 5]
 //
 // --cifar times the convolution layers of the thesis's CIFAR networks (VGG, ResNet, AlexNet,
 // 32×32×3) instead of the grid; --cpu-time takes the best CPU time of this process instead of
@@ -26,6 +27,7 @@ import {
   registerWasmKernels,
   restoreWasmKernels,
 } from '../src/main/trainer/backend/wasm-kernels';
+import type { ForwardMethod, InputGradMethod } from '../src/main/trainer/backend/wasm-kernels';
 import { conv2DPackedSimd } from '../src/main/trainer/backend/simd/packed-conv';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
@@ -287,6 +289,58 @@ function convGradGrid(batch: number, shapes: ConvShape[], columns?: number): voi
   }
 }
 
+/**
+ * --ab: the formulations of one kind (forward or input gradient) on each shape, interleaved call
+ * by call for `rounds` rounds, so that a changing load hits all alike; the median per formulation.
+ */
+function interleaved(batch: number, shapes: ConvShape[], kind: 'forward' | 'input', rounds: number): void {
+  const methods =
+    kind === 'forward' ? (['simd', 'packed', 'xnnpack'] as const) : (['simd', 'conv', 'packed'] as const);
+  for (const [k, stride, size, cin, cout] of shapes) {
+    const x = tf.randomNormal([batch, size, size, cin]) as tf.Tensor4D;
+    const filterShape: [number, number, number, number] = [k, k, cin, cout];
+    const filter = tf.randomNormal(filterShape);
+    const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, stride, 1, 'same');
+    const dy = tf.randomNormal(info.outShape);
+    const attrs = { strides: stride, pad: 'same', dataFormat: 'NHWC' };
+    const call = (): tf.Tensor =>
+      kind === 'forward'
+        ? (tf
+            .engine()
+            .runKernel(
+              FusedConv2D,
+              { x, filter },
+              { ...attrs, dilations: 1, activation: 'relu' },
+            ) as tf.Tensor)
+        : (tf
+            .engine()
+            .runKernel(Conv2DBackpropInput, { dy, filter }, { ...attrs, inputShape: x.shape }) as tf.Tensor);
+    const times = new Map<string, number[]>(methods.map((m) => [m, []]));
+    for (let r = -1; r < rounds; r++) {
+      for (const method of methods) {
+        forceConvMethods(
+          kind === 'forward' ? { forward: method as ForwardMethod } : { input: method as InputGradMethod },
+        );
+        const t0 = nowMs();
+        tf.dispose(call());
+        if (r >= 0) times.get(method)!.push(nowMs() - t0);
+      }
+    }
+    forceConvMethods({});
+    const flop = 2 * batch * info.outHeight * info.outWidth * cout * k * k * cin;
+    const cells = methods.map((m) => {
+      const sorted = times.get(m)!.sort((a, b) => a - b);
+      const median = sorted[Math.floor(sorted.length / 2)]!;
+      return `${m} ${median.toFixed(1).padStart(6)} ms ${(flop / median / 1e6).toFixed(1).padStart(5)} GFLOP/s`;
+    });
+    const pick = convMethods(info)[kind];
+    console.log(
+      `${kind} k ${k}/${stride} ${String(size).padStart(2)}px ${cin}→${cout}  ${cells.join('  ')}  → ${pick}`,
+    );
+    tf.dispose([x, dy, filter]);
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -301,6 +355,7 @@ async function main(): Promise<void> {
       stride: { type: 'string', multiple: true },
       columns: { type: 'string' },
       only: { type: 'string' },
+      ab: { type: 'string' },
     },
   });
   const steps = Number(values.steps);
@@ -314,6 +369,10 @@ async function main(): Promise<void> {
     // --only 1,8: just those shapes (indices into the list), to measure a few quickly.
     const only = values.only?.split(',').map(Number);
     const picked = only ? shapes.filter((_, i) => only.includes(i)) : shapes;
+    if (values.ab === 'forward' || values.ab === 'input') {
+      interleaved(batch, picked, values.ab, Number(values.rounds));
+      return;
+    }
     convGradGrid(batch, picked, values.columns == null ? undefined : Number(values.columns));
     return;
   }

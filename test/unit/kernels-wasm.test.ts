@@ -133,6 +133,9 @@ const CONV_CASES: ConvCase[] = [
   { n: 3, h: 2, w: 2, cin: 33, cout: 13, k: 3, stride: 1, pad: 'same' },
   { n: 3, h: 3, w: 3, cin: 20, cout: 12, k: 3, stride: 1, pad: 'same' },
   { n: 2, h: 32, w: 32, cin: 3, cout: 10, k: 11, stride: 4, pad: 'same' },
+  // …and longer sums: 432 positions of 3·3·64 taps, and filter rows of 3·180 = 540 taps.
+  { n: 3, h: 12, w: 12, cin: 64, cout: 9, k: 3, stride: 1, pad: 'same' },
+  { n: 2, h: 5, w: 5, cin: 180, cout: 9, k: 3, stride: 1, pad: 'same' },
   // Empty: the SIMD loops run at least once, so their drivers must answer these themselves.
   { n: 0, h: 8, w: 8, cin: 3, cout: 4, k: 3, stride: 1, pad: 'same' },
   { n: 2, h: 4, w: 4, cin: 3, cout: 4, k: 5, stride: 1, pad: 'valid' },
@@ -292,21 +295,32 @@ describe('the choice of convolution-gradient formulation', () => {
     expect(methods([64, 12, 12, 6], [5, 5, 6, 16], 'valid')).toEqual(simd);
     expect(methods([64, 28, 28, 1], [5, 5, 1, 32], 'same').filter).toBe('simd');
   });
-  it('takes XNNPACK where many channels meet small images', () => {
+  it('takes the dilated filter gradient and the packed input gradient where many channels meet small images', () => {
     expect(methods([64, 7, 7, 64], [5, 5, 64, 64], 'same')).toEqual({
       forward: 'simd',
       filter: 'dilated',
-      input: 'conv',
+      input: 'packed',
     });
   });
-  it('takes XNNPACK for all three in the deep layers of VGG and ResNet (≥ 128 channels, ≤ 8×8)', () => {
-    const xnnpack = { forward: 'xnnpack', filter: 'dilated', input: 'conv' };
-    expect(methods([64, 8, 8, 256], [3, 3, 256, 256], 'same')).toEqual(xnnpack);
-    expect(methods([64, 4, 4, 512], [3, 3, 512, 512], 'same')).toEqual(xnnpack);
-    expect(methods([64, 2, 2, 512], [3, 3, 512, 512], 'same')).toEqual(xnnpack);
-    // …but not where the maps are larger or the channels fewer: there the SIMD forward is faster.
-    expect(methods([64, 16, 16, 128], [3, 3, 128, 128], 'same').forward).toBe('simd');
+  it('takes the packed forward and input gradient from 128 input channels on (VGG’s and ResNet’s deep layers)', () => {
+    const deep = { forward: 'packed', filter: 'dilated', input: 'packed' };
+    expect(methods([64, 8, 8, 256], [3, 3, 256, 256], 'same')).toEqual(deep);
+    expect(methods([64, 4, 4, 512], [3, 3, 512, 512], 'same')).toEqual(deep);
+    expect(methods([64, 2, 2, 512], [3, 3, 512, 512], 'same')).toEqual(deep);
+    expect(methods([64, 16, 16, 128], [3, 3, 128, 128], 'same').forward).toBe('packed');
+    // …but not with fewer channels: there the unpacked SIMD forward is faster.
+    expect(methods([64, 32, 32, 64], [3, 3, 64, 64], 'same').forward).toBe('simd');
     expect(methods([64, 8, 8, 64], [3, 3, 64, 256], 'same').forward).toBe('simd');
+  });
+  it('takes the packed forward for strided layers from 256 input channels, SIMD for AlexNet’s stem, XNNPACK otherwise', () => {
+    const forward = (x: Shape4, filter: Shape4, stride: number) =>
+      convMethods(tf.backend_util.computeConv2DInfo(x, filter, stride, 1, 'same')).forward;
+    expect(forward([64, 8, 8, 256], [3, 3, 256, 512], 2)).toBe('packed');
+    expect(forward([64, 8, 8, 256], [1, 1, 256, 512], 2)).toBe('packed');
+    expect(forward([64, 32, 32, 3], [11, 11, 3, 64], 4)).toBe('simd');
+    expect(forward([64, 32, 32, 64], [1, 1, 64, 128], 2)).toBe('xnnpack');
+    expect(forward([64, 16, 16, 128], [3, 3, 128, 256], 2)).toBe('xnnpack');
+    expect(forward([64, 28, 28, 3], [3, 3, 3, 16], 2)).toBe('xnnpack');
   });
   it('takes the dilated filter gradient for ResNet’s 3×3 stride-2 layers with many channels, not its 1×1 shortcuts', () => {
     const strided = (x: Shape4, filter: Shape4) =>

@@ -16,10 +16,11 @@ import { heapAddress, heapF32, heapZeros } from '../wasm-heap';
 import { LANES, MAX_VECTORS, packedConvName, packPanelName } from './wat';
 
 /**
- * Output positions per block. 4 × 8 channels (8 accumulators) against 6 × 8 (12), CPU time at
- * batch 64 (profile-wasm.ts --grid --cifar --cpu-time --columns N, load 12): 32 px 64→64 117 vs
- * 198 ms, 8 px 256→256 102 vs 191, 4 px 512→512 113 vs 194, 2 px 512→512 37 vs 55. Twelve
- * accumulators, two weight vectors and a splat leave V8 no spare SIMD register of x64's 16.
+ * Output positions per block: 4 × 8 channels (8 accumulators). CPU ms at batch 64
+ * (profile-wasm.ts --grid --cifar --cpu-time --columns N, load 12; 4 columns in the same run):
+ * 6 columns (12 accumulators) 198 vs 117 on 32 px 64→64, 194 vs 113 on 4 px 512→512, 55 vs 37 on
+ * 2 px 512→512; 5 columns 237 vs 147 and 232 vs 144; 3 columns 149 vs 129 and 159 vs 137. Beyond
+ * 4, the accumulators, two weight vectors and a splat leave V8 too few of x64's 16 SIMD registers.
  */
 const PACKED_COLUMNS = 4;
 
@@ -188,9 +189,7 @@ export function packedConv(
         g.kh,
         k,
         g.wp * g.cin * 4,
-        0,
         g.cout * 4,
-        0,
         floor,
       );
     }

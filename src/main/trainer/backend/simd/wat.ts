@@ -336,8 +336,8 @@ function conv(columns: number, vectors: number, tail: number): string {
 // ---------------------------------------------------------------------------------------------
 // The forward convolution on packed weights over flattened output positions (issue 21).
 
-/** Packed-forward blocks: up to this many output positions at once (6 × 2 vectors: 12 accumulators). */
-export const MAX_PACKED_COLUMNS = 6;
+/** Packed-forward blocks: up to this many output positions at once (4 × 2 vectors: 8 accumulators). */
+export const MAX_PACKED_COLUMNS = 4;
 
 /** The name of the packed forward convolution for `columns` positions × `vectors` (last: `tail` lanes stored). */
 export function packedConvName(columns: number, vectors: number, tail: number): string {
@@ -383,24 +383,21 @@ function packPanel(vectors: number, tail: number): string {
  * space but their windows may start anywhere in x (a table gives each one's byte offset), so
  * that 2×2 and 4×4 maps, and strides, fill whole blocks:
  *
- *   y[p + c, o0 + 4v ..] = act(init + Σ_i Σ_q x[x + table[p + c] + i·xTapRow + 4q] · P[i, q, 4v ..])
+ *   y[p + c, o0 + 4v ..] = act(bias + Σ_i Σ_q x[x + table[p + c] + i·xTapRow + 4q] · P[i, q, 4v ..])
  *
  * P is one packed panel ([kh][kw·cin][4·vectors], contiguous), so the weight stream is
  * sequential: 16·vectors bytes a tap (W in place strides cout·4 bytes, 2 KB at cout 512). The
- * sum is the same as conv()'s (and XNNPACK's): init first, then i, then q, a multiply then an add.
- * init is the bias, or with `accumulate` what y already holds (a previous call's partial sum over
- * earlier taps: stored and reloaded f32, so splitting the taps changes no bit).
+ * sum is the same as conv()'s (and XNNPACK's): the bias first, then i, then q, a multiply then an
+ * add, so the two give identical results.
  *
  * Arguments (byte addresses and strides):
  *   table, x    the first block's window offsets (i32 each), and what they are relative to
  *   w, bias, y  the panel (at its first tap row of this call), bias and y at channel o0 of position p
  *   blocks      how many blocks of `columns` positions
- *   kh, k       tap rows and taps per row this call sums
+ *   kh, k       tap rows, and taps per row (kw·cin)
  *   xTapRow     how far x moves per tap row (Wp·cin)
- *   wSkip       how far w moves from the end of one tap row's k taps to the next row's
  *   yCol        how far y moves per position (cout·4)
- *   accumulate  0: start from the bias; 1: from y
- *   floor       the activation as a lower bound: 0 for ReLU, -Infinity for none (and partial sums)
+ *   floor       the activation as a lower bound: 0 for ReLU, -Infinity for none
  */
 function packedConv(columns: number, vectors: number, tail: number): string {
   const acc = (c: number, v: number): string => `$a${c}_${v}`;
@@ -417,12 +414,8 @@ function packedConv(columns: number, vectors: number, tail: number): string {
     offsets.push(`(local.set $xo${c} (i32.add (local.get $x) (i32.load offset=${c * 4} (local.get $tp))))`);
   }
   const fromBias: string[] = [];
-  const fromY: string[] = [];
   for (let c = 0; c < columns; c++) {
-    for (let v = 0; v < vectors; v++) {
-      fromBias.push(`(local.set ${acc(c, v)} (local.get $b${v}))`);
-      fromY.push(`(local.set ${acc(c, v)} ${loadVector(yAt(c), v, vectors, tail)})`);
-    }
+    for (let v = 0; v < vectors; v++) fromBias.push(`(local.set ${acc(c, v)} (local.get $b${v}))`);
   }
   const step: string[] = [];
   for (let v = 0; v < vectors; v++)
@@ -445,7 +438,7 @@ function packedConv(columns: number, vectors: number, tail: number): string {
   }
   const loops = countdown('$blocks', '$blk', '(local.get $blocks)', [
     ...offsets,
-    `(if (local.get $accumulate) (then ${fromY.join(' ')}) (else ${fromBias.join(' ')}))`,
+    ...fromBias,
     '(local.set $wp (local.get $w))',
     '(local.set $xt (i32.const 0))',
     countdown('$tapRows', '$i', '(local.get $kh)', [
@@ -456,7 +449,6 @@ function packedConv(columns: number, vectors: number, tail: number): string {
         `(local.set $wp (i32.add (local.get $wp) (i32.const ${vectors * 16})))`,
       ]),
       '(local.set $xt (i32.add (local.get $xt) (local.get $xTapRow)))',
-      '(local.set $wp (i32.add (local.get $wp) (local.get $wSkip)))',
     ]),
     ...stores,
     `(local.set $tp (i32.add (local.get $tp) (i32.const ${columns * 4})))`,
@@ -466,8 +458,8 @@ function packedConv(columns: number, vectors: number, tail: number): string {
   return `
   (func $${name} (export "${name}")
     (param $table i32) (param $x i32) (param $w i32) (param $bias i32) (param $y i32)
-    (param $blocks i32) (param $kh i32) (param $k i32) (param $xTapRow i32) (param $wSkip i32)
-    (param $yCol i32) (param $accumulate i32) (param $floorValue f32)
+    (param $blocks i32) (param $kh i32) (param $k i32) (param $xTapRow i32) (param $yCol i32)
+    (param $floorValue f32)
     (local $blk i32) (local $i i32) (local $q i32) (local $tp i32) (local $xt i32) (local $xq i32)
     (local $wp i32) (local $yp i32) (local $s v128) (local $floor v128)
     ${locals.join(' ')}
