@@ -355,6 +355,21 @@ describe('Conv2DBackpropInput on wasm', () => {
     });
   }
 
+  it('packed gives exactly what XNNPACK’s conv formulation gives at stride 1 (same convolution, same order of summation)', () => {
+    tf.setBackend('wasm');
+    for (const c of CONV_CASES.filter((k) => k.stride === 1)) {
+      const s = convShapes(c);
+      const out = (method: InputGradMethod) =>
+        tf.tidy(() => {
+          forceConvMethods({ input: method });
+          const inputs = { dy: tensor(s.dy, 20), filter: tensor(s.filter, 21) };
+          const attrs = { strides: 1, pad: c.pad, dataFormat: 'NHWC', inputShape: s.x };
+          return (tf.engine().runKernel(Conv2DBackpropInput, inputs, attrs) as tf.Tensor).dataSync();
+        });
+      expect(out('packed'), describeCase(c)).toEqual(out('conv'));
+    }
+  });
+
   it('falls back to wasm’s own kernel when the padding is wider than the filter (XNNPACK route, and packed)', () => {
     const pad = [
       [0, 0],
