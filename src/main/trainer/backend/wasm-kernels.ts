@@ -190,7 +190,9 @@ function requireChannelsLast(kernel: string, info: backend_util.Conv2DInfo): voi
 //   20+; 3×3/2 32 px 64→128 74 vs 83).
 // - input gradient, stride 1: 'packed' wherever 'conv' was picked (kw·cin > 32): 32 px 64→64 114
 //   vs 146, 8 px 256→256 127 vs 177, 4 px 512→512 168 vs 221, 2 px 512→512 43 vs 82, AlexNet's
-//   2 px layers 1.6–1.8×; 16 px 64→128 79 vs 73 the one loss. Strides stay 'simd'.
+//   2 px layers 1.6–1.8×; 16 px 64→128 79 vs 73 (a second round 78 vs 81). Strides stay
+//   'simd'. 'packed' gives exactly what 'conv' gives (the same convolution, summed in the same
+//   order), so the switch changes no result.
 // (An im2col + XNNPACK matmul formulation of the filter gradient, used until 'simd', was never
 // the fastest.) The rules depend on the shape only, so which arithmetic a run does never
 // depends on timing noise.
