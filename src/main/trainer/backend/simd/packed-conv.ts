@@ -13,7 +13,7 @@ import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { kernels } from './kernels';
 import { heapAddress, heapF32, heapZeros } from '../wasm-heap';
-import { LANES, MAX_VECTORS, packedConvName, packPanelName } from './wat';
+import { LANES, MAX_VECTORS, packedConvName, packFlippedPanelName, packPanelName } from './wat';
 
 /**
  * Output positions per block: 4 × 8 channels (8 accumulators). CPU ms at batch 64
@@ -83,20 +83,21 @@ export function packFlippedPanels(
 ): TensorInfo {
   const taps = kh * kw * cout;
   const panels = backend.makeOutput([panelsSize(taps, cin)], 'float32');
-  const dst = heapF32(backend, panels);
-  const w = heapF32(backend, filter);
-  let at = 0;
+  const fn = kernels(backend);
+  const last = heapAddress(backend, filter) + (kh * kw - 1) * cin * cout * 4;
+  let dst = heapAddress(backend, panels);
+  // Each c-block writes its own panel: the iterations are independent.
   for (let c0 = 0; c0 < cin; c0 += PANEL_LANES) {
     const left = Math.min(PANEL_LANES, cin - c0);
-    const lanes = Math.ceil(left / LANES) * LANES;
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const tap = ((kh - 1 - i) * kw + (kw - 1 - j)) * cin * cout;
-        for (let o = 0; o < cout; o++, at += lanes) {
-          for (let l = 0; l < lanes; l++) dst[at + l] = l < left ? w[tap + (c0 + l) * cout + o]! : 0;
-        }
-      }
-    }
+    const vectors = Math.ceil(left / LANES);
+    fn[packFlippedPanelName(vectors, left % LANES)]!(
+      last + c0 * cout * 4,
+      dst,
+      kh * kw,
+      cout,
+      cin * cout * 4,
+    );
+    dst += taps * vectors * LANES * 4;
   }
   return panels;
 }

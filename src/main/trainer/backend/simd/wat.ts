@@ -377,6 +377,57 @@ function packPanel(vectors: number, tail: number): string {
     )})`;
 }
 
+/** The name of the packer of the input gradient's panels (see packFlippedPanel). */
+export function packFlippedPanelName(vectors: number, tail: number): string {
+  return `pack_flipped_v${vectors}_t${tail}`;
+}
+
+/**
+ * One panel of the input gradient's filter, Wf[i, j, o, c0 + l] = W[kh-1-i, kw-1-j, c0 + l, o]
+ * (flipped in space, channels swapped), for every tap (i, j) and o: a gather of `lanes` values
+ * cout apart into each row of the panel, the lanes past the last `tail` zero. For a 3×3 512→512
+ * filter: 1.5 ms CPU here against 8.6 ms in the JS loop it replaces (5 % of that layer's input
+ * gradient at 4 px, 20 % at 2 px).
+ *
+ * Arguments: src (W at the last tap (kh-1, kw-1), channel c0, o = 0), dst (the panel), taps
+ * (kh·kw), cout, tapBytes (cin·cout·4: how far src moves back per tap).
+ */
+function packFlippedPanel(vectors: number, tail: number): string {
+  const valid = (vectors - 1) * LANES + (tail === 0 ? LANES : tail);
+  const pointers: string[] = [];
+  for (let l = 0; l < valid; l++) {
+    pointers.push(
+      `(local.set $p${l} (i32.add (local.get $src) (i32.mul (i32.const ${l * 4}) (local.get $cout))))`,
+    );
+  }
+  const row: string[] = [];
+  for (let v = 0; v < vectors; v++) {
+    let vector = '(v128.const i32x4 0 0 0 0)';
+    for (let lane = 0; lane < LANES && v * LANES + lane < valid; lane++) {
+      const l = v * LANES + lane;
+      vector = `(f32x4.replace_lane ${lane} ${vector} (f32.load (i32.add (local.get $p${l}) (local.get $off))))`;
+    }
+    row.push(`(v128.store offset=${v * 16} (local.get $dst) ${vector})`);
+  }
+  const locals = Array.from({ length: valid }, (_, l) => `(local $p${l} i32)`).join(' ');
+  const loops = countdown('$taps', '$t', '(local.get $taps)', [
+    ...pointers,
+    '(local.set $off (i32.const 0))',
+    countdown('$outs', '$o', '(local.get $cout)', [
+      ...row,
+      `(local.set $dst (i32.add (local.get $dst) (i32.const ${vectors * 16})))`,
+      '(local.set $off (i32.add (local.get $off) (i32.const 4)))',
+    ]),
+    '(local.set $src (i32.sub (local.get $src) (local.get $tapBytes)))',
+  ]);
+  const name = packFlippedPanelName(vectors, tail);
+  return `
+  (func $${name} (export "${name}")
+    (param $src i32) (param $dst i32) (param $taps i32) (param $cout i32) (param $tapBytes i32)
+    (local $t i32) (local $o i32) (local $off i32) ${locals}
+    ${at(4, loops)})`;
+}
+
 /**
  * A convolution on packed weights, blocks of `columns` output positions × `vectors` vectors of
  * output channels, where the positions are consecutive in the flattened (image, row, column)
@@ -475,6 +526,7 @@ function packedConvFunctions(functions: Map<string, () => string>): void {
   for (let vectors = 1; vectors <= MAX_VECTORS; vectors++) {
     for (let tail = 0; tail < LANES; tail++) {
       functions.set(packPanelName(vectors, tail), () => packPanel(vectors, tail));
+      functions.set(packFlippedPanelName(vectors, tail), () => packFlippedPanel(vectors, tail));
       for (let columns = 1; columns <= MAX_PACKED_COLUMNS; columns++) {
         functions.set(packedConvName(columns, vectors, tail), () => packedConv(columns, vectors, tail));
       }
