@@ -11,6 +11,8 @@
 // kernel and by XNNPACK, each gradient by the SIMD kernels and by the JS loop they replaced.
 //
 //   npx tsx bench/profile-wasm.ts --grid --cifar --filter-only [--only 2,8] [--shape 1,1,32,16,96] [--cpu-time]
+//   npx tsx bench/profile-wasm.ts --grid --cifar [--cpu-time] [--only 1,7,8] [--columns 4]
+//   npx tsx bench/profile-wasm.ts --grid --cifar --cpu-time --ab forward|input [--rounds 5]
 //
 // --cifar times the convolution layers of the thesis's CIFAR networks (VGG, ResNet, AlexNet,
 // 32×32×3) instead of the grid; --cpu-time takes the best CPU time of this process instead of
@@ -46,6 +48,9 @@ import {
   registerWasmKernels,
   restoreWasmKernels,
 } from '../src/main/trainer/backend/wasm-kernels';
+import type { ForwardMethod, InputGradMethod } from '../src/main/trainer/backend/wasm-kernels';
+import { conv2DPackedSimd } from '../src/main/trainer/backend/simd/packed-conv';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 type Net = 'lenet5' | 'convnet';
 
@@ -208,7 +213,7 @@ function gridShapes(kernels: number[], strides: number[]): ConvShape[] {
  * Times the two formulations of a convolution and of each of its gradients (see wasm-kernels.ts) over a grid of
  * layer shapes, and what convMethods picks.
  */
-function convGradGrid(batch: number, shapes: ConvShape[]): void {
+function convGradGrid(batch: number, shapes: ConvShape[], columns?: number): void {
   const totals = {
     forward: { chosen: 0, best: 0 },
     filter: { chosen: 0, best: 0 },
@@ -246,11 +251,19 @@ function convGradGrid(batch: number, shapes: ConvShape[]): void {
                   { ...attrs, dilations: 1, activation: 'relu' },
                 ) as tf.Tensor;
             const ms = {
-              forward: { simd: 0, xnnpack: 0 },
-              filter: { simd: 0, dilated: 0 },
-              input: { simd: 0, conv: 0 },
+              forward: { simd: 0, packed: 0, xnnpack: 0 } as Record<string, number>,
+              filter: { simd: 0, dilated: 0 } as Record<string, number>,
+              input: { simd: 0, conv: 0, packed: 0 } as Record<string, number>,
             };
-            for (const method of ['simd', 'xnnpack'] as const) {
+            if (columns != null) {
+              // The packed kernel with another block width (same sums, so same results).
+              const backend = tf.backend() as BackendWasm;
+              ms.forward[`packed${columns}`] = time(() => {
+                const y = conv2DPackedSimd(backend, x, filter, null, info, 'relu', columns);
+                return tf.engine().makeTensorFromTensorInfo(y);
+              });
+            }
+            for (const method of ['simd', 'packed', 'xnnpack'] as const) {
               forceConvMethods({ forward: method });
               ms.forward[method] = time(forward);
             }
@@ -258,7 +271,7 @@ function convGradGrid(batch: number, shapes: ConvShape[]): void {
               forceConvMethods({ filter: method });
               ms.filter[method] = time(filterGrad);
             }
-            for (const method of ['simd', 'conv'] as const) {
+            for (const method of ['simd', 'conv', 'packed'] as const) {
               forceConvMethods({ input: method });
               ms.input[method] = time(inputGrad);
             }
@@ -266,7 +279,7 @@ function convGradGrid(batch: number, shapes: ConvShape[]): void {
             const pick = convMethods(info);
             const cells: string[] = [];
             for (const kind of ['forward', 'filter', 'input'] as const) {
-              const times: Record<string, number> = ms[kind];
+              const times = ms[kind];
               const fastest = Math.min(...Object.values(times));
               totals[kind].chosen += times[pick[kind]]!;
               totals[kind].best += fastest;
@@ -274,6 +287,14 @@ function convGradGrid(batch: number, shapes: ConvShape[]): void {
               const slow = times[pick[kind]]! > 1.1 * fastest ? ' (>10 % slower)' : '';
               cells.push(`${kind}: ${listed.join(' ')} → ${pick[kind]}${slow}`);
             }
+            const flop = 2 * batch * info.outHeight * info.outWidth * cout * k * k * cin;
+            const gflops = (kind: 'forward' | 'input', m: string): string =>
+              (flop / ms[kind][m]! / 1e6).toFixed(1);
+            cells.push(
+              `GFLOP/s fwd ${Object.keys(ms.forward)
+                .map((m) => `${m} ${gflops('forward', m)}`)
+                .join(' ')}, input packed ${gflops('input', 'packed')}`,
+            );
             console.log(
               `k ${k} stride ${stride} ${String(size).padStart(2)}px ${String(cin).padStart(2)}→${String(cout).padEnd(2)}  ${cells.join('   ')}`,
             );
@@ -351,6 +372,58 @@ function depthwiseLayers(batch: number): void {
   }
 }
 
+/**
+ * --ab: the formulations of one kind (forward or input gradient) on each shape, interleaved call
+ * by call for `rounds` rounds, so that a changing load hits all alike; the median per formulation.
+ */
+function interleaved(batch: number, shapes: ConvShape[], kind: 'forward' | 'input', rounds: number): void {
+  const methods =
+    kind === 'forward' ? (['simd', 'packed', 'xnnpack'] as const) : (['simd', 'conv', 'packed'] as const);
+  for (const [k, stride, size, cin, cout] of shapes) {
+    const x = tf.randomNormal([batch, size, size, cin]) as tf.Tensor4D;
+    const filterShape: [number, number, number, number] = [k, k, cin, cout];
+    const filter = tf.randomNormal(filterShape);
+    const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, stride, 1, 'same');
+    const dy = tf.randomNormal(info.outShape);
+    const attrs = { strides: stride, pad: 'same', dataFormat: 'NHWC' };
+    const call = (): tf.Tensor =>
+      kind === 'forward'
+        ? (tf
+            .engine()
+            .runKernel(
+              FusedConv2D,
+              { x, filter },
+              { ...attrs, dilations: 1, activation: 'relu' },
+            ) as tf.Tensor)
+        : (tf
+            .engine()
+            .runKernel(Conv2DBackpropInput, { dy, filter }, { ...attrs, inputShape: x.shape }) as tf.Tensor);
+    const times = new Map<string, number[]>(methods.map((m) => [m, []]));
+    for (let r = -1; r < rounds; r++) {
+      for (const method of methods) {
+        forceConvMethods(
+          kind === 'forward' ? { forward: method as ForwardMethod } : { input: method as InputGradMethod },
+        );
+        const t0 = nowMs();
+        tf.dispose(call());
+        if (r >= 0) times.get(method)!.push(nowMs() - t0);
+      }
+    }
+    forceConvMethods({});
+    const flop = 2 * batch * info.outHeight * info.outWidth * cout * k * k * cin;
+    const cells = methods.map((m) => {
+      const sorted = times.get(m)!.sort((a, b) => a - b);
+      const median = sorted[Math.floor(sorted.length / 2)]!;
+      return `${m} ${median.toFixed(1).padStart(6)} ms ${(flop / median / 1e6).toFixed(1).padStart(5)} GFLOP/s`;
+    });
+    const pick = convMethods(info)[kind];
+    console.log(
+      `${kind} k ${k}/${stride} ${String(size).padStart(2)}px ${cin}→${cout}  ${cells.join('  ')}  → ${pick}`,
+    );
+    tf.dispose([x, dy, filter]);
+  }
+}
+
 /** The filter gradient's formulations on each shape: CPU or wall ms and GFLOP/s. */
 function filterGradOnly(batch: number, shapes: ConvShape[]): void {
   const time = (f: () => tf.Tensor): number => bestMs(() => tf.dispose(f()));
@@ -394,6 +467,8 @@ async function main(): Promise<void> {
       'filter-only': { type: 'boolean', default: false },
       only: { type: 'string' },
       shape: { type: 'string', multiple: true },
+      columns: { type: 'string' },
+      ab: { type: 'string' },
     },
   });
   const steps = Number(values.steps);
@@ -413,17 +488,22 @@ async function main(): Promise<void> {
     const shapes = values.cifar
       ? CIFAR_SHAPES
       : gridShapes((values.kernel ?? ['3', '5']).map(Number), (values.stride ?? ['1', '2']).map(Number));
+    // --only 1,8: just those rows of the shape list (1-based); --shape k,stride,size,cin,cout
+    // (repeatable): these shapes instead.
+    const picked = values.shape
+      ? values.shape.map((text) => text.split(',').map(Number) as ConvShape)
+      : values.only
+        ? values.only.split(',').map((i) => shapes[Number(i) - 1]!)
+        : shapes;
     if (values['filter-only']) {
-      // --only 1,3,5: these rows of the shape list (1-based).
-      const picked = values.shape
-        ? values.shape.map((text) => text.split(',').map(Number) as ConvShape)
-        : values.only
-          ? values.only.split(',').map((i) => shapes[Number(i) - 1]!)
-          : shapes;
       filterGradOnly(batch, picked);
       return;
     }
-    convGradGrid(batch, shapes);
+    if (values.ab === 'forward' || values.ab === 'input') {
+      interleaved(batch, picked, values.ab, Number(values.rounds));
+      return;
+    }
+    convGradGrid(batch, picked, values.columns == null ? undefined : Number(values.columns));
     return;
   }
   const nets: Net[] = ['lenet5', 'convnet'];

@@ -202,6 +202,9 @@ describe('convolutions on 2 threads give the numbers of 1 thread', () => {
       { forward: 'simd', filter: 'simd', input: 'simd' },
     ],
     ['5×5/1 same, by the shape rules', [4, 16, 16, 32], [5, 5, 32, 32], 1, 'same', {}],
+    // 128 inputs on 8×8 maps: the packed forward and the packed input gradient by the rules,
+    // 5 images (blocks of positions that span images, split unevenly).
+    ['3×3/1 same, 128 → 36, packed by the shape rules', [5, 8, 8, 128], [3, 3, 128, 36], 1, 'same', {}],
   ];
   it.each(cases)('%s', async (_name, xShape, wShape, stride, pad, methods) => {
     forceConvMethods(methods);

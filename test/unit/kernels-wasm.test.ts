@@ -137,6 +137,15 @@ const CONV_CASES: ConvCase[] = [
   { n: 3, h: 48, w: 48, cin: 2, cout: 16, k: 3, stride: 1, pad: 'same' },
   { n: 16, h: 28, w: 28, cin: 1, cout: 6, k: 5, stride: 1, pad: 'valid' }, // LeNet-5 (batch 16)
   { n: 16, h: 12, w: 12, cin: 6, cout: 16, k: 5, stride: 1, pad: 'valid' },
+  // The packed forward's blocks run across rows and images (2×2 and 3×3 maps, 27 positions: a
+  // last block of 3), its panels of 8 channels end in 5 (13 = 8 + 5) or a 4-wide panel (12 = 8 +
+  // 4), and AlexNet's 11×11 stride-4 stem reads windows 4 columns apart.
+  { n: 3, h: 2, w: 2, cin: 33, cout: 13, k: 3, stride: 1, pad: 'same' },
+  { n: 3, h: 3, w: 3, cin: 20, cout: 12, k: 3, stride: 1, pad: 'same' },
+  { n: 2, h: 32, w: 32, cin: 3, cout: 10, k: 11, stride: 4, pad: 'same' },
+  // …and longer sums: 432 positions of 3·3·64 taps, and filter rows of 3·180 = 540 taps.
+  { n: 3, h: 12, w: 12, cin: 64, cout: 9, k: 3, stride: 1, pad: 'same' },
+  { n: 2, h: 5, w: 5, cin: 180, cout: 9, k: 3, stride: 1, pad: 'same' },
   // Empty: the SIMD loops run at least once, so their drivers must answer these themselves.
   { n: 0, h: 8, w: 8, cin: 3, cout: 4, k: 3, stride: 1, pad: 'same' },
   { n: 2, h: 4, w: 4, cin: 3, cout: 4, k: 5, stride: 1, pad: 'valid' },
@@ -155,7 +164,7 @@ function convShapes(c: ConvCase): { x: Shape4; filter: Shape4; dy: Shape4 } {
 }
 
 describe('Conv2D and FusedConv2D on wasm', () => {
-  for (const method of ['simd', 'xnnpack', undefined] as (ForwardMethod | undefined)[]) {
+  for (const method of ['simd', 'packed', 'xnnpack', undefined] as (ForwardMethod | undefined)[]) {
     describe(method ?? 'chosen by shape', () => {
       for (const c of CONV_CASES) {
         it(`${describeCase(c)}: plain, + bias + ReLU, + bias`, () => {
@@ -179,7 +188,7 @@ describe('Conv2D and FusedConv2D on wasm', () => {
     });
   }
 
-  it('gives exactly what XNNPACK gives (same order of summation), so runs reproduce', () => {
+  it('gives exactly what XNNPACK gives, simd and packed (same order of summation), so runs reproduce', () => {
     tf.setBackend('wasm');
     for (const c of CONV_CASES) {
       const s = convShapes(c);
@@ -196,7 +205,9 @@ describe('Conv2D and FusedConv2D on wasm', () => {
           };
           return (tf.engine().runKernel(FusedConv2D, inputs, attrs) as tf.Tensor).dataSync();
         });
-      expect(out('simd'), describeCase(c)).toEqual(out('xnnpack'));
+      const xnnpack = out('xnnpack');
+      expect(out('simd'), describeCase(c)).toEqual(xnnpack);
+      expect(out('packed'), describeCase(c)).toEqual(xnnpack);
     }
   });
 
@@ -260,7 +271,19 @@ describe('the SIMD kernels', () => {
       const dy = tensor(s.dy, 8);
       const filter = tensor(s.filter, 9);
       const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC' };
+      const packed = (): tf.Tensor[] => {
+        forceConvMethods({ forward: 'packed', input: 'packed' });
+        const out = [
+          tf.engine().runKernel(Conv2D, { x, filter }, { ...attrs, dilations: 1 }) as tf.Tensor,
+          tf
+            .engine()
+            .runKernel(Conv2DBackpropInput, { dy, filter }, { ...attrs, inputShape: s.x }) as tf.Tensor,
+        ];
+        forceConvMethods({ filter: 'simd', input: 'simd' });
+        return out;
+      };
       return [
+        ...packed(),
         tf
           .engine()
           .runKernel(Conv2DBackpropFilter, { x, dy }, { ...attrs, filterShape: s.filter }) as tf.Tensor,
@@ -282,21 +305,32 @@ describe('the choice of convolution-gradient formulation', () => {
     expect(methods([64, 12, 12, 6], [5, 5, 6, 16], 'valid')).toEqual(simd);
     expect(methods([64, 28, 28, 1], [5, 5, 1, 32], 'same').filter).toBe('simd');
   });
-  it('takes XNNPACK for the input gradient where many channels meet small images', () => {
+  it('takes the packed input gradient where many channels meet small images', () => {
     expect(methods([64, 7, 7, 64], [5, 5, 64, 64], 'same')).toEqual({
       forward: 'simd',
       filter: 'simd',
-      input: 'conv',
+      input: 'packed',
     });
   });
-  it('takes XNNPACK for the forward and input gradient in the deep layers of VGG and ResNet (≥ 128 channels, ≤ 8×8)', () => {
-    const xnnpack = { forward: 'xnnpack', filter: 'simd', input: 'conv' };
-    expect(methods([64, 8, 8, 256], [3, 3, 256, 256], 'same')).toEqual(xnnpack);
-    expect(methods([64, 4, 4, 512], [3, 3, 512, 512], 'same')).toEqual(xnnpack);
-    expect(methods([64, 2, 2, 512], [3, 3, 512, 512], 'same')).toEqual(xnnpack);
-    // …but not where the maps are larger or the channels fewer: there the SIMD forward is faster.
-    expect(methods([64, 16, 16, 128], [3, 3, 128, 128], 'same').forward).toBe('simd');
+  it('takes the packed forward and input gradient from 128 input channels on (VGG’s and ResNet’s deep layers)', () => {
+    const deep = { forward: 'packed', filter: 'simd', input: 'packed' };
+    expect(methods([64, 8, 8, 256], [3, 3, 256, 256], 'same')).toEqual(deep);
+    expect(methods([64, 4, 4, 512], [3, 3, 512, 512], 'same')).toEqual(deep);
+    expect(methods([64, 2, 2, 512], [3, 3, 512, 512], 'same')).toEqual(deep);
+    expect(methods([64, 16, 16, 128], [3, 3, 128, 128], 'same').forward).toBe('packed');
+    // …but not with fewer channels: there the unpacked SIMD forward is faster.
+    expect(methods([64, 32, 32, 64], [3, 3, 64, 64], 'same').forward).toBe('simd');
     expect(methods([64, 8, 8, 64], [3, 3, 64, 256], 'same').forward).toBe('simd');
+  });
+  it('takes the packed forward for strided layers from 256 input channels, SIMD for AlexNet’s stem, XNNPACK otherwise', () => {
+    const forward = (x: Shape4, filter: Shape4, stride: number) =>
+      convMethods(tf.backend_util.computeConv2DInfo(x, filter, stride, 1, 'same')).forward;
+    expect(forward([64, 8, 8, 256], [3, 3, 256, 512], 2)).toBe('packed');
+    expect(forward([64, 8, 8, 256], [1, 1, 256, 512], 2)).toBe('packed');
+    expect(forward([64, 32, 32, 3], [11, 11, 3, 64], 4)).toBe('simd');
+    expect(forward([64, 32, 32, 64], [1, 1, 64, 128], 2)).toBe('xnnpack');
+    expect(forward([64, 16, 16, 128], [3, 3, 128, 256], 2)).toBe('xnnpack');
+    expect(forward([64, 28, 28, 3], [3, 3, 3, 16], 2)).toBe('xnnpack');
   });
   it('takes the SIMD filter gradient for ResNet’s 3×3 stride-2 layers and its 1×1 shortcuts', () => {
     const strided = (x: Shape4, filter: Shape4) =>
@@ -310,7 +344,7 @@ describe('the choice of convolution-gradient formulation', () => {
 });
 
 describe('Conv2DBackpropInput on wasm', () => {
-  for (const method of ['simd', 'conv', undefined] as (InputGradMethod | undefined)[]) {
+  for (const method of ['simd', 'conv', 'packed', undefined] as (InputGradMethod | undefined)[]) {
     describe(method ?? 'chosen by shape', () => {
       for (const c of CONV_CASES) {
         it(describeCase(c), () => {
@@ -331,8 +365,22 @@ describe('Conv2DBackpropInput on wasm', () => {
     });
   }
 
-  it('falls back to wasm’s own kernel when the padding is wider than the filter (XNNPACK route)', () => {
-    forceConvMethods({ input: 'conv' });
+  it('packed gives exactly what XNNPACK’s conv formulation gives at stride 1 (same convolution, same order of summation)', () => {
+    tf.setBackend('wasm');
+    for (const c of CONV_CASES.filter((k) => k.stride === 1)) {
+      const s = convShapes(c);
+      const out = (method: InputGradMethod) =>
+        tf.tidy(() => {
+          forceConvMethods({ input: method });
+          const inputs = { dy: tensor(s.dy, 20), filter: tensor(s.filter, 21) };
+          const attrs = { strides: 1, pad: c.pad, dataFormat: 'NHWC', inputShape: s.x };
+          return (tf.engine().runKernel(Conv2DBackpropInput, inputs, attrs) as tf.Tensor).dataSync();
+        });
+      expect(out('packed'), describeCase(c)).toEqual(out('conv'));
+    }
+  });
+
+  it('falls back to wasm’s own kernel when the padding is wider than the filter (XNNPACK route, and packed)', () => {
     const pad = [
       [0, 0],
       [3, 2],
@@ -342,16 +390,19 @@ describe('Conv2DBackpropInput on wasm', () => {
     const x: Shape4 = [2, 5, 6, 3];
     const filter: Shape4 = [2, 2, 3, 4];
     const dy = tf.backend_util.computeConv2DInfo(x, filter, 1, 1, pad).outShape;
-    expectClose(
-      () =>
-        tf
-          .engine()
-          .runKernel(
-            Conv2DBackpropInput,
-            { dy: tensor(dy, 5), filter: tensor(filter, 6) },
-            { strides: 1, pad, dataFormat: 'NHWC', inputShape: x },
-          ) as tf.Tensor,
-    );
+    for (const method of ['conv', 'packed'] as const) {
+      forceConvMethods({ input: method });
+      expectClose(
+        () =>
+          tf
+            .engine()
+            .runKernel(
+              Conv2DBackpropInput,
+              { dy: tensor(dy, 5), filter: tensor(filter, 6) },
+              { strides: 1, pad, dataFormat: 'NHWC', inputShape: x },
+            ) as tf.Tensor,
+      );
+    }
   });
 });
 

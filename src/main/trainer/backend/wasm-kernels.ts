@@ -9,7 +9,8 @@
 // kernel                               wasm 4.22 ships              here
 // Conv2DBackpropFilter                 nothing                      our SIMD wasm (simd/), or XNNPACK
 //                                                                   conv2d (dilated), by shape
-// Conv2DBackpropInput                  a scalar loop (~10× conv2d)  our SIMD wasm (simd/), or XNNPACK
+// Conv2DBackpropInput                  a scalar loop (~10× conv2d)  our SIMD wasm (simd/: scatter, or
+//                                                                   packed conv2d), or XNNPACK
 //                                                                   conv2d of the (dilated) dy with
 //                                                                   the flipped filter, by shape
 // DepthwiseConv2dNativeBackpropFilter  nothing                      our SIMD wasm (simd/) for
@@ -85,6 +86,7 @@ import {
   depthwiseConv2DSimd,
   depthwiseSimdCovers,
 } from './simd/depthwise';
+import { conv2DBackpropInputPacked, conv2DPackedSimd } from './simd/packed-conv';
 import { MAX_INPUT_VECTORS } from './simd/wat';
 import { heapF32, heapZeros } from './wasm-heap';
 
@@ -163,7 +165,8 @@ function requireChannelsLast(kernel: string, info: backend_util.Conv2DInfo): voi
 //
 // Conv2DBackpropInput likewise: 'simd' scatters dy back through the filter (simd/kernels.ts),
 // 'conv' is XNNPACK's conv2d of the zero-padded (and, for strides, dilated) dy with the flipped
-// filter, which multiplies by every zero it inserts.
+// filter, which multiplies by every zero it inserts; 'packed' is the same convolution (stride 1
+// only) by our packed forward kernel (simd/packed-conv.ts).
 //
 // On a grid of 144 shapes (`bench/profile-wasm.ts --grid`: k 5 stride 1 and k 3 stride 2, 7–28 px,
 // 1–64 channels, batch 64), measured in this work:
@@ -186,13 +189,31 @@ function requireChannelsLast(kernel: string, info: backend_util.Conv2DInfo): voi
 // 13–26 (1×1 shortcuts: 2–5): 1.2–2.4× faster than 'dilated' on each, 1.5–3.5× faster than the
 // unpacked kernel before it (which lost to 'dilated' on the ≤ 8×8 layers with ≥ 128 channels),
 // so the filter gradient is 'simd' for every shape.
+// The packed forward kernel (simd/packed-conv.ts: weights repacked per call into contiguous
+// panels, output positions blocked across rows and images; forward 'packed', and input 'packed' as
+// that forward on the padded dy with the flipped filter), on the same CIFAR layers, interleaved
+// A/B (`profile-wasm.ts --grid --cifar --cpu-time --ab forward|input`, CPU ms at batch 64, load
+// 16, pack cost included, XNNPACK's packed weights cached between its calls):
+// - forward, stride 1: 'packed' is the fastest from 128 input channels on (16 px 128→128 118 vs
+//   'simd' 127 and XNNPACK 144; 8 px 256→256 145 vs 157 XNNPACK; 4 px 512→512 143 vs 164; 2 px
+//   512→512 30 vs 33), 'simd' below (32 px 64→64 125 vs 132 'packed', 153 XNNPACK; 5×5 4 px
+//   64→192 15.6 vs 19.1).
+// - forward, strided: 'packed' from 256 input channels (3×3/2 8 px 256→512 59 vs XNNPACK 74; 1×1/2
+//   8 px 256→512 5.8 vs 7.5); AlexNet's 11×11/4 stem on 3 channels 'simd' (7.0, 'packed' 8.5,
+//   XNNPACK 9.3; a second round 5.4, 4.9, 5.4); XNNPACK on the rest (1×1/2 32 px 64→128 12.7 vs
+//   20+; 3×3/2 32 px 64→128 74 vs 83).
+// - input gradient, stride 1: 'packed' wherever 'conv' was picked (kw·cin > 32): 32 px 64→64 114
+//   vs 146, 8 px 256→256 127 vs 177, 4 px 512→512 168 vs 221, 2 px 512→512 43 vs 82, AlexNet's
+//   2 px layers 1.6–1.8×; 16 px 64→128 79 vs 73 (a second round 78 vs 81). Strides stay
+//   'simd'. 'packed' gives exactly what 'conv' gives (the same convolution, summed in the same
+//   order), so the switch changes no result.
 // (An im2col + XNNPACK matmul formulation of the filter gradient, used until 'simd', was never
 // the fastest.) The rules depend on the shape only, so which arithmetic a run does never
 // depends on timing noise.
 
-export type ForwardMethod = 'simd' | 'xnnpack';
+export type ForwardMethod = 'simd' | 'packed' | 'xnnpack';
 export type FilterGradMethod = 'simd' | 'dilated';
-export type InputGradMethod = 'simd' | 'conv';
+export type InputGradMethod = 'simd' | 'conv' | 'packed';
 export interface ConvMethods {
   forward: ForwardMethod;
   filter: FilterGradMethod;
@@ -201,14 +222,21 @@ export interface ConvMethods {
 
 /** Which formulations a convolution of this shape and its two gradients use. */
 export function convMethods(info: backend_util.Conv2DInfo): ConvMethods {
-  const { inChannels: cin, outHeight: oh, outWidth: ow, filterWidth: kw } = info;
+  const { inChannels: cin, filterWidth: kw, filterHeight: kh } = info;
   const strided = info.strideHeight > 1 || info.strideWidth > 1;
-  const smallOutput = oh * ow <= 64;
   return {
-    forward: strided || (cin >= 128 && smallOutput) ? 'xnnpack' : 'simd',
+    forward: forwardMethod(strided, cin, kh * kw),
     filter: 'simd',
-    input: strided || kw * cin <= MAX_INPUT_VECTORS * 4 ? 'simd' : 'conv',
+    input: strided || kw * cin <= MAX_INPUT_VECTORS * 4 ? 'simd' : 'packed',
   };
+}
+
+/** The forward's formulation (see the measurements above). */
+function forwardMethod(strided: boolean, cin: number, taps: number): ForwardMethod {
+  if (!strided) return cin >= 128 ? 'packed' : 'simd';
+  if (cin >= 256) return 'packed';
+  // A large window on few channels (AlexNet's 11×11 stem: 363 taps) keeps the blocks busy.
+  return cin < 8 && taps * cin >= 256 ? 'simd' : 'xnnpack';
 }
 
 /** A convolution with nothing to sum or nothing to produce (a zero batch, size or channel count). */
@@ -284,9 +312,10 @@ function filterGradDilated(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Conv2D and FusedConv2D: our SIMD convolution where the shape and the op allow it (NHWC,
+// Conv2D and FusedConv2D: our SIMD convolutions where the shape and the op allow it (NHWC,
 // float32, no dilation, bias of one value per channel, ReLU or no activation), wasm's XNNPACK
-// convolution otherwise. Both sum in the same order, so the two give identical results.
+// convolution otherwise. All three sum in the same order (bias, then the taps in W's order, a
+// multiply then an add), so they give identical results.
 
 function convForward(name: string, args: KernelArgs<Conv2DAttrs & Partial<FusedConv2DAttrs>>): TensorInfo {
   const { inputs, attrs, backend } = args;
@@ -316,9 +345,9 @@ function convForward(name: string, args: KernelArgs<Conv2DAttrs & Partial<FusedC
     (bias == null || (bias.dtype === 'float32' && util.sizeFromShape(bias.shape) === info.outChannels));
   // XNNPACK refuses empty operands: nothing to produce is answered here.
   if (util.sizeFromShape(info.outShape) === 0) return backend.makeOutput(info.outShape, 'float32');
-  if (supported && (forced.forward ?? convMethods(info).forward) === 'simd') {
-    return conv2DSimd(backend, x, filter, bias, info, activation);
-  }
+  const method = forced.forward ?? convMethods(info).forward;
+  if (supported && method === 'simd') return conv2DSimd(backend, x, filter, bias, info, activation);
+  if (supported && method === 'packed') return conv2DPackedSimd(backend, x, filter, bias, info, activation);
   return run(name, backend, inputs, attrs);
 }
 
@@ -327,7 +356,8 @@ function convForward(name: string, args: KernelArgs<Conv2DAttrs & Partial<FusedC
 //
 // dx is the correlation of dy, dilated by the stride (zeros between rows and columns), with the
 // filter flipped in space and with its in/out channels swapped, padded by (k - 1 - pad) on the
-// leading sides. That is one call of wasm's XNNPACK conv2d instead of its scalar loop.
+// leading sides. That is one call of wasm's XNNPACK conv2d instead of its scalar loop, or at
+// stride 1 our packed forward kernel on the same operands ('packed').
 
 function conv2DBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>): TensorInfo {
   const { inputs, attrs, backend } = args;
@@ -346,9 +376,11 @@ function conv2DBackpropInput(args: KernelArgs<Conv2DBackpropInputAttrs>): Tensor
   const float32 = dy.dtype === 'float32' && filter.dtype === 'float32';
   if (float32 && emptyConv(info)) return heapZeros(backend, attrs.inputShape);
   if (float32 && info.dataFormat === 'channelsLast') {
-    if ((forced.input ?? convMethods(info).input) === 'simd') {
-      return conv2DBackpropInputSimd(backend, dy, filter, info);
-    }
+    const method = forced.input ?? convMethods(info).input;
+    if (method === 'simd') return conv2DBackpropInputSimd(backend, dy, filter, info);
+    // Strided convolutions, and padding wider than the filter, take the XNNPACK route below.
+    const dx = method === 'packed' ? conv2DBackpropInputPacked(backend, dy, filter, info) : null;
+    if (dx != null) return dx;
   }
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const dilatedH = (info.outHeight - 1) * sh + 1;

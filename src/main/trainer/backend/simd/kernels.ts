@@ -31,7 +31,7 @@ import {
   ZIGGURAT_LAYOUT,
 } from './wat';
 
-type Kernel = (...args: number[]) => number | undefined;
+export type Kernel = (...args: number[]) => number | undefined;
 
 /**
  * Bytes of dy panel the filter gradient packs at a time (whole images, at least one): each block
@@ -124,7 +124,7 @@ const POOLED_MIN_WORK = 1 << 22;
  * recorded and run on the pool by finish(). `units` is how many independent units the driver
  * tags its calls with; `slices` how many it should cut its work into (1 when calls run here).
  */
-function kernelCalls(backend: BackendWasm, work: number): { calls: RecordedCalls; slices: number } {
+export function kernelCalls(backend: BackendWasm, work: number): { calls: RecordedCalls; slices: number } {
   const module = instance(backend);
   const pool = module.pool;
   if (pool == null || work < POOLED_MIN_WORK) {
@@ -142,7 +142,7 @@ function kernelCalls(backend: BackendWasm, work: number): { calls: RecordedCalls
 }
 
 /** Splits `count` items into at most `slices` contiguous runs: [first, count] of each. */
-function sliceRange(count: number, slices: number): [number, number][] {
+export function sliceRange(count: number, slices: number): [number, number][] {
   const runs: [number, number][] = [];
   const n = Math.min(slices, count);
   for (let s = 0; s < n; s++) {
