@@ -339,7 +339,9 @@ describe('batch-norm in the training loop', () => {
     // Not the starting statistics, and not minibatch statistics.
     const fresh = tf.tidy(() => initialBuffers(r.outcome.net).map((t) => tf.variable(t, false)));
     const withFresh = validate(bindBuffers(r.outcome.net, fresh), r.outcome.bestWeights!, r.data.test, 32);
-    expect(withFresh.loss).not.toBeCloseTo(again.loss, 3);
+    // The net is barely trained (4 steps: loss ≈ ln 4), so the statistics move the loss little
+    // (~5e-4 on wasm's kernels today); the same statistics would give the same loss to ~1e-7.
+    expect(Math.abs(withFresh.loss - again.loss)).toBeGreaterThan(1e-5);
     tf.dispose(fresh);
     dispose(r);
   });

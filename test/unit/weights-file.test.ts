@@ -72,7 +72,9 @@ describe('the weights file', () => {
     const fallback = loadWeights(bare);
     expect(fallback.notes.join(' ')).toMatch(/no batch-norm running statistics.*mean 0, variance 1/);
     const off = validate(fallback.net, fallback.params, data.test, 32);
-    expect(Math.abs(off.loss - best.val.loss)).toBeGreaterThan(1e-3);
+    // A barely trained net (loss ≈ ln 4): the statistics move its loss by ~5e-4; the same
+    // statistics would give the same loss to ~1e-7.
+    expect(Math.abs(off.loss - best.val.loss)).toBeGreaterThan(1e-5);
     fallback.dispose();
     tf.dispose([data.train.x, data.train.y, data.train.labels, data.test.x, data.test.y, data.test.labels]);
   });
