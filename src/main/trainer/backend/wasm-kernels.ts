@@ -25,6 +25,7 @@
 // _FusedMatMul of 2-D operands         reads them as 3-D            the same, viewed as 3-D
 // Conv2D, FusedConv2D                  XNNPACK                      our SIMD wasm (simd/), or XNNPACK,
 //                                                                   by shape
+// Identity (tf.clone, the tape's saves) a copy                      a shared reference (wasm-identity.ts)
 //
 // See profile-wasm.ts and bench/profile-step.ts for the measurements behind these choices.
 
@@ -41,6 +42,7 @@ import {
   DepthwiseConv2dNativeBackpropInput,
   FusedConv2D,
   getKernel,
+  Identity,
   MaxPoolGrad,
   registerKernel,
   Slice,
@@ -79,6 +81,7 @@ import { heapF32, heapZeros } from './wasm-heap';
 
 // For its side effect: wasm's own kernels must be registered before we wrap and call them.
 import '@tensorflow/tfjs-backend-wasm';
+import { sharedIdentity } from './wasm-identity';
 
 const WASM = 'wasm';
 
@@ -96,6 +99,7 @@ export const WASM_KERNEL_NAMES = [
   _FusedMatMul,
   Conv2D,
   FusedConv2D,
+  Identity,
 ] as const;
 
 interface KernelArgs<A> {
@@ -798,6 +802,7 @@ const IMPLEMENTATIONS: Record<(typeof WASM_KERNEL_NAMES)[number], (args: KernelA
   [_FusedMatMul]: fusedMatMul as never,
   [Conv2D]: ((args: KernelArgs<Conv2DAttrs>) => convForward(Conv2D, args)) as never,
   [FusedConv2D]: ((args: KernelArgs<FusedConv2DAttrs>) => convForward(FusedConv2D, args)) as never,
+  [Identity]: sharedIdentity as never,
 };
 
 /**
