@@ -1,6 +1,7 @@
 // The few layer functions our networks compose, on tfjs-core ops (no layers API: its
 // bookkeeping costs more than the arithmetic at these sizes).
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedBatchNormAvailable, fusedBatchNormTrain } from '../backend/batchnorm-op';
 import { fusedConv2d, fusedDense, type FusedActivation } from '../backend/fused-ops';
 
 /** Convolution, bias (when given) and activation in one kernel (see backend/fused-ops.ts). */
@@ -90,6 +91,10 @@ export interface AfterBatchNorm<T> {
  * the whole backward pass, so its temporaries (seven full-size tensors here) would otherwise live
  * until the pass ends, one set per batch-norm: ResNet18's live bytes grew from 687 MB at the
  * start of the backward pass to 1353 MB at its end.
+ *
+ * On wasm the same op runs as two SIMD kernels of our own (backend/batchnorm-op.ts): the same f32
+ * arithmetic in three passes forward and two backward, sums in f64, so the same numbers within
+ * float tolerance, without the dozen tf ops and their full-size temporaries.
  */
 export function batchNormTrain(
   x: tf.Tensor,
@@ -97,9 +102,10 @@ export function batchNormTrain(
   beta: tf.Tensor,
   after: AfterBatchNorm<tf.Tensor> = {},
 ): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+  const relu = after.relu ?? false;
+  if (fusedBatchNormAvailable()) return fusedBatchNormTrain(x, gamma, beta, after.add, relu, BN_EPSILON);
   const c = x.shape[x.rank - 1]!;
   const m = x.size / c;
-  const relu = after.relu ?? false;
   let stats: { mean: tf.Tensor; variance: tf.Tensor } | undefined;
   const op = tf.customGrad((...args) => {
     const inputs = args.slice(0, after.add ? 4 : 3) as tf.Tensor[];

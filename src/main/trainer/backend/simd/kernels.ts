@@ -52,7 +52,8 @@ function instance(backend: BackendWasm): Loaded {
   return loaded;
 }
 
-function kernels(backend: BackendWasm): Record<string, Kernel> {
+/** The module's functions by name, bound to the backend's memory (for the drivers in other files too). */
+export function kernels(backend: BackendWasm): Record<string, Kernel> {
   return instance(backend).kernels;
 }
 

@@ -9,6 +9,8 @@
 // It also imports Math.exp and Math.log, for the SSA move generator's rare slow path to compute
 // exactly what the JS generator computes.
 
+import { batchNormFunctions } from './batchnorm-wat';
+
 /** Lanes of a v128 of f32. */
 export const LANES = 4;
 
@@ -609,6 +611,7 @@ function kernelFunctions(): Map<string, () => string> {
       }
     }
   }
+  for (const [name, text] of batchNormFunctions()) functions.set(name, text);
   return functions;
 }
 
