@@ -77,15 +77,14 @@ export interface AfterBatchNorm<T> {
  * x̂·mean(dz·x̂)), rather than tfjs differentiating moments, batchNorm, add and relu, which tiles σ
  * to the input's size and saves several full-size tensors per layer: on wasm a ResNet18 step
  * (batch 16) took 3.7 s instead of 2.7 s, with 909 MB of tensors at its peak instead of 639 MB.
- * Per-channel sums reduce the leading axis of an [m, c] view (on wasm, XNNPACK through
- * wasm-kernels.ts's Sum).
+ * Per-channel sums reduce the leading axis of an [m, c] view.
  *
  * Saved for the gradient: the input x itself, the per-channel mean and 1/σ, and with ReLU the
  * output; x̂ is recomputed from them (the same ops, so the same numbers). On cpu and wasm the fused
  * convolution before a batch-norm keeps its output (x here) for its own gradient anyway, and the
  * layer after keeps this op's output, so the op adds no full-size tensor of its own to the tape
- * (elsewhere x costs what x̂ did); saving x̂ cost ResNet18 (batch 64, wasm) 150 MB of the 644 MB
- * saved at the start of its backward pass.
+ * (elsewhere x costs what x̂ did). Saving x̂ would add one activation per batch-norm, 150 MB, to
+ * the 330 MB ResNet18 (batch 64, wasm) saves for its backward pass.
  *
  * The gradient runs in its own tidy: tfjs calls a customGrad's gradient function in the scope of
  * the whole backward pass, so its temporaries (seven full-size tensors here) would otherwise live
