@@ -8,20 +8,19 @@
 // Every kernel runs over `rows` rows from the pointers it is given, so a driver may split the
 // rows (each split writes its own rows of the output and adds into its own sums).
 //
-//   bn_moments        acc[ch] += Σ_rows x, acc2[ch] += Σ_rows x² (squares in f64: exact)
+//   bn_sum            acc[ch] += Σ_rows x
+//   bn_sumsq          acc[ch] += Σ_rows (x − mean)²
 //   bn_apply_r?_a?    y = ((x − mean)·inv)·γ + β (+ residual) (then ReLU)
 //   bn_grad_sums_r?_z?   dz = dy (·[out > 0] with ReLU, stored with z1); accB += dz, accG += dz·x̂
 //   bn_grad_apply_r?  dx = (dz − (x̂·k2 + k1))·scale, x̂ = (x − mean)·inv, dz as above
 //
 // The f32 arithmetic is that of layers.batchNormTrain's tf ops, in their order (no fused
-// multiply-add); the sums differ (f64, in the drivers' row order), and the variance comes from
-// Σx and Σx² in one pass instead of a second pass over x − mean. In f64 the cancellation costs
-// at most ~2,048·2⁻⁵³·mean²/variance relative (1e-6 at mean²/variance = 4e6), while f32 data
-// itself carries 2⁻²⁴·|mean| of rounding, 1e-6 of σ already at |mean|/σ ≈ 16: the moments are not
-// what limits accuracy. So wasm matches cpu within float tolerance, with one pass less over x.
+// multiply-add); only the sums differ (f64, in the drivers' row order), so wasm matches cpu
+// within float tolerance.
 
 /** Names of the functions below (the drivers in batchnorm.ts call them by these). */
-export const BN_MOMENTS = 'bn_moments';
+export const BN_SUM = 'bn_sum';
+export const BN_SUMSQ = 'bn_sumsq';
 export function bnApplyName(relu: boolean, add: boolean): string {
   return `bn_apply_r${+relu}_a${+add}`;
 }
@@ -46,8 +45,6 @@ interface Lanes {
   gate(a: string, gate: string): string;
   /** The f64 accumulators at `acc` (2 of f64x2, or 1 f64) plus the value. */
   accumulate(acc: string, value: string): string[];
-  /** The same plus the value's square, squared in f64. */
-  accumulateSquare(acc: string, value: string): string[];
   /** The local type a value of these lanes is held in. */
   type: string;
 }
@@ -69,13 +66,6 @@ const VECTOR: Lanes = {
     `(v128.store offset=16 ${acc} (f64x2.add (v128.load offset=16 ${acc}) ` +
       `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vt) (local.get $vt)))))`,
   ],
-  accumulateSquare: (acc, value) => [
-    `(local.set $vt ${value})`,
-    `(local.set $wt (f64x2.promote_low_f32x4 (local.get $vt)))`,
-    `(v128.store offset=0 ${acc} (f64x2.add (v128.load offset=0 ${acc}) (f64x2.mul (local.get $wt) (local.get $wt))))`,
-    `(local.set $wt (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vt) (local.get $vt))))`,
-    `(v128.store offset=16 ${acc} (f64x2.add (v128.load offset=16 ${acc}) (f64x2.mul (local.get $wt) (local.get $wt))))`,
-  ],
   type: 'v128',
 };
 
@@ -89,10 +79,6 @@ const SCALAR: Lanes = {
   relu: (a) => `(f32.max ${a} (f32.const 0))`,
   gate: (a, g) => `(select ${a} (f32.const 0) (f32.gt ${g} (f32.const 0)))`,
   accumulate: (acc, value) => [`(f64.store ${acc} (f64.add (f64.load ${acc}) (f64.promote_f32 ${value})))`],
-  accumulateSquare: (acc, value) => [
-    `(local.set $st (f64.promote_f32 ${value}))`,
-    `(f64.store ${acc} (f64.add (f64.load ${acc}) (f64.mul (local.get $st) (local.get $st))))`,
-  ],
   type: 'f32',
 };
 
@@ -132,8 +118,7 @@ function rowLoop(body: (l: Lanes) => string[], pointers: string[]): string {
   ].join('\n    ');
 }
 
-const LOCALS =
-  '(local $r i32) (local $v i32) (local $q i32) (local $vt v128) (local $wt v128) (local $st f64)';
+const LOCALS = '(local $r i32) (local $v i32) (local $q i32) (local $vt v128)';
 
 function func(name: string, params: string[], body: string, locals = ''): string {
   return `
@@ -143,20 +128,24 @@ function func(name: string, params: string[], body: string, locals = ''): string
     ${body})`;
 }
 
-function moments(): string {
+function sum(): string {
+  const body = (l: Lanes): string[] => l.accumulate(acc64('$acc'), l.load(get('$x')));
+  return func(BN_SUM, ['$x', '$rows', '$vectors', '$tail', '$acc'], rowLoop(body, ['$x']));
+}
+
+function sumSquares(): string {
   const body = (l: Lanes): string[] => {
-    const x = `$x${l.bytes}`;
+    const d = `$d${l.bytes}`;
     return [
-      `(local.set ${x} ${l.load(get('$x'))})`,
-      ...l.accumulate(acc64('$acc'), get(x)),
-      ...l.accumulateSquare(acc64('$acc2'), get(x)),
+      `(local.set ${d} ${l.sub(l.load(get('$x')), l.load(param(0)))})`,
+      ...l.accumulate(acc64('$acc'), l.mul(get(d), get(d))),
     ];
   };
   return func(
-    BN_MOMENTS,
-    ['$x', '$rows', '$vectors', '$tail', '$acc', '$acc2'],
+    BN_SUMSQ,
+    ['$x', '$params', '$pstride', '$rows', '$vectors', '$tail', '$acc'],
     rowLoop(body, ['$x']),
-    '(local $x16 v128) (local $x4 f32)',
+    '(local $d16 v128) (local $d4 f32)',
   );
 }
 
@@ -218,7 +207,8 @@ function gradApply(relu: boolean): string {
 /** The batch-norm functions of the module, by name (wat.ts adds them to its list). */
 export function batchNormFunctions(): Map<string, () => string> {
   const functions = new Map<string, () => string>();
-  functions.set(BN_MOMENTS, moments);
+  functions.set(BN_SUM, sum);
+  functions.set(BN_SUMSQ, sumSquares);
   for (const relu of [false, true]) {
     for (const add of [false, true]) functions.set(bnApplyName(relu, add), () => apply(relu, add));
     for (const storeDz of relu ? [false, true] : [false]) {

@@ -9,7 +9,7 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapAddress, heapF32 } from '../wasm-heap';
 import { kernels } from './kernels';
-import { BN_MOMENTS, bnApplyName, bnGradApplyName, bnGradSumsName } from './batchnorm-wat';
+import { BN_SUM, BN_SUMSQ, bnApplyName, bnGradApplyName, bnGradSumsName } from './batchnorm-wat';
 
 /** Rows per block of the sums (2,048 rows of 64 channels: 512 KB of x, in L2 as it is read). */
 export const BLOCK_ROWS = 2048;
@@ -66,7 +66,7 @@ export interface BatchNormForward {
 
 /**
  * y = relu?(γ·(x − mean)/√(var + ε) + β + residual?) over the channels (last axis) of x, with the
- * batch's mean and biased variance: two passes (Σx and Σx², then the output).
+ * batch's mean and biased variance: three passes (sums, centred squares, output).
  */
 export function batchNormForwardSimd(
   backend: BackendWasm,
@@ -84,8 +84,7 @@ export function batchNormForwardSimd(
   const invStd = backend.makeOutput([l.c], 'float32');
   // mean, inv, γ, β: what the output pass reads.
   const params = scratch(backend, 4 * l.c4);
-  // Per block c4 f64 of Σx, then per block c4 f64 of Σx².
-  const acc = scratch(backend, 4 * l.blocks * l.c4);
+  const acc = scratch(backend, 2 * l.blocks * l.c4);
   const fn = kernels(backend);
   const rowBytes = l.c * 4;
   const pstride = l.c4 * 4;
@@ -93,28 +92,38 @@ export function batchNormForwardSimd(
   const paramsAt = heapAddress(backend, params);
   const accAt = heapAddress(backend, acc);
   const blockAcc = l.c4 * 8;
-  const squaresAt = l.blocks * blockAcc;
   const m = Math.fround(l.m);
 
-  // The blocks of both passes below write disjoint outputs: their own rows, their own sums.
+  // The blocks of every pass below write disjoint outputs: their own rows, their own sums.
   heapF32(backend, acc).fill(0);
   for (const [r0, rows] of rowBlocks(l)) {
-    const a = accAt + (r0 / BLOCK_ROWS) * blockAcc;
-    fn[BN_MOMENTS]!(xAt + r0 * rowBytes, rows, l.vectors, l.tail, a, a + squaresAt);
+    fn[BN_SUM]!(xAt + r0 * rowBytes, rows, l.vectors, l.tail, accAt + (r0 / BLOCK_ROWS) * blockAcc);
   }
   const p = heapF32(backend, params);
   const sums = totals(backend, acc, l);
-  const squares = totals(backend, acc, l, squaresAt);
+  // tf.div(tf.sum(flat), m) in f32.
+  for (let ch = 0; ch < l.c; ch++) p[ch] = Math.fround(Math.fround(sums[ch]!) / m);
+
+  heapF32(backend, acc).fill(0);
+  for (const [r0, rows] of rowBlocks(l)) {
+    fn[BN_SUMSQ]!(
+      xAt + r0 * rowBytes,
+      paramsAt,
+      pstride,
+      rows,
+      l.vectors,
+      l.tail,
+      accAt + (r0 / BLOCK_ROWS) * blockAcc,
+    );
+  }
+  const squares = totals(backend, acc, l);
   const v = heapF32(backend, variance);
   const inv = heapF32(backend, invStd);
   const g = heapF32(backend, gamma);
   const b = heapF32(backend, beta);
   const eps = Math.fround(epsilon);
   for (let ch = 0; ch < l.c; ch++) {
-    // tf.div(tf.sum(flat), m) in f32; the biased variance from the f64 sums.
-    p[ch] = Math.fround(Math.fround(sums[ch]!) / m);
-    const mu = sums[ch]! / l.m;
-    v[ch] = Math.fround(Math.max(0, squares[ch]! / l.m - mu * mu));
+    v[ch] = Math.fround(Math.fround(squares[ch]!) / m);
     // tf.rsqrt(tf.add(variance, ε)).
     inv[ch] = Math.fround(1 / Math.sqrt(Math.fround(v[ch]! + eps)));
     p[l.c4 + ch] = inv[ch]!;
