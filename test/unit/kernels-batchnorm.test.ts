@@ -22,6 +22,8 @@ interface Case {
   add: boolean;
   /** A mean far from 0 relative to the spread: the centred sums must not cancel. */
   offset?: number;
+  /** The spread of x (default 1.5): below √ε, ε dominates the variance. */
+  spread?: number;
 }
 
 interface Result {
@@ -35,7 +37,7 @@ function inputs(c: Case) {
   const rng = Rng.fromSeed(11, `bn ${c.shape.join('x')}`);
   const size = c.shape.reduce((a, b) => a * b, 1);
   const ch = c.shape[c.shape.length - 1]!;
-  const x = rng.fillNormal(new Float32Array(size), 1.5).map((v) => v + (c.offset ?? 0.3));
+  const x = rng.fillNormal(new Float32Array(size), c.spread ?? 1.5).map((v) => v + (c.offset ?? 0.3));
   return {
     x,
     gamma: rng.fillNormal(new Float32Array(ch), 0.5).map((v) => v + 1),
@@ -139,8 +141,12 @@ describe('batch-norm SIMD kernels on wasm against the cpu backend', () => {
     expect(BLOCK_ROWS).toBeLessThan(2 * 3 * 777);
     await compare({ shape: [3, 2, 777, 5], relu: true, add: true });
   });
-  it('a mean far from 0 (centred sums, not E[x²] − E[x]²)', async () => {
+  it('a mean 200 σ from 0: the centred second pass does not cancel', async () => {
     await compare({ shape: [8, 6, 6, 6], relu: false, add: false, offset: 300 });
+  });
+  it('near-constant channels (variance far below ε), as deep layers on small images have', async () => {
+    await compare({ shape: [32, 1, 1, 8], relu: true, add: false, spread: 1e-4 });
+    await compare({ shape: [32, 1, 1, 8], relu: false, add: true, spread: 0 });
   });
   it('a heap that grows while the kernels allocate their outputs: the same numbers as without growth', async () => {
     await tf.setBackend('wasm');
