@@ -29,6 +29,7 @@
 //                                                                   by shape
 // DepthwiseConv2dNative                XNNPACK                      our SIMD wasm for MobileNetV2's
 //                                                                   shapes, else XNNPACK
+// Identity (tf.clone, the tape's saves) a copy                      a shared reference (wasm-identity.ts)
 //
 // See profile-wasm.ts and bench/profile-step.ts for the measurements behind these choices.
 
@@ -46,6 +47,7 @@ import {
   DepthwiseConv2dNativeBackpropInput,
   FusedConv2D,
   getKernel,
+  Identity,
   MaxPoolGrad,
   registerKernel,
   Slice,
@@ -92,6 +94,7 @@ import { heapF32, heapZeros } from './wasm-heap';
 
 // For its side effect: wasm's own kernels must be registered before we wrap and call them.
 import '@tensorflow/tfjs-backend-wasm';
+import { sharedIdentity } from './wasm-identity';
 
 const WASM = 'wasm';
 
@@ -110,6 +113,7 @@ export const WASM_KERNEL_NAMES = [
   _FusedMatMul,
   Conv2D,
   FusedConv2D,
+  Identity,
 ] as const;
 
 interface KernelArgs<A> {
@@ -888,6 +892,7 @@ const IMPLEMENTATIONS: Record<(typeof WASM_KERNEL_NAMES)[number], (args: KernelA
   [_FusedMatMul]: fusedMatMul as never,
   [Conv2D]: ((args: KernelArgs<Conv2DAttrs>) => convForward(Conv2D, args)) as never,
   [FusedConv2D]: ((args: KernelArgs<FusedConv2DAttrs>) => convForward(FusedConv2D, args)) as never,
+  [Identity]: sharedIdentity as never,
 };
 
 /**

@@ -1,6 +1,7 @@
 // The few layer functions our networks compose, on tfjs-core ops (no layers API: its
 // bookkeeping costs more than the arithmetic at these sizes).
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedBatchNormAvailable, fusedBatchNormTrain } from '../backend/batchnorm-op';
 import { fusedConv2d, fusedDense, type FusedActivation } from '../backend/fused-ops';
 
 /** Convolution, bias (when given) and activation in one kernel (see backend/fused-ops.ts). */
@@ -76,8 +77,23 @@ export interface AfterBatchNorm<T> {
  * x̂·mean(dz·x̂)), rather than tfjs differentiating moments, batchNorm, add and relu, which tiles σ
  * to the input's size and saves several full-size tensors per layer: on wasm a ResNet18 step
  * (batch 16) took 3.7 s instead of 2.7 s, with 909 MB of tensors at its peak instead of 639 MB.
- * Saved here: x̂ and, with ReLU, the output (which the next convolution keeps anyway). Per-channel
- * sums reduce the leading axis of an [m, c] view (on wasm, XNNPACK through wasm-kernels.ts's Sum).
+ * Per-channel sums reduce the leading axis of an [m, c] view.
+ *
+ * Saved for the gradient: the input x itself, the per-channel mean and 1/σ, and with ReLU the
+ * output; x̂ is recomputed from them (the same ops, so the same numbers). On cpu and wasm the fused
+ * convolution before a batch-norm keeps its output (x here) for its own gradient anyway, and the
+ * layer after keeps this op's output, so the op adds no full-size tensor of its own to the tape
+ * (elsewhere x costs what x̂ did). Saving x̂ would add one activation per batch-norm, 150 MB, to
+ * the 330 MB ResNet18 (batch 64, wasm) saves for its backward pass.
+ *
+ * The gradient runs in its own tidy: tfjs calls a customGrad's gradient function in the scope of
+ * the whole backward pass, so its temporaries (seven full-size tensors here) would otherwise live
+ * until the pass ends, one set per batch-norm: ResNet18's live bytes grew from 687 MB at the
+ * start of the backward pass to 1353 MB at its end.
+ *
+ * On wasm the same op runs as two SIMD kernels of our own (backend/batchnorm-op.ts): the same f32
+ * arithmetic in three passes forward and two backward, sums in f64, so the same numbers within
+ * float tolerance, without the dozen tf ops and their full-size temporaries.
  */
 export function batchNormTrain(
   x: tf.Tensor,
@@ -85,9 +101,10 @@ export function batchNormTrain(
   beta: tf.Tensor,
   after: AfterBatchNorm<tf.Tensor> = {},
 ): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+  const relu = after.relu ?? false;
+  if (fusedBatchNormAvailable()) return fusedBatchNormTrain(x, gamma, beta, after.add, relu, BN_EPSILON);
   const c = x.shape[x.rank - 1]!;
   const m = x.size / c;
-  const relu = after.relu ?? false;
   let stats: { mean: tf.Tensor; variance: tf.Tensor } | undefined;
   const op = tf.customGrad((...args) => {
     const inputs = args.slice(0, after.add ? 4 : 3) as tf.Tensor[];
@@ -102,21 +119,30 @@ export function batchNormTrain(
     let out = tf.reshape(tf.add(tf.mul(xhat, g!), b!), input!.shape);
     if (residual) out = tf.add(out, residual);
     if (relu) out = tf.relu(out);
-    save(relu ? [xhat, tf.mul(g!, inv), out] : [xhat, tf.mul(g!, inv)]);
+    save(relu ? [input!, mean, inv, g!, out] : [input!, mean, inv, g!]);
     stats = { mean: tf.keep(tf.reshape(mean, [c])), variance: tf.keep(tf.reshape(variance, [c])) };
     return {
       value: out,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xh, scale, output] = saved as [tf.Tensor2D, tf.Tensor, tf.Tensor?];
-        const dz = output ? tf.mul(dy, tf.step(output)) : dy;
-        const dflat = tf.reshape(dz, [m, c]);
-        const dbeta = tf.sum(dflat, 0, true);
-        const dgamma = tf.sum(tf.mul(dflat, xh), 0, true);
-        const shift = tf.add(tf.mul(xh, tf.div(dgamma, m)), tf.div(dbeta, m));
-        const dx = tf.reshape(tf.mul(tf.sub(dflat, shift), scale), input!.shape);
-        const grads = [dx, tf.reshape(dgamma, [c]), tf.reshape(dbeta, [c])];
-        return residual ? [...grads, dz] : grads;
-      },
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [xs, mu, invStd, gs, output] = saved as [
+            tf.Tensor,
+            tf.Tensor,
+            tf.Tensor,
+            tf.Tensor,
+            tf.Tensor?,
+          ];
+          const xh = tf.mul(tf.sub(tf.reshape(xs, [m, c]), mu), invStd);
+          const scale = tf.mul(gs, invStd);
+          const dz = output ? tf.mul(dy, tf.step(output)) : dy;
+          const dflat = tf.reshape(dz, [m, c]);
+          const dbeta = tf.sum(dflat, 0, true);
+          const dgamma = tf.sum(tf.mul(dflat, xh), 0, true);
+          const shift = tf.add(tf.mul(xh, tf.div(dgamma, m)), tf.div(dbeta, m));
+          const dx = tf.reshape(tf.mul(tf.sub(dflat, shift), scale), input!.shape);
+          const grads = [dx, tf.reshape(dgamma, [c]), tf.reshape(dbeta, [c])];
+          return residual ? [...grads, dz] : grads;
+        }),
     };
   });
   const y = after.add ? op(x, gamma, beta, after.add) : op(x, gamma, beta);

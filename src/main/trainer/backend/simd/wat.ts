@@ -10,6 +10,7 @@
 // exactly what the JS generator computes.
 
 import { depthwiseKernelFunctions } from './depthwise-wat';
+import { batchNormFunctions } from './batchnorm-wat';
 
 /** Lanes of a v128 of f32. */
 export const LANES = 4;
@@ -895,6 +896,7 @@ function kernelFunctions(): Map<string, () => string> {
       }
     }
   }
+  for (const [name, text] of batchNormFunctions()) functions.set(name, text);
   return functions;
 }
 
