@@ -9,11 +9,10 @@
 //                                [--input 32x32x3] [--steps 3]
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
-import { Rng } from '../src/shared/rng';
 import type { ModelId } from '../src/shared/ids';
 import { initBackend } from '../src/main/trainer/backend/select';
-import { buildNetwork, initialValues } from '../src/main/trainer/models';
 import { crossEntropy } from '../src/main/trainer/objective';
+import { parseInput, syntheticBatch } from './synthetic-batch';
 
 const { values } = parseArgs({
   options: {
@@ -28,7 +27,7 @@ const { values } = parseArgs({
 });
 await initBackend(values.backend as 'wasm');
 const batch = Number(values.batch);
-const [height, width, channels] = values.input!.split('x').map(Number) as [number, number, number];
+const input = parseInput(values.input!);
 const MB = 1024 * 1024;
 const mb = (bytes: number) => (bytes / MB).toFixed(1);
 
@@ -59,24 +58,7 @@ function savedByKernel(): Map<string, [number, number]> {
 }
 
 for (const model of values.models!.split(',') as ModelId[]) {
-  const net = buildNetwork(model, { height, width, channels }, 10);
-  const rng = Rng.fromSeed(1, 'memory');
-  const x = tf.tensor4d(rng.fillNormal(new Float32Array(batch * height * width * channels), 1), [
-    batch,
-    height,
-    width,
-    channels,
-  ]);
-  const y = tf.oneHot(
-    tf.tensor1d(
-      Int32Array.from({ length: batch }, (_, i) => i % 10),
-      'int32',
-    ),
-    10,
-  ) as tf.Tensor2D;
-  const params = tf.tidy(() =>
-    initialValues(net.params, rng, 'pytorch').map((v, i) => tf.variable(tf.tensor(v, net.params[i]!.shape))),
-  );
+  const { net, x, y, params } = syntheticBatch(model, input, batch, 'memory');
   const paramBytes = params.reduce((n, p) => n + p.size * 4, 0);
   let atBackward = 0;
   let saved = new Map<string, [number, number]>();

@@ -10,7 +10,6 @@
 // what), largest first; the thesis's CIFAR networks: --input 32x32x3 --models vgg16,resnet18.
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
-import { Rng } from '../src/shared/rng';
 import type { ModelId } from '../src/shared/ids';
 import { initBackend } from '../src/main/trainer/backend/select';
 import { setKernelThreads } from '../src/main/trainer/backend/kernel-threads';
@@ -23,8 +22,8 @@ import {
   type DepthwiseForwardMethod,
   type ForwardMethod,
 } from '../src/main/trainer/backend/wasm-kernels';
-import { buildNetwork, initialValues } from '../src/main/trainer/models';
 import { crossEntropy } from '../src/main/trainer/objective';
+import { parseInput, syntheticBatch } from './synthetic-batch';
 
 const { values } = parseArgs({
   options: {
@@ -67,32 +66,10 @@ if (values['depthwise-loop']) forceDepthwiseLoop(true);
 if (values['depthwise-forward']) forceDepthwiseForward(values['depthwise-forward'] as DepthwiseForwardMethod);
 if (values['force-forward']) forceConvMethods({ forward: values['force-forward'] as ForwardMethod });
 const batch = Number(values.batch);
-const [height, width, channels] = values.input!.split('x').map(Number) as [number, number, number];
-if (![height, width, channels].every((n) => Number.isInteger(n) && n > 0)) {
-  throw new Error(`--input must be HxWxC in whole numbers (e.g. 32x32x3), not ${values.input}`);
-}
-const pixelsPerImage = height * width * channels;
+const input = parseInput(values.input!);
 
 for (const model of values.models!.split(',') as ModelId[]) {
-  const input = { height, width, channels };
-  const net = buildNetwork(model, input, 10);
-  const rng = Rng.fromSeed(1, 'profile');
-  const x = tf.tensor4d(rng.fillNormal(new Float32Array(batch * pixelsPerImage), 1), [
-    batch,
-    height,
-    width,
-    channels,
-  ]);
-  const y = tf.oneHot(
-    tf.tensor1d(
-      Int32Array.from({ length: batch }, (_, i) => i % 10),
-      'int32',
-    ),
-    10,
-  ) as tf.Tensor2D;
-  const params = tf.tidy(() =>
-    initialValues(net.params, rng, 'pytorch').map((v, i) => tf.variable(tf.tensor(v, net.params[i]!.shape))),
-  );
+  const { net, x, y, params } = syntheticBatch(model, input, batch, 'profile');
   const train = () =>
     tf.tidy(() => {
       const { value, grads } = tf.valueAndGrads((...ws: tf.Tensor[]) =>

@@ -49,6 +49,26 @@ function imagesPerChunk(imageBytes: number, nb: number): number {
   return Math.min(nb, Math.max(1, Math.floor(CHUNK_BYTES / imageBytes)));
 }
 
+/**
+ * Where a chunk's kernels read x (images n0…): x itself, or, with a scratch buffer, a copy of the
+ * chunk's images bordered by the padding (hp × wp, at (pt, pl)).
+ */
+function chunkOfX(
+  backend: BackendWasm,
+  x: TensorInfo,
+  scratch: TensorInfo | null,
+  n0: number,
+  images: number,
+  g: { h: number; w: number; c: number; hp: number; wp: number; pt: number; pl: number },
+): number {
+  const { h, w, c } = g;
+  if (scratch == null) return heapAddress(backend, x) + n0 * h * w * c * 4;
+  // Views after the last allocation: growth would detach them.
+  const image = { hp: g.hp, rowFloatsP: g.wp * c, top: g.pt, leftFloats: g.pl * c };
+  copyIntoBorder(heapF32(backend, x), n0 * h * w * c, heapF32(backend, scratch), images, h, w * c, image);
+  return heapAddress(backend, scratch);
+}
+
 /** Copies rows of `images` NHWC images (h × rowFloats) into a bordered buffer, at (top, left). */
 function copyIntoBorder(
   from: Float32Array,
@@ -102,13 +122,7 @@ export function depthwiseBackpropFilterSimd(
   // disjoint channels (so threads would split the vectors, never the chunks).
   for (let n0 = 0; n0 < nb; n0 += chunk) {
     const images = Math.min(chunk, nb - n0);
-    if (scratch != null) {
-      // Views after the last allocation: growth would detach them.
-      const image = { hp, rowFloatsP: wp * c, top: pt, leftFloats: pl * c };
-      copyIntoBorder(heapF32(backend, x), n0 * h * w * c, heapF32(backend, scratch), images, h, w * c, image);
-    }
-    const xAt =
-      scratch != null ? heapAddress(backend, scratch) : heapAddress(backend, x) + n0 * h * w * c * 4;
+    const xAt = chunkOfX(backend, x, scratch, n0, images, { h, w, c, hp, wp, pt, pl });
     const dyAt = heapAddress(backend, dy) + n0 * oh * ow * c * 4;
     for (let h0 = 0; h0 < oh; h0 += band) {
       const rows = Math.min(band, oh - h0);
@@ -299,13 +313,7 @@ export function depthwiseConv2DSimd(
   // and images all write disjoint outputs, so threads may split any of them.
   for (let n0 = 0; n0 < nb; n0 += chunk) {
     const images = Math.min(chunk, nb - n0);
-    if (scratch != null) {
-      // Views after the last allocation: growth would detach them.
-      const image = { hp, rowFloatsP: wp * c, top: pt, leftFloats: pl * c };
-      copyIntoBorder(heapF32(backend, x), n0 * h * w * c, heapF32(backend, scratch), images, h, w * c, image);
-    }
-    const xAt =
-      scratch != null ? heapAddress(backend, scratch) : heapAddress(backend, x) + n0 * h * w * c * 4;
+    const xAt = chunkOfX(backend, x, scratch, n0, images, { h, w, c, hp, wp, pt, pl });
     for (let h0 = 0; h0 < oh; h0 += band) {
       const rows = Math.min(band, oh - h0);
       for (const { c0, vectors, tail } of vectorCalls(c)) {
