@@ -19,6 +19,7 @@ import { isSharedMemory, withSharedMemory } from '../../src/main/trainer/backend
 import { KernelPool } from '../../src/main/trainer/backend/simd/kernel-pool';
 import { KERNELS_WASM_BASE64 } from '../../src/main/trainer/backend/simd/kernels.generated';
 import { sgdUpdateName } from '../../src/main/trainer/backend/simd/wat';
+import { batchNormTrain } from '../../src/main/trainer/models/layers';
 import { values } from '../helpers/values';
 
 const require = createRequire(import.meta.url);
@@ -257,6 +258,35 @@ describe('convolutions on 2 threads give the numbers of 1 thread', () => {
     tf.dispose([x, weights]);
     expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);
     expect(one.some((v) => v !== 0)).toBe(true);
+  });
+
+  // 64 × 32 × 32 rows of 18 channels (a vector tail of 2), 32 row blocks: the forward's three
+  // passes and the gradient's two split across the threads, with a residual and a ReLU.
+  it('batch-norm forward and gradient', async () => {
+    const x = tensor([64, 32, 32, 18], 7);
+    const residual = tensor([64, 32, 32, 18], 8);
+    const gamma = tensor([18], 9);
+    const beta = tensor([18], 10);
+    const weights = tensor([64, 32, 32, 18], 11);
+    const pass = () =>
+      tf.tidy(() => {
+        const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor, r: tf.Tensor) =>
+          batchNormTrain(a, g, b, { relu: true, add: r }).y.mul(weights).sum();
+        const { value, grads } = tf.valueAndGrads(f)([x, gamma, beta, residual]);
+        const out = batchNormTrain(x, gamma, beta, { relu: true, add: residual });
+        return [value, ...grads, out.y, out.mean, out.variance].map((t) => Float32Array.from(t.dataSync()));
+      });
+    await setKernelThreads(1);
+    const one = pass();
+    await setKernelThreads(2);
+    const before = kernelThreadBatches();
+    const two = pass();
+    expect(kernelThreadBatches() - before).toBeGreaterThanOrEqual(5);
+    tf.dispose([x, residual, gamma, beta, weights]);
+    expect(two).toHaveLength(one.length);
+    for (let i = 0; i < one.length; i++) {
+      expect(Buffer.from(two[i]!.buffer).equals(Buffer.from(one[i]!.buffer)), `output ${i}`).toBe(true);
+    }
   });
 
   it('refuses a thread count that is not an integer ≥ 1, and keeps the one in use', async () => {

@@ -8,7 +8,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapAddress, heapF32 } from '../wasm-heap';
-import { kernels } from './kernels';
+import { kernelCalls } from './kernels';
 import { BN_SUM, BN_SUMSQ, bnApplyName, bnGradApplyName, bnGradSumsName } from './batchnorm-wat';
 
 /** Rows per block of the sums (2,048 rows of 64 channels: 512 KB of x, in L2 as it is read). */
@@ -85,7 +85,6 @@ export function batchNormForwardSimd(
   // mean, inv, γ, β: what the output pass reads.
   const params = scratch(backend, 4 * l.c4);
   const acc = scratch(backend, 2 * l.blocks * l.c4);
-  const fn = kernels(backend);
   const rowBytes = l.c * 4;
   const pstride = l.c4 * 4;
   const xAt = heapAddress(backend, x);
@@ -94,19 +93,34 @@ export function batchNormForwardSimd(
   const blockAcc = l.c4 * 8;
   const m = Math.fround(l.m);
 
-  // The blocks of every pass below write disjoint outputs: their own rows, their own sums.
+  // The blocks of every pass below write disjoint outputs, their own rows and their own sums:
+  // each is a unit of the kernel threads (kernel-pool.ts), the sums added up here in block order.
+  const work = l.m * l.c * 4;
   heapF32(backend, acc).fill(0);
-  for (const [r0, rows] of rowBlocks(l)) {
-    fn[BN_SUM]!(xAt + r0 * rowBytes, rows, l.vectors, l.tail, accAt + (r0 / BLOCK_ROWS) * blockAcc);
+  const sumPass = kernelCalls(backend, work).calls;
+  for (const [unit, [r0, rows]] of [...rowBlocks(l)].entries()) {
+    sumPass.call(
+      unit,
+      BN_SUM,
+      xAt + r0 * rowBytes,
+      rows,
+      l.vectors,
+      l.tail,
+      accAt + (r0 / BLOCK_ROWS) * blockAcc,
+    );
   }
+  sumPass.finish();
   const p = heapF32(backend, params);
   const sums = totals(backend, acc, l);
   // tf.div(tf.sum(flat), m) in f32.
   for (let ch = 0; ch < l.c; ch++) p[ch] = Math.fround(Math.fround(sums[ch]!) / m);
 
   heapF32(backend, acc).fill(0);
-  for (const [r0, rows] of rowBlocks(l)) {
-    fn[BN_SUMSQ]!(
+  const squarePass = kernelCalls(backend, work).calls;
+  for (const [unit, [r0, rows]] of [...rowBlocks(l)].entries()) {
+    squarePass.call(
+      unit,
+      BN_SUMSQ,
       xAt + r0 * rowBytes,
       paramsAt,
       pstride,
@@ -116,6 +130,7 @@ export function batchNormForwardSimd(
       accAt + (r0 / BLOCK_ROWS) * blockAcc,
     );
   }
+  squarePass.finish();
   const squares = totals(backend, acc, l);
   const v = heapF32(backend, variance);
   const inv = heapF32(backend, invStd);
@@ -132,13 +147,26 @@ export function batchNormForwardSimd(
   }
   heapF32(backend, mean).set(p.subarray(0, l.c));
 
-  const apply = fn[bnApplyName(relu, residual != null)]!;
+  const apply = bnApplyName(relu, residual != null);
   const resAt = residual ? heapAddress(backend, residual) : 0;
   const yAt = heapAddress(backend, y);
-  for (const [r0, rows] of rowBlocks(l)) {
+  const applyPass = kernelCalls(backend, work).calls;
+  for (const [unit, [r0, rows]] of [...rowBlocks(l)].entries()) {
     const at = r0 * rowBytes;
-    apply(xAt + at, residual ? resAt + at : 0, yAt + at, paramsAt, pstride, rows, l.vectors, l.tail);
+    applyPass.call(
+      unit,
+      apply,
+      xAt + at,
+      residual ? resAt + at : 0,
+      yAt + at,
+      paramsAt,
+      pstride,
+      rows,
+      l.vectors,
+      l.tail,
+    );
   }
+  applyPass.finish();
   backend.disposeData(params.dataId);
   backend.disposeData(acc.dataId);
   return { y, mean, variance, invStd };
@@ -178,7 +206,6 @@ export function batchNormGradientSimd(
   const params = scratch(backend, 5 * l.c4);
   // Per block: c4 f64 of Σdz, then c4 f64 of Σdz·x̂ (for all blocks).
   const acc = scratch(backend, 4 * l.blocks * l.c4);
-  const fn = kernels(backend);
   const rowBytes = l.c * 4;
   const pstride = l.c4 * 4;
   const p = heapF32(backend, params);
@@ -192,12 +219,17 @@ export function batchNormGradientSimd(
   const blockAcc = l.c4 * 8;
   const gammaAt = l.blocks * blockAcc;
 
-  // The blocks write disjoint outputs (their rows of dz and dx) and their own sums.
-  const sums = fn[bnGradSumsName(relu, dz != null)]!;
-  for (const [r0, rows] of rowBlocks(l)) {
+  // The blocks write disjoint outputs (their rows of dz and dx) and their own sums: each is a
+  // unit of the kernel threads, the sums added up here in block order.
+  const work = l.m * l.c * 4;
+  const sums = bnGradSumsName(relu, dz != null);
+  const sumPass = kernelCalls(backend, work).calls;
+  for (const [unit, [r0, rows]] of [...rowBlocks(l)].entries()) {
     const at = r0 * rowBytes;
     const a = accAt + (r0 / BLOCK_ROWS) * blockAcc;
-    sums(
+    sumPass.call(
+      unit,
+      sums,
       dyAt + at,
       relu ? outAt + at : 0,
       xAt + at,
@@ -211,6 +243,7 @@ export function batchNormGradientSimd(
       dz ? dzAt + at : 0,
     );
   }
+  sumPass.finish();
   const sumB = totals(backend, acc, l);
   const sumG = totals(backend, acc, l, gammaAt);
   const q = heapF32(backend, params);
@@ -226,12 +259,26 @@ export function batchNormGradientSimd(
     q[4 * l.c4 + ch] = Math.fround(g[ch]! * q[l.c4 + ch]!);
   }
 
-  const apply = fn[bnGradApplyName(relu)]!;
+  const apply = bnGradApplyName(relu);
   const dxAt = heapAddress(backend, dx);
-  for (const [r0, rows] of rowBlocks(l)) {
+  const applyPass = kernelCalls(backend, work).calls;
+  for (const [unit, [r0, rows]] of [...rowBlocks(l)].entries()) {
     const at = r0 * rowBytes;
-    apply(dyAt + at, relu ? outAt + at : 0, xAt + at, paramsAt, pstride, rows, l.vectors, l.tail, dxAt + at);
+    applyPass.call(
+      unit,
+      apply,
+      dyAt + at,
+      relu ? outAt + at : 0,
+      xAt + at,
+      paramsAt,
+      pstride,
+      rows,
+      l.vectors,
+      l.tail,
+      dxAt + at,
+    );
   }
+  applyPass.finish();
   backend.disposeData(params.dataId);
   backend.disposeData(acc.dataId);
   return { dx, dgamma, dbeta, dz };
