@@ -97,9 +97,9 @@ export function batchNormForwardSimd(
   // each is a unit of the kernel threads (kernel-pool.ts), the sums added up here in block order.
   const work = l.m * l.c * 4;
   heapF32(backend, acc).fill(0);
-  const sumPass = kernelCalls(backend, work).calls;
+  const pass = kernelCalls(backend, work).calls;
   for (const [unit, [r0, rows]] of [...rowBlocks(l)].entries()) {
-    sumPass.call(
+    pass.call(
       unit,
       BN_SUM,
       xAt + r0 * rowBytes,
@@ -109,16 +109,15 @@ export function batchNormForwardSimd(
       accAt + (r0 / BLOCK_ROWS) * blockAcc,
     );
   }
-  sumPass.finish();
+  pass.finish();
   const p = heapF32(backend, params);
   const sums = totals(backend, acc, l);
   // tf.div(tf.sum(flat), m) in f32.
   for (let ch = 0; ch < l.c; ch++) p[ch] = Math.fround(Math.fround(sums[ch]!) / m);
 
   heapF32(backend, acc).fill(0);
-  const squarePass = kernelCalls(backend, work).calls;
   for (const [unit, [r0, rows]] of [...rowBlocks(l)].entries()) {
-    squarePass.call(
+    pass.call(
       unit,
       BN_SUMSQ,
       xAt + r0 * rowBytes,
@@ -130,7 +129,7 @@ export function batchNormForwardSimd(
       accAt + (r0 / BLOCK_ROWS) * blockAcc,
     );
   }
-  squarePass.finish();
+  pass.finish();
   const squares = totals(backend, acc, l);
   const v = heapF32(backend, variance);
   const inv = heapF32(backend, invStd);
@@ -150,10 +149,9 @@ export function batchNormForwardSimd(
   const apply = bnApplyName(relu, residual != null);
   const resAt = residual ? heapAddress(backend, residual) : 0;
   const yAt = heapAddress(backend, y);
-  const applyPass = kernelCalls(backend, work).calls;
   for (const [unit, [r0, rows]] of [...rowBlocks(l)].entries()) {
     const at = r0 * rowBytes;
-    applyPass.call(
+    pass.call(
       unit,
       apply,
       xAt + at,
@@ -166,7 +164,7 @@ export function batchNormForwardSimd(
       l.tail,
     );
   }
-  applyPass.finish();
+  pass.finish();
   backend.disposeData(params.dataId);
   backend.disposeData(acc.dataId);
   return { y, mean, variance, invStd };
@@ -223,11 +221,11 @@ export function batchNormGradientSimd(
   // unit of the kernel threads, the sums added up here in block order.
   const work = l.m * l.c * 4;
   const sums = bnGradSumsName(relu, dz != null);
-  const sumPass = kernelCalls(backend, work).calls;
+  const pass = kernelCalls(backend, work).calls;
   for (const [unit, [r0, rows]] of [...rowBlocks(l)].entries()) {
     const at = r0 * rowBytes;
     const a = accAt + (r0 / BLOCK_ROWS) * blockAcc;
-    sumPass.call(
+    pass.call(
       unit,
       sums,
       dyAt + at,
@@ -243,7 +241,7 @@ export function batchNormGradientSimd(
       dz ? dzAt + at : 0,
     );
   }
-  sumPass.finish();
+  pass.finish();
   const sumB = totals(backend, acc, l);
   const sumG = totals(backend, acc, l, gammaAt);
   const q = heapF32(backend, params);
@@ -261,10 +259,9 @@ export function batchNormGradientSimd(
 
   const apply = bnGradApplyName(relu);
   const dxAt = heapAddress(backend, dx);
-  const applyPass = kernelCalls(backend, work).calls;
   for (const [unit, [r0, rows]] of [...rowBlocks(l)].entries()) {
     const at = r0 * rowBytes;
-    applyPass.call(
+    pass.call(
       unit,
       apply,
       dyAt + at,
@@ -278,7 +275,7 @@ export function batchNormGradientSimd(
       dxAt + at,
     );
   }
-  applyPass.finish();
+  pass.finish();
   backend.disposeData(params.dataId);
   backend.disposeData(acc.dataId);
   return { dx, dgamma, dbeta, dz };

@@ -89,7 +89,10 @@ for (;;) {
 }
 `;
 
-/** A batch of recorded kernel calls, run on the pool by `finish`: the bitwise or of their results. */
+/**
+ * A batch of recorded kernel calls, run on the pool by `finish` (the bitwise or of their results),
+ * which leaves it empty for the next pass.
+ */
 export interface RecordedCalls {
   call(unit: number, name: string, ...args: number[]): void;
   finish(): number;
@@ -194,7 +197,13 @@ export class KernelPool {
         for (let i = 0; i < args.length; i++) c[used + 2 + i] = args[i]!;
         used += RECORD;
       },
-      finish: () => this.run(used, units),
+      finish: () => {
+        const result = this.run(used, units);
+        // Empty again: a driver with passes that depend on each other reuses one batch.
+        used = 0;
+        units = 0;
+        return result;
+      },
     };
   }
 

@@ -134,7 +134,11 @@ export function kernelCalls(backend: BackendWasm, work: number): { calls: Record
       call: (_unit, name, ...args) => {
         result |= fn[name]!(...args) as number;
       },
-      finish: () => result,
+      finish: () => {
+        const answer = result;
+        result = 0;
+        return answer;
+      },
     };
     return { calls, slices: 1 };
   }
@@ -218,8 +222,7 @@ export function conv2DBackpropFilterSimd(
   // dy packed whole (as large as dy), so that the product's units need nothing from each other.
   const dyPanel = dyInPlace ? null : heapZeros(backend, [nb * perImage * coutPad]);
   // Threads (kernel-pool.ts): the packing's and the product's units split as described below.
-  const pooled = kernelCalls(backend, nb * perImage * kh * k * cout);
-  const threads = pooled.slices;
+  const { calls, slices: threads } = kernelCalls(backend, nb * perImage * kh * k * cout);
   // One x panel per thread: a unit packs its rows of x, then multiplies them, on one thread.
   const panelFloats = images * perImage * R;
   const xPanel = pointwise ? null : heapZeros(backend, [threads * panelFloats]);
@@ -257,14 +260,13 @@ export function conv2DBackpropFilterSimd(
   }
   // Packing: each (chunk, o-block) iteration writes its own panel: a unit each. All of it is
   // done before the product starts (its own batch of calls).
-  const packing = pooled.calls;
   let packUnit = 0;
   for (const { n0, positions, b, bBlock } of dyInPlace ? [] : chunks) {
     const dyAt = dyBase + n0 * perImage * cout * 4;
     for (let o0 = 0; o0 < coutPad; o0 += width, packUnit++) {
       const vectors = Math.min(V, (coutPad - o0) / LANES);
       const left = Math.min(vectors * LANES, cout - o0);
-      packing.call(
+      calls.call(
         packUnit,
         packDyName(vectors, left % LANES),
         dyAt + o0 * 4,
@@ -274,8 +276,7 @@ export function conv2DBackpropFilterSimd(
       );
     }
   }
-  packing.finish();
-  const product = kernelCalls(backend, nb * perImage * kh * k * cout).calls;
+  calls.finish();
   const units = kh * Math.ceil(k / R);
   // The product: each (i, q0) iteration writes its own rows of dW (and each o-block inside a
   // call its own columns); those are the units to split. A unit runs the chunk loop for its own
@@ -293,7 +294,7 @@ export function conv2DBackpropFilterSimd(
         if (xPanel != null) {
           // The panel of the thread that runs this unit (kernel-pool.ts: ⌊u·T/U⌋).
           const panel = xPanelAt + Math.floor((unit * threads) / units) * panelFloats * 4;
-          product.call(
+          calls.call(
             unit,
             packRowsName(rows),
             xAt + (i * wp * cin + q0) * 4,
@@ -310,7 +311,7 @@ export function conv2DBackpropFilterSimd(
         }
         const dW = outAt + (i * k + q0) * coutPad * 4;
         if (fullBlocks > 0) {
-          product.call(
+          calls.call(
             unit,
             filterGemmName(rows, V),
             a,
@@ -325,7 +326,7 @@ export function conv2DBackpropFilterSimd(
           );
         }
         if (restVectors > 0) {
-          product.call(
+          calls.call(
             unit,
             filterGemmName(rows, restVectors),
             a,
@@ -342,7 +343,7 @@ export function conv2DBackpropFilterSimd(
       }
     }
   }
-  product.finish();
+  calls.finish();
   if (dyPanel != null) backend.disposeData(dyPanel.dataId);
   if (xPanel != null) backend.disposeData(xPanel.dataId);
   if (xp !== x) backend.disposeData(xp.dataId);
